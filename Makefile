@@ -1,0 +1,29 @@
+# Every target works on a fresh clone: the virtual environment is created and
+# the project installed into it on first use (and again when pyproject.toml changes).
+PYTHON_BOOTSTRAP ?= python3
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.seqapps-installed
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install demo test test-large clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PYTHON) recipes/sequence_sum.py
+
+test: $(STAMP)
+	$(PYTHON) -m pytest -m "not large"
+
+test-large: $(STAMP)
+	$(PYTHON) -m pytest -m large
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

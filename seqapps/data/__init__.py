@@ -1,0 +1,1 @@
+"""Dataset loaders. Each module resolves its data the same way (see `paths`)."""

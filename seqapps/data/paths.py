@@ -1,0 +1,83 @@
+"""Where a loader finds its data.
+
+Every loader resolves its files in the same order:
+
+1. an explicit path argument (an error if it does not exist);
+2. `$SEQAPPS_DATA_DIR/<relative path>`, the layout of the project's shared
+   datasets folder (e.g. `imdb/aclImdb.tar.gz`);
+3. the real download (tfds or `keras.utils.get_file`), done by the loader.
+
+`find_local` covers the first two steps; `DataNotFoundError` is what a loader
+raises when all three fail, naming every place it looked and how to fix it.
+"""
+
+import os
+from pathlib import Path
+
+DATA_DIR_VARIABLE = "SEQAPPS_DATA_DIR"
+
+
+class DataNotFoundError(FileNotFoundError):
+    """Raised when a dataset is neither at a given path, nor under
+    `$SEQAPPS_DATA_DIR`, nor downloadable."""
+
+
+def data_dir():
+    """Returns `$SEQAPPS_DATA_DIR` as a `Path`, or `None` when it is unset or empty."""
+    value = os.environ.get(DATA_DIR_VARIABLE, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def find_local(path, relative_path, dataset):
+    """Finds a dataset file or folder on disk.
+
+    Args:
+        path: explicit path given by the user, or `None`.
+        relative_path: where the dataset lives under `$SEQAPPS_DATA_DIR`,
+            e.g. `"imdb/aclImdb.tar.gz"`.
+        dataset: human-readable dataset name for error messages.
+
+    Returns:
+        The `Path` found, or `None` when no explicit path was given and
+        `$SEQAPPS_DATA_DIR` is unset or does not contain `relative_path`
+        (the caller then downloads).
+
+    Raises:
+        DataNotFoundError: an explicit `path` was given and does not exist.
+    """
+    if path is not None:
+        explicit = Path(path).expanduser()
+        if not explicit.exists():
+            raise DataNotFoundError(
+                f"{dataset}: {str(explicit)!r} does not exist. Pass the path of "
+                f"an existing file or folder, or leave the path out to use "
+                f"${DATA_DIR_VARIABLE}/{relative_path} or the download."
+            )
+        return explicit
+    root = data_dir()
+    if root is not None and (root / relative_path).exists():
+        return root / relative_path
+    return None
+
+
+def places_tried(path, relative_path):
+    """Lists, for an error message, the places `find_local` looked."""
+    root = data_dir()
+    tried = []
+    if path is not None:
+        tried.append(f"explicit path {str(path)!r}")
+    if root is None:
+        tried.append(f"${DATA_DIR_VARIABLE} (not set)")
+    else:
+        tried.append(f"${DATA_DIR_VARIABLE}/{relative_path} = {str(root / relative_path)!r}")
+    return tried
+
+
+def not_found(dataset, path, relative_path, download_error):
+    """Builds the `DataNotFoundError` a loader raises when the download failed too."""
+    tried = "; ".join(places_tried(path, relative_path) + [f"download ({download_error})"])
+    return DataNotFoundError(
+        f"{dataset} not found. Tried: {tried}. Fix: pass the path explicitly, "
+        f"or set {DATA_DIR_VARIABLE} to a folder containing {relative_path}, "
+        f"or run with internet access so the download can succeed."
+    )
