@@ -1,0 +1,62 @@
+"""Sequence sum: train every seqapps cell on a counting task and compare them.
+
+What it does: generates random binary sequences (length 20 by default) and
+trains one small model per recurrent cell to output how many ones each
+sequence holds, then prints a table of cell, parameters, accuracy and
+training seconds.
+Data: generated in memory; nothing is downloaded.
+Baseline: always predicting the most frequent sum (about 0.18 accuracy for
+length 20).
+Expected result: with the defaults (8 epochs, 32 units, 6-18 s per cell on
+2 CPU cores) the gated cells (lstm, gru, peephole_lstm, layer_norm_lstm)
+reach 0.95-1.0 test accuracy and elman about 0.75: counting needs memory
+across all 20 steps.
+
+    python recipes/sequence_sum.py --kinds lstm gru --epochs 5
+"""
+
+import argparse
+import sys
+
+from seqapps import layers
+from seqapps.tasks.sequence_sum import SequenceSumConfig, run
+
+
+def main(argv=None):
+    defaults = SequenceSumConfig()
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--kinds", nargs="+", choices=layers.KINDS, default=list(defaults.kinds),
+                        help="recurrent layer kinds to compare")
+    parser.add_argument("--length", type=int, default=defaults.length, help="time steps per sequence")
+    parser.add_argument("--train-size", type=int, default=defaults.train_size)
+    parser.add_argument("--units", type=int, default=defaults.units)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=defaults.verbose,
+                        help="Keras fit verbosity")
+    arguments = parser.parse_args(argv)
+    try:
+        config = SequenceSumConfig(
+            kinds=tuple(arguments.kinds),
+            length=arguments.length,
+            train_size=arguments.train_size,
+            units=arguments.units,
+            epochs=arguments.epochs,
+            batch_size=arguments.batch_size,
+            learning_rate=arguments.learning_rate,
+            seed=arguments.seed,
+            verbose=arguments.verbose,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    run(config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Sequence sum: count the ones in a random binary sequence.
+
+A classic toy problem from the RNN literature: the model reads a sequence of
+0/1 values one step at a time and must output how many ones it saw, which it
+can only do by keeping a running count in its state. Data is generated, so it
+needs no download. Posed as classification over the `length + 1` possible
+sums; the baseline is always predicting the most frequent sum of the
+training set.
+"""
+
+import dataclasses
+import time
+
+import keras
+import numpy as np
+
+from seqapps import layers
+
+
+@dataclasses.dataclass
+class SequenceSumConfig:
+    """Settings of the sequence-sum comparison.
+
+    Args:
+        kinds: recurrent layer kinds to train, names from `seqapps.layers.KINDS`.
+        length: number of time steps per sequence.
+        train_size, validation_size, test_size: number of generated sequences.
+        units: hidden units of the recurrent layer.
+        epochs: training epochs per model.
+        batch_size: training batch size.
+        learning_rate: Adam learning rate.
+        seed: seed of the data and of the weights.
+        verbose: Keras `fit` verbosity (0, 1 or 2).
+    """
+
+    kinds: tuple = ("elman", "lstm", "gru", "peephole_lstm", "layer_norm_lstm")
+    length: int = 20
+    train_size: int = 5000
+    validation_size: int = 1000
+    test_size: int = 1000
+    units: int = 32
+    epochs: int = 8
+    batch_size: int = 64
+    learning_rate: float = 1e-2
+    seed: int = 0
+    verbose: int = 0
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.kinds if kind not in layers.KINDS]
+        if unknown or not self.kinds:
+            raise ValueError(
+                f"Unknown or missing kinds {unknown or list(self.kinds)}: choose from {', '.join(layers.KINDS)}."
+            )
+        for name in ("length", "train_size", "validation_size", "test_size", "units", "epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
+
+
+@dataclasses.dataclass
+class SequenceSumResult:
+    kind: str
+    parameters: int
+    validation_accuracy: float
+    test_accuracy: float
+    seconds: float
+
+
+def make_data(size, length, rng):
+    """Returns `(sequences, sums)`: `sequences` float32 (size, length, 1) of 0/1, `sums` int32 (size,)."""
+    sequences = rng.integers(0, 2, size=(size, length, 1)).astype("float32")
+    return sequences, sequences.sum(axis=(1, 2)).astype("int32")
+
+
+def build_model(kind, length, units):
+    """Recurrent layer of `kind` over the sequence, softmax over the `length + 1` sums."""
+    inputs = keras.Input((length, 1), name="bits")
+    hidden = layers.recurrent(kind, units, name=f"{kind}_encoder")(inputs)
+    outputs = keras.layers.Dense(length + 1, activation="softmax", name="sum")(hidden)
+    return keras.Model(inputs, outputs, name=f"sequence_sum_{kind}")
+
+
+def majority_baseline(train_sums, test_sums):
+    """Accuracy of always predicting the training set's most frequent sum."""
+    most_frequent = np.bincount(train_sums).argmax()
+    return float((test_sums == most_frequent).mean())
+
+
+def run(config, print_function=print):
+    """Trains one model per kind and prints a comparison table.
+
+    Returns:
+        `(results, baseline_accuracy)`: a list of `SequenceSumResult` and the
+        majority-class test accuracy.
+    """
+    rng = np.random.default_rng(config.seed)
+    train = make_data(config.train_size, config.length, rng)
+    validation = make_data(config.validation_size, config.length, rng)
+    test = make_data(config.test_size, config.length, rng)
+    baseline = majority_baseline(train[1], test[1])
+    print_function(
+        f"Sequence sum: {config.train_size}/{config.validation_size}/{config.test_size} "
+        f"generated binary sequences of length {config.length}; "
+        f"{config.epochs} epochs per model."
+    )
+    results, best_model, best = [], None, None
+    for index, kind in enumerate(config.kinds):
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(kind, config.length, config.units)
+        if index == 0:
+            model.summary(print_fn=print_function)
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        start = time.perf_counter()
+        history = model.fit(
+            *train,
+            validation_data=validation,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            verbose=config.verbose,
+        )
+        seconds = time.perf_counter() - start
+        _, test_accuracy = model.evaluate(*test, verbose=0)
+        result = SequenceSumResult(
+            kind=kind,
+            parameters=model.count_params(),
+            validation_accuracy=float(history.history["val_accuracy"][-1]),
+            test_accuracy=float(test_accuracy),
+            seconds=seconds,
+        )
+        results.append(result)
+        print_function(
+            f"  {kind}: test accuracy {result.test_accuracy:.3f} in {seconds:.1f} s"
+        )
+        if best is None or result.test_accuracy > best.test_accuracy:
+            best, best_model = result, model
+    print_function("")
+    print_function(format_table(results, baseline))
+    print_function("")
+    predictions = best_model.predict(test[0][:3], verbose=0).argmax(axis=-1)
+    print_function(f"Sample predictions of the best model ({best.kind}):")
+    for sequence, truth, prediction in zip(test[0][:3], test[1][:3], predictions):
+        bits = "".join(str(int(bit)) for bit in sequence[:, 0])
+        print_function(f"  {bits}  sum {truth:2d}  predicted {prediction:2d}")
+    return results, baseline
+
+
+def format_table(results, baseline):
+    """A Markdown table of the results, with the majority-class baseline as the last row."""
+    lines = [
+        "| cell | params | val accuracy | test accuracy | seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result.kind} | {result.parameters:,} | {result.validation_accuracy:.3f} "
+            f"| {result.test_accuracy:.3f} | {result.seconds:.1f} |"
+        )
+    lines.append(f"| baseline: most frequent sum | 0 | | {baseline:.3f} | |")
+    return "\n".join(lines)

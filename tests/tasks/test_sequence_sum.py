@@ -1,0 +1,59 @@
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqapps.tasks import sequence_sum
+from seqapps.tasks.sequence_sum import SequenceSumConfig
+
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+
+
+def test_make_data_sums_the_ones():
+    sequences, sums = sequence_sum.make_data(50, 7, np.random.default_rng(0))
+    assert sequences.shape == (50, 7, 1)
+    assert set(np.unique(sequences)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(sums, sequences[:, :, 0].sum(axis=1))
+
+
+def test_run_prints_a_row_per_kind_and_the_baseline():
+    lines = []
+    config = SequenceSumConfig(
+        kinds=("lstm", "keras_gru"), length=5, train_size=64, validation_size=32,
+        test_size=32, units=4, epochs=1, batch_size=32,
+    )
+    results, baseline = sequence_sum.run(config, print_function=lambda *a: lines.append(" ".join(map(str, a))))
+    assert [result.kind for result in results] == ["lstm", "keras_gru"]
+    for result in results:
+        assert 0.0 <= result.test_accuracy <= 1.0 and result.parameters > 0
+    assert 0.0 < baseline < 1.0
+    output = "\n".join(lines)
+    assert "| lstm |" in output and "| keras_gru |" in output and "baseline" in output
+    assert "Sample predictions" in output
+
+
+def test_recipe_main_runs(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import sequence_sum as recipe
+
+    assert recipe.main(["--kinds", "gru", "--length", "4", "--train-size", "32", "--units", "3", "--epochs", "1"]) == 0
+    assert "| gru |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [({"kinds": ("nope",)}, "nope"), ({"units": 0}, "units"), ({"learning_rate": -1.0}, "learning_rate")],
+)
+def test_bad_config(arguments, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        SequenceSumConfig(**arguments)
+
+
+def test_recipe_rejects_unknown_kind(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import sequence_sum as recipe
+
+    with pytest.raises(SystemExit):
+        recipe.main(["--kinds", "transformer"])
+    assert "invalid choice" in capsys.readouterr().err
