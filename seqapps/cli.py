@@ -26,7 +26,245 @@ def _run_cells(arguments):
     return 0
 
 
-SUBCOMMANDS = (_add_cells,)
+def _add_serving_config(subparsers):
+    parser = subparsers.add_parser(
+        "serving-config",
+        help="write a TF Serving models.config for the models under EXPORT_ROOT and print how to serve them",
+        description="Writes a TF Serving model config (text protobuf) listing every model folder "
+        "under EXPORT_ROOT that has integer version folders, plus models.docker.config with the "
+        "paths as the tensorflow/serving container sees them, and prints the "
+        "tensorflow_model_server, docker run and curl command lines.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("export_root", metavar="EXPORT_ROOT", help="folder holding one folder per model")
+    parser.add_argument(
+        "--output", metavar="FILE", default=None, help="config file to write (default: EXPORT_ROOT/models.config)"
+    )
+    parser.set_defaults(handler=_run_serving_config)
+
+
+def _run_serving_config(arguments):
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from seqapps import serving
+
+    try:
+        config = serving.write_serving_config(arguments.export_root, arguments.output)
+    except serving.ServingError as error:
+        print(f"seqapps serving-config: {error}", file=sys.stderr)
+        return 1
+    names = ", ".join(model.name for model in config.models)
+    print(f"Wrote {config.config_path} ({len(config.models)} model(s): {names})")
+    print(f"Wrote {config.docker_config_path} (same models, paths inside the container)")
+    print()
+    print(config.commands())
+    return 0
+
+
+def _add_predict(subparsers):
+    class IntermixedParser(argparse.ArgumentParser):
+        """Accepts options between EXPORT_DIR and the INPUT values (`predict DIR --rest-json TEXT`)."""
+
+        def parse_known_args(self, args=None, namespace=None):
+            if getattr(self, "_intermixing", False):
+                return super().parse_known_args(args, namespace)
+            self._intermixing = True
+            try:
+                return self.parse_known_intermixed_args(args, namespace)
+            finally:
+                self._intermixing = False
+
+    parser = subparsers.add_parser(
+        "predict",
+        help="run a signature of an exported SavedModel on raw inputs and print the outputs as JSON",
+        description="Loads the SavedModel in EXPORT_DIR (a version folder, or a model folder meaning "
+        "its latest version) with TensorFlow Text's ops registered, calls the signature and prints "
+        '{"outputs": {name: values}}. With --rest-json, prints the TF Serving REST predict '
+        "request body for the inputs instead (the model is not loaded).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.__class__ = IntermixedParser
+    parser.add_argument("export_dir", metavar="EXPORT_DIR", help="version folder or model folder")
+    parser.add_argument(
+        "inputs",
+        metavar="INPUT",
+        nargs="*",
+        help="one value per batch element of a single-input signature: raw text for string "
+        "inputs, JSON numbers or nested lists for numeric ones",
+    )
+    parser.add_argument(
+        "--json",
+        dest="json_inputs",
+        metavar="JSON",
+        default=None,
+        help='inputs as JSON instead of INPUT: {"name": [batch values], ...}, a list of '
+        'instances, or a TF Serving REST body ({"instances": ...} or {"inputs": ...})',
+    )
+    parser.add_argument("--signature", default="serving_default", help="signature to call")
+    parser.add_argument(
+        "--rest-json", action="store_true", help="print the TF Serving REST request body instead of predicting"
+    )
+    parser.set_defaults(handler=_run_predict)
+
+
+def _run_predict(arguments):
+    import json
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from seqapps import serving
+
+    try:
+        version_dir, signature = serving.read_signature(arguments.export_dir, arguments.signature)
+        inputs = serving.parse_inputs(signature, arguments.inputs, arguments.json_inputs)
+        if arguments.rest_json:
+            print(json.dumps(serving.rest_request_body(arguments.signature, inputs)))
+            return 0
+        outputs = serving.predict(version_dir, inputs, arguments.signature)
+    except serving.ServingError as error:
+        print(f"seqapps predict: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps({"outputs": {name: serving.to_json(value) for name, value in outputs.items()}}))
+    return 0
+
+
+def _add_check_export(subparsers):
+    parser = subparsers.add_parser(
+        "check-export",
+        help="verify that TF Serving can load and serve an export; exit 1 listing the problems",
+        description="Checks the version layout, the 'serve' tag set, serving_default, named "
+        "signature tensors, variables and assets, that every op (graph and function library) is "
+        "a core TensorFlow or TensorFlow Text op and no tf.py_function, that the warmup file "
+        "parses as PredictionLog records matching the signature, and (unless --no-load) loads "
+        "the model like TF Serving and replays the warmup requests.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("export_dir", metavar="EXPORT_DIR", help="version folder, or model folder (latest version)")
+    parser.add_argument(
+        "--no-load", action="store_true", help="skip loading the model and replaying the warmup requests"
+    )
+    parser.set_defaults(handler=_run_check_export)
+
+
+def _run_check_export(arguments):
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from seqapps import serving
+
+    report = serving.check_export(arguments.export_dir, load=not arguments.no_load)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def _comma_separated_positive_ints(text):
+    try:
+        values = [int(value) for value in text.split(",") if value.strip()]
+    except ValueError:
+        values = []
+    if not values or any(value <= 0 for value in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}")
+    return values
+
+
+def _comma_separated_names(text):
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _add_diagnose(subparsers):
+    parser = subparsers.add_parser(
+        "diagnose",
+        help="plot gradient flow, hidden states and recurrent Jacobians of a trained model, "
+        "or run the compare-cells experiment",
+        description="With RECIPE-OR-MODEL (a saved .keras file, or a recipe name meaning "
+        "runs/RECIPE/model.keras): writes gradient_flow.png/.csv, hidden_states.png and "
+        "jacobian_spectrum.png into --out. With --compare-cells: measures the gradient norm vs "
+        "distance for --cells at default initialization on sequences of --lengths steps and "
+        "writes compare_cells.png and compare_cells.csv into --out, printing a table.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "model",
+        metavar="RECIPE-OR-MODEL",
+        nargs="?",
+        help="a saved Keras model (.keras) or the name of a recipe that saved runs/RECIPE/model.keras",
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", required=True, help="folder for the plots (nothing is written outside it)"
+    )
+    parser.add_argument(
+        "--inputs",
+        metavar="FILE",
+        default=None,
+        help="example inputs: a .npy array, or a text file with one example per line for string-input "
+        "models (default: random inputs of the model's input shape, numeric inputs only)",
+    )
+    parser.add_argument("--examples", type=int, default=16, help="use at most this many examples")
+    parser.add_argument(
+        "--timesteps", type=int, default=50, help="length of random inputs when the model's time axis is unknown"
+    )
+    parser.add_argument(
+        "--compare-cells", action="store_true", help="run the gradient-vs-distance experiment instead"
+    )
+    parser.add_argument(
+        "--cells", type=_comma_separated_names, default="elman,lstm,gru", help="cells to compare (seqapps cell names)"
+    )
+    parser.add_argument(
+        "--lengths", type=_comma_separated_positive_ints, default="10,50,100,200", help="sequence lengths to compare on"
+    )
+    parser.add_argument("--units", type=int, default=32, help="cell size for --compare-cells")
+    parser.add_argument(
+        "--input-dim", type=int, default=None, help="features per input step for --compare-cells (default: --units)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.set_defaults(handler=_run_diagnose)
+
+
+def _run_diagnose(arguments):
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if arguments.compare_cells == (arguments.model is not None):
+        print("seqapps diagnose: pass either RECIPE-OR-MODEL or --compare-cells (exactly one).", file=sys.stderr)
+        return 2
+    from seqapps import diagnostics
+    from seqapps.diagnostics import diagnose
+
+    try:
+        if arguments.compare_cells:
+            results = diagnostics.compare_cells(
+                arguments.cells,
+                arguments.lengths,
+                units=arguments.units,
+                input_dim=arguments.input_dim,
+                seed=arguments.seed,
+            )
+            print("Gradient norm ||dL/dh_t|| at distance T - t = T (the initial state), L = v . h_T:")
+            print(diagnostics.compare_cells_table(results))
+            written = [
+                diagnostics.plot_compare_cells(results, os.path.join(arguments.out, "compare_cells.png")),
+                diagnostics.write_compare_cells_csv(results, os.path.join(arguments.out, "compare_cells.csv")),
+            ]
+        else:
+            path = diagnose.resolve_model_path(arguments.model)
+            model = diagnose.load_model(path)
+            if arguments.inputs is not None:
+                inputs = diagnose.load_inputs(model, arguments.inputs, max_examples=arguments.examples)
+            else:
+                inputs = diagnose.random_inputs(
+                    model, batch_size=arguments.examples, timesteps=arguments.timesteps, seed=arguments.seed
+                )
+            written = diagnostics.diagnose_model(model, inputs, arguments.out)
+    except (ValueError, OSError) as error:
+        print(f"seqapps diagnose: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
+SUBCOMMANDS = (_add_cells, _add_serving_config, _add_predict, _add_check_export, _add_diagnose)
 
 
 def build_parser():
