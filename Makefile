@@ -5,8 +5,14 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.seqapps-installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Use the shared datasets folder beside the checkout when there is one (else
+# the loaders download).
+SHARED_DATASETS := $(abspath ../shared/datasets)
+ifneq ($(wildcard $(SHARED_DATASETS)),)
+export SEQAPPS_DATA_DIR ?= $(SHARED_DATASETS)
+endif
 
-.PHONY: install demo test test-large clean
+.PHONY: install demo demo-cells test test-large clean
 
 install: $(STAMP)
 
@@ -17,6 +23,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(PYTHON) recipes/imdb_sentiment.py --quick
+	$(VENV)/bin/seqapps predict saved_models/imdb_sentiment \
+		"A wonderful, moving film with superb acting." "Dull, predictable and far too long."
+
+demo-cells: $(STAMP)
 	$(PYTHON) recipes/sequence_sum.py
 
 test: $(STAMP)

@@ -1,0 +1,117 @@
+"""Benchmark: IMDB sentiment, default recipe configuration on the full data.
+
+Trains the recipe's default configuration once per `--cells` entry on the
+full 25k/25k IMDB data and, in the same run on the same splits and
+vocabulary, the keras-io bidirectional LSTM example (embedding 128, two
+BiLSTM(64), the last 200 tokens of each review pre-padded, batch 32, 2
+epochs). Writes test accuracy, epochs and epoch seconds to the
+"IMDB sentiment" section of BENCHMARKS.md and benchmarks/results/imdb_sentiment.json.
+Target (issue 4): test accuracy >= 0.89 within 30 minutes of training on 2 cores.
+
+    SEQAPPS_DATA_DIR=../shared/datasets python -m benchmarks.imdb_sentiment --cells gru lstm elman keras_lstm
+"""
+
+import argparse
+import dataclasses
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from benchmarks import reporting
+from seqapps import layers, text
+from seqapps.data import imdb
+from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
+
+KERAS_IO_TOKENS = 200
+
+
+def keras_io_bidirectional_lstm(data, vocabulary, seed):
+    """The keras-io "Bidirectional LSTM on IMDB" example, on our tokenization of the same splits."""
+    vectorizer = keras.layers.TextVectorization(standardize=text.standardize, vocabulary=vocabulary, ragged=True)
+
+    def token_arrays(dataset):
+        ids, labels = [], []
+        for reviews, batch_labels in dataset.batch(1024):
+            ids.extend(vectorizer(reviews).to_list())
+            labels.append(batch_labels.numpy())
+        return keras.utils.pad_sequences(ids, maxlen=KERAS_IO_TOKENS), np.concatenate(labels)
+
+    train_ids, validation_ids, test_ids = (token_arrays(split) for split in (data.train, data.validation, data.test))
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    hidden = keras.layers.Embedding(len(vocabulary), 128)(inputs)
+    hidden = keras.layers.Bidirectional(keras.layers.LSTM(64, return_sequences=True))(hidden)
+    hidden = keras.layers.Bidirectional(keras.layers.LSTM(64))(hidden)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    epoch_seconds = []
+    for _ in range(2):
+        start = time.perf_counter()
+        model.fit(*train_ids, batch_size=32, epochs=1, validation_data=validation_ids, verbose=2)
+        epoch_seconds.append(time.perf_counter() - start)
+    _, accuracy = model.evaluate(*test_ids, verbose=0)
+    return {"test_accuracy": float(accuracy), "epochs": 2, "epoch_seconds": epoch_seconds}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--cells", nargs="+", choices=layers.KINDS, default=["gru", "lstm", "elman", "keras_lstm"])
+    parser.add_argument("--keras-io", action=argparse.BooleanOptionalAction, default=True,
+                        help="also train the keras-io bidirectional LSTM example")
+    parser.add_argument("--data", default=None, help="aclImdb folder or archive")
+    arguments = parser.parse_args(argv)
+    command = "python -m benchmarks.imdb_sentiment " + " ".join(argv if argv is not None else sys.argv[1:])
+
+    results = {"command": command.strip(), "runs": {}}
+    rows = []
+    for cell in arguments.cells:
+        config = ImdbSentimentConfig(cell=cell, data=arguments.data, run_dir=f"runs/benchmarks/imdb_{cell}",
+                                     export_root="runs/benchmarks/saved_models", restart=True)
+        start = time.perf_counter()
+        result = train(config)
+        run = {
+            "config": dataclasses.asdict(config),
+            "test_accuracy": result.test_accuracy,
+            "baseline_test_accuracy": result.baseline_test_accuracy,
+            "epochs": result.epochs_trained,
+            "epoch_seconds": result.epoch_seconds,
+            "training_minutes": sum(result.epoch_seconds) / 60,
+            "total_minutes": (time.perf_counter() - start) / 60,
+        }
+        results["runs"][cell] = run
+        rows.append(
+            f"| seqapps recipe, `--cell {cell}` | {run['test_accuracy']:.4f} | {run['epochs']} | "
+            f"{np.median(run['epoch_seconds']):.0f} | {run['training_minutes']:.1f} |"
+        )
+        baseline = run["baseline_test_accuracy"]
+    if arguments.keras_io:
+        data = imdb.load(arguments.data, seed=ImdbSentimentConfig.seed)
+        vocabulary = text.build_vocabulary(data.train, max_tokens=ImdbSentimentConfig.vocab_size)
+        keras_io = keras_io_bidirectional_lstm(data, vocabulary, ImdbSentimentConfig.seed)
+        results["runs"]["keras_io_bidirectional_lstm"] = keras_io
+        rows.append(
+            f"| keras-io bidirectional LSTM example (2 epochs, batch 32) | {keras_io['test_accuracy']:.4f} | 2 | "
+            f"{np.median(keras_io['epoch_seconds']):.0f} | {sum(keras_io['epoch_seconds']) / 60:.1f} |"
+        )
+    if arguments.cells:
+        rows.append(f"| bag-of-words logistic regression (same run) | {baseline:.4f} | {ImdbSentimentConfig.baseline_epochs} | | |")
+    defaults = ImdbSentimentConfig()
+    body = (
+        f"Default configuration: {defaults.units} units, {defaults.layers} layer, bidirectional, "
+        f"{defaults.max_tokens} tokens, vocabulary {defaults.vocab_size}, embedding {defaults.embedding_dim}, "
+        f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy. "
+        "Test set: the official 25,000 test reviews. Target: test accuracy >= 0.89 within 30 minutes of training.\n\n"
+        "| model | test accuracy | epochs | median s/epoch | training minutes |\n|---|---:|---:|---:|---:|\n"
+        + "\n".join(rows)
+    )
+    reporting.write_section("imdb_sentiment", "IMDB sentiment", body, results)
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Shared by the benchmark scripts: machine description and BENCHMARKS.md sections.
+
+Each benchmark owns one section of BENCHMARKS.md, headed `## <title>`, which
+it replaces on every run (dated, with the machine it ran on), and writes its
+raw numbers to `benchmarks/results/<name>.json`.
+"""
+
+import datetime
+import json
+import os
+import platform
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS_FILE = ROOT / "BENCHMARKS.md"
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+HEADER = "# Benchmarks\n\nWritten by the scripts in `benchmarks/`; each section is replaced when its script runs again.\n"
+
+
+def machine_description():
+    """One line: CPU model, core count, memory, Python, TensorFlow and Keras versions."""
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), flags=re.MULTILINE)
+        cpu = names[0] if names else cpu
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kilobytes = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1))
+        memory = f", {kilobytes / 2**20:.0f} GiB"
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; Python {platform.python_version()}, "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+
+
+def write_section(name, title, body, results):
+    """Replaces the `## title` section of BENCHMARKS.md and writes `results/<name>.json`."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    today = datetime.date.today().isoformat()
+    section = f"## {title}\n\nRun {today} on {machine_description()}. Command: `{results['command']}`.\n\n{body.strip()}\n"
+    existing = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
+    if pattern.search(existing):
+        updated = pattern.sub(lambda _: section + "\n", existing)
+    else:
+        updated = existing.rstrip("\n") + "\n\n" + section
+    BENCHMARKS_FILE.write_text(updated.rstrip("\n") + "\n")

@@ -1,0 +1,312 @@
+"""IMDB sentiment: raw review text -> positive/negative, served from raw strings.
+
+Data flows one way: `seqapps.data.imdb.load` -> word vocabulary and token ids
+(`seqapps.text.standardize` inside a `TextVectorization` layer) -> embedding,
+(bidirectional, stacked) recurrent encoder from `seqapps.layers.recurrent`,
+masked max+average pooling, sigmoid classifier -> `seqapps.export`.
+
+The baseline, trained in the same run on the same splits, is a bag-of-words
+logistic regression (multi-hot vector of the same vocabulary -> one sigmoid
+unit).
+"""
+
+import dataclasses
+import json
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqapps import export, layers, text
+from seqapps.data import imdb
+from seqapps.masked_global_pooling import MaskedGlobalPooling1D
+
+MODEL_NAME = "imdb_sentiment"
+LABELS = imdb.CLASS_NAMES
+WARMUP_REVIEWS = (
+    "A wonderful film: moving, funny and beautifully acted. I loved every minute.",
+    "Dull, far too long and badly written. I want those two hours back.",
+    "",
+)
+
+
+@dataclasses.dataclass
+class ImdbSentimentConfig:
+    """Settings of the IMDB sentiment recipe.
+
+    Args:
+        cell: recurrent layer kind, a name from `seqapps.layers.KINDS`.
+        units: hidden units per direction and layer.
+        layers: number of stacked recurrent layers.
+        bidirectional: read reviews in both directions.
+        max_tokens: tokens kept per review (longer reviews are truncated).
+        vocab_size: words in the vocabulary, padding and out-of-vocabulary included.
+        embedding_dim: size of the word embeddings.
+        dropout: dropout rate on the embeddings and before the classifier.
+        epochs: maximum training epochs (early stopping on validation accuracy).
+        batch_size: training batch size.
+        learning_rate: Adam learning rate.
+        patience: epochs without validation improvement before stopping.
+        baseline_epochs: epochs of the bag-of-words baseline.
+        quick: a small subset and one short epoch, for a smoke run.
+        limit: reviews per split (`None`: all); `quick` sets 1000.
+        data: explicit path of an aclImdb folder or archive (else
+            `$SEQAPPS_DATA_DIR`, then tfds).
+        export_root: where the servable model is written (`<root>/imdb_sentiment/<version>/`).
+        run_dir: checkpoints, TensorBoard logs, `history.png`, `model.keras`.
+        restart: discard the backup of an interrupted run and start over.
+        seed: seed of the data split, the shuffling and the weights.
+        verbose: Keras `fit` verbosity (2: one line per epoch).
+    """
+
+    cell: str = "gru"
+    units: int = 64
+    layers: int = 1
+    bidirectional: bool = True
+    max_tokens: int = 400
+    vocab_size: int = 20_000
+    embedding_dim: int = 128
+    dropout: float = 0.3
+    epochs: int = 4
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    patience: int = 1
+    baseline_epochs: int = 4
+    quick: bool = False
+    limit: int = None
+    data: str = None
+    export_root: str = "saved_models"
+    run_dir: str = "runs/imdb_sentiment"
+    restart: bool = False
+    seed: int = 1337
+    verbose: int = 2
+
+    def __post_init__(self):
+        if self.cell not in layers.KINDS:
+            raise ValueError(f"Unknown cell {self.cell!r}: choose from {', '.join(layers.KINDS)}.")
+        for name in ("units", "layers", "max_tokens", "embedding_dim", "epochs", "batch_size",
+                     "baseline_epochs", "patience"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        if not isinstance(self.vocab_size, int) or self.vocab_size < 3:
+            raise ValueError(f"`vocab_size` must be an integer of at least 3, got {self.vocab_size!r}.")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"`dropout` must be in [0, 1), got {self.dropout!r}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
+        if self.quick:
+            self.limit = self.limit or 1000
+            self.epochs = 1
+            self.baseline_epochs = 1
+            self.max_tokens = min(self.max_tokens, 128)
+            self.units = min(self.units, 32)
+            self.vocab_size = min(self.vocab_size, 5000)
+
+
+@dataclasses.dataclass
+class ImdbSentimentResult:
+    test_accuracy: float
+    baseline_test_accuracy: float
+    epochs_trained: int
+    epoch_seconds: list
+    export_path: Path
+    run_dir: Path
+
+
+def make_vectorizer(vocabulary, max_tokens):
+    """Raw strings -> int token ids `(batch, max_tokens)`, 0 = padding, 1 = out of vocabulary."""
+    return keras.layers.TextVectorization(
+        standardize=text.standardize,
+        vocabulary=vocabulary,
+        output_sequence_length=max_tokens,
+        name="tokens",
+    )
+
+
+def build_model(config):
+    """The classifier on token ids: embedding -> recurrent encoder -> pooling -> sigmoid."""
+    token_ids = keras.Input((config.max_tokens,), dtype="int64", name="token_ids")
+    hidden = keras.layers.Embedding(
+        config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding"
+    )(token_ids)
+    hidden = keras.layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(hidden)
+    for index in range(config.layers):
+        hidden = layers.recurrent(
+            config.cell,
+            config.units,
+            bidirectional=config.bidirectional,
+            return_sequences=True,
+            name=f"{config.cell}_{index + 1}",
+        )(hidden)
+    hidden = MaskedGlobalPooling1D("max_average", name="pooling")(hidden)
+    hidden = keras.layers.Dropout(config.dropout, name="dropout")(hidden)
+    probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(hidden)
+    return keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
+
+
+def build_text_model(vectorizer, model):
+    """Wraps the classifier with its vectorizer: raw review strings -> probability (batch, 1)."""
+    reviews = keras.Input((), dtype="string", name="text")
+    probability = model(vectorizer(reviews))
+    return keras.Model(reviews, probability, name=MODEL_NAME)
+
+
+def serving_function(text_model):
+    """`serving_default`: `text` (string [batch]) -> `probability` (float32 [batch]), `label` (string [batch])."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def serve(text):
+        probability = tf.reshape(tf.cast(text_model(text), tf.float32), [-1])
+        label = tf.where(probability >= 0.5, LABELS[1], LABELS[0])
+        return {"probability": probability, "label": label}
+
+    return serve
+
+
+def bag_of_words_baseline(data, vocabulary, config, print_function=print):
+    """Test accuracy of a logistic regression on multi-hot bag-of-words vectors.
+
+    `vocabulary` is the recipe's (padding token first); the multi-hot layer
+    takes it without the padding token. The datasets are shuffled by
+    `tf.data`, hence `shuffle=False` in `fit`.
+    """
+    keras.utils.set_random_seed(config.seed)
+    multi_hot = keras.layers.TextVectorization(
+        standardize=text.standardize, vocabulary=vocabulary[1:], output_mode="multi_hot"
+    )
+
+    def featurize(dataset):
+        return (
+            dataset.batch(config.batch_size * 2)
+            .map(lambda reviews, labels: (multi_hot(reviews), labels), num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    features = keras.Input((multi_hot.vocabulary_size(),), name="bag_of_words")
+    logistic = keras.Model(features, keras.layers.Dense(1, activation="sigmoid")(features))
+    logistic.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    start = time.perf_counter()
+    logistic.fit(
+        featurize(data.train.shuffle(data.train_size, seed=config.seed)),
+        validation_data=featurize(data.validation),
+        epochs=config.baseline_epochs,
+        shuffle=False,
+        verbose=0,
+    )
+    _, accuracy = logistic.evaluate(featurize(data.test), verbose=0)
+    print_function(
+        f"Baseline (bag-of-words logistic regression, {config.baseline_epochs} epochs, "
+        f"{time.perf_counter() - start:.0f} s): test accuracy {accuracy:.4f}"
+    )
+    return float(accuracy)
+
+
+def _callbacks(config, run_dir, epoch_seconds):
+    epoch_start = {}
+    timer = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: epoch_start.update(time=time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_start["time"]),
+    )
+    return [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
+        ),
+        keras.callbacks.ModelCheckpoint(
+            str(run_dir / "best.weights.h5"), monitor="val_accuracy", mode="max",
+            save_best_only=True, save_weights_only=True,
+        ),
+        keras.callbacks.TensorBoard(str(run_dir / "logs")),
+        timer,
+    ]
+
+
+def train(config, print_function=print):
+    """Loads the data, trains, evaluates against the baseline and exports.
+
+    Returns:
+        An `ImdbSentimentResult`.
+    """
+    run_dir = Path(config.run_dir)
+    if config.restart and (run_dir / "backup").exists():
+        shutil.rmtree(run_dir / "backup")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+
+    start = time.perf_counter()
+    data = imdb.load(config.data, seed=config.seed, limit=config.limit)
+    print_function(
+        f"IMDB from {data.source}: {data.train_size} train / {data.validation_size} validation / "
+        f"{data.test_size} test reviews ({time.perf_counter() - start:.0f} s to load)"
+    )
+    vocabulary = text.build_vocabulary(data.train, max_tokens=config.vocab_size)
+    config.vocab_size = len(vocabulary)
+    vectorizer = make_vectorizer(vocabulary, config.max_tokens)
+    print_function(f"Vocabulary: {len(vocabulary)} words from the training split; {config.max_tokens} tokens per review")
+
+    def tokenized(dataset, shuffle):
+        if shuffle:
+            dataset = dataset.shuffle(data.train_size, seed=config.seed, reshuffle_each_iteration=True)
+        return (
+            dataset.batch(config.batch_size)
+            .map(lambda reviews, labels: (vectorizer(reviews), labels), num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    model = build_model(config)
+    model.summary(print_fn=print_function)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    epoch_seconds = []
+    history = model.fit(
+        tokenized(data.train, shuffle=True),
+        validation_data=tokenized(data.validation, shuffle=False).cache(),
+        epochs=config.epochs,
+        callbacks=_callbacks(config, run_dir, epoch_seconds),
+        shuffle=False,
+        verbose=config.verbose,
+    )
+    _, test_accuracy = model.evaluate(tokenized(data.test, shuffle=False), verbose=0)
+    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
+
+    baseline_accuracy = bag_of_words_baseline(data, vocabulary, config, print_function)
+    print_function("")
+    print_function(f"| model | test accuracy |\n|---|---:|")
+    print_function(f"| {config.cell} ({'bi' if config.bidirectional else 'uni'}directional, {config.layers} layer(s), {config.units} units) | {test_accuracy:.4f} |")
+    print_function(f"| baseline: bag-of-words logistic regression | {baseline_accuracy:.4f} |")
+    if epoch_seconds:
+        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch")
+
+    text_model = build_text_model(vectorizer, model)
+    text_model.save(run_dir / "model.keras")
+    serve = serving_function(text_model)
+    samples = [review.decode("utf-8", "replace") for review, _ in data.test.take(3).as_numpy_iterator()]
+    predictions = serve(tf.constant(samples))
+    print_function("\nSample predictions:")
+    for review, probability, label in zip(samples, predictions["probability"].numpy(), predictions["label"].numpy()):
+        print_function(f"  {label.decode():8s} {probability:.3f}  {review[:100]!r}")
+
+    export_path = export.export_for_serving(
+        text_model,
+        config.export_root,
+        MODEL_NAME,
+        {"serving_default": serve},
+        warmup_examples=[{"text": [review]} for review in WARMUP_REVIEWS],
+    )
+    print_function(f"\nExported to {export_path} (serving_default: text -> probability, label)")
+    return ImdbSentimentResult(
+        test_accuracy=float(test_accuracy),
+        baseline_test_accuracy=baseline_accuracy,
+        epochs_trained=len(history.history["loss"]),
+        epoch_seconds=epoch_seconds,
+        export_path=Path(export_path),
+        run_dir=run_dir,
+    )

@@ -1,0 +1,125 @@
+"""The IMDB recipe end to end on a tiny synthetic aclImdb folder."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqapps.tasks import imdb_sentiment
+from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig
+
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+POSITIVE = ["great wonderful film", "loved it, brilliant acting", "a superb and moving story"]
+NEGATIVE = ["awful boring film", "hated it, terrible acting", "a dull and stupid story"]
+ODD_REVIEWS = [
+    "",
+    "   \t\n ",
+    "Loved it 😍🎬 — 素晴らしい映画 ❤️",
+    "caf\xe9 \x00 nul",
+    "great " * 20_000,
+]
+
+
+def _write_folder(root):
+    folder = root / "aclImdb"
+    for split, count in (("train", 12), ("test", 4)):
+        for label_folder, rating, texts in (("pos", 9, POSITIVE), ("neg", 2, NEGATIVE)):
+            directory = folder / split / label_folder
+            directory.mkdir(parents=True)
+            for index in range(count):
+                (directory / f"{index}_{rating}.txt").write_text(f"{texts[index % 3]} number {index}<br />")
+    return folder
+
+
+def _config(tmp_path, **overrides):
+    arguments = dict(
+        cell="gru", units=4, embedding_dim=8, max_tokens=16, vocab_size=60, epochs=1,
+        batch_size=8, baseline_epochs=1, data=str(_write_folder(tmp_path)),
+        run_dir=str(tmp_path / "run"), export_root=str(tmp_path / "export"), verbose=0,
+    )
+    return ImdbSentimentConfig(**{**arguments, **overrides})
+
+
+RELOAD = """
+import json, sys
+import tensorflow as tf
+import tensorflow_text  # registers the TF Text ops the graph uses
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+reviews = json.loads(sys.argv[2])
+results = {}
+for size in (len(reviews), 1):
+    out = serve(text=tf.constant(reviews[:size]))
+    results[size] = {"probability": out["probability"].numpy().tolist(),
+                     "label": [label.decode() for label in out["label"].numpy()]}
+print(json.dumps(results))
+"""
+
+
+def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
+    lines = []
+    result = imdb_sentiment.train(_config(tmp_path), print_function=lambda *a: lines.append(" ".join(map(str, a))))
+    output = "\n".join(lines)
+    assert 0.0 <= result.test_accuracy <= 1.0 and 0.0 <= result.baseline_test_accuracy <= 1.0
+    assert "bag-of-words logistic regression" in output and "Sample predictions" in output
+    assert result.export_path == tmp_path / "export" / "imdb_sentiment" / "1"
+    assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
+    assert (result.run_dir / "model.keras").exists() and (result.run_dir / "logs").is_dir()
+    assert result.epochs_trained == 1 and len(result.epoch_seconds) == 1
+
+    import keras
+
+    text_model = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
+    expected = np.asarray(text_model(np.array(ODD_REVIEWS, dtype=object))).reshape(-1)
+
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    completed = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(ODD_REVIEWS)],
+        capture_output=True, text=True, env=environment, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    probabilities = np.array(served[str(len(ODD_REVIEWS))]["probability"])
+    assert probabilities.shape == (len(ODD_REVIEWS),)
+    assert np.all(np.isfinite(probabilities)) and np.all((probabilities >= 0) & (probabilities <= 1))
+    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
+    np.testing.assert_allclose(served["1"]["probability"], probabilities[:1], atol=1e-6)
+    assert served[str(len(ODD_REVIEWS))]["label"] == ["positive" if p >= 0.5 else "negative" for p in probabilities]
+
+
+@pytest.mark.large
+def test_second_run_exports_the_next_version(tmp_path):
+    config = _config(tmp_path)
+    first = imdb_sentiment.train(config, print_function=lambda *a: None)
+    second = imdb_sentiment.train(_config(tmp_path / "again", export_root=config.export_root), print_function=lambda *a: None)
+    assert (first.export_path.name, second.export_path.name) == ("1", "2")
+
+
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"dropout": 1.0}, "dropout"), ({"vocab_size": 2}, "vocab_size")],
+)
+def test_bad_config(arguments, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        ImdbSentimentConfig(**arguments)
+
+
+def test_quick_shrinks_the_run():
+    config = ImdbSentimentConfig(quick=True)
+    assert (config.limit, config.epochs, config.max_tokens) == (1000, 1, 128)
+
+
+def test_recipe_help_lists_every_cell(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import imdb_sentiment as recipe
+
+    with pytest.raises(SystemExit):
+        recipe.main(["--help"])
+    out = capsys.readouterr().out
+    for flag in ("--cell", "--units", "--layers", "--bidirectional", "--max-tokens", "--vocab-size", "--epochs",
+                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data"):
+        assert flag in out
+    assert "layer_norm_lstm" in out and "keras_lstm" in out
