@@ -26,6 +26,7 @@ from seqapps.data import imdb
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
 
 KERAS_IO_TOKENS = 200
+KERAS_IO = "keras_io_bidirectional_lstm"
 
 
 def keras_io_bidirectional_lstm(data, vocabulary, seed):
@@ -59,21 +60,23 @@ def keras_io_bidirectional_lstm(data, vocabulary, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--cells", nargs="+", choices=layers.KINDS, default=["gru", "lstm", "elman", "keras_lstm"])
+    parser.add_argument("--cells", nargs="*", choices=layers.KINDS, default=["gru", "lstm", "elman", "keras_lstm"])
     parser.add_argument("--keras-io", action=argparse.BooleanOptionalAction, default=True,
                         help="also train the keras-io bidirectional LSTM example")
     parser.add_argument("--data", default=None, help="aclImdb folder or archive")
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.imdb_sentiment " + " ".join(argv if argv is not None else sys.argv[1:])
 
-    results = {"command": command.strip(), "runs": {}}
-    rows = []
+    results = reporting.previous_results("imdb_sentiment")
+    results["command"] = command.strip()
+    runs = results.setdefault("runs", {})
     for cell in arguments.cells:
         config = ImdbSentimentConfig(cell=cell, data=arguments.data, run_dir=f"runs/benchmarks/imdb_{cell}",
                                      export_root="runs/benchmarks/saved_models", restart=True)
         start = time.perf_counter()
         result = train(config)
-        run = {
+        runs[cell] = {
+            "date": reporting.today(),
             "config": dataclasses.asdict(config),
             "test_accuracy": result.test_accuracy,
             "baseline_test_accuracy": result.baseline_test_accuracy,
@@ -82,30 +85,33 @@ def main(argv=None):
             "training_minutes": sum(result.epoch_seconds) / 60,
             "total_minutes": (time.perf_counter() - start) / 60,
         }
-        results["runs"][cell] = run
-        rows.append(
-            f"| seqapps recipe, `--cell {cell}` | {run['test_accuracy']:.4f} | {run['epochs']} | "
-            f"{np.median(run['epoch_seconds']):.0f} | {run['training_minutes']:.1f} |"
-        )
-        baseline = run["baseline_test_accuracy"]
     if arguments.keras_io:
         data = imdb.load(arguments.data, seed=ImdbSentimentConfig.seed)
         vocabulary = text.build_vocabulary(data.train, max_tokens=ImdbSentimentConfig.vocab_size)
-        keras_io = keras_io_bidirectional_lstm(data, vocabulary, ImdbSentimentConfig.seed)
-        results["runs"]["keras_io_bidirectional_lstm"] = keras_io
+        runs[KERAS_IO] = {"date": reporting.today(), **keras_io_bidirectional_lstm(data, vocabulary, ImdbSentimentConfig.seed)}
+    rows = []
+    for name, run in runs.items():
+        label = "keras-io bidirectional LSTM example (2 epochs, batch 32)" if name == KERAS_IO else f"seqapps recipe, `--cell {name}`"
         rows.append(
-            f"| keras-io bidirectional LSTM example (2 epochs, batch 32) | {keras_io['test_accuracy']:.4f} | 2 | "
-            f"{np.median(keras_io['epoch_seconds']):.0f} | {sum(keras_io['epoch_seconds']) / 60:.1f} |"
+            f"| {label} | {run['test_accuracy']:.4f} | {run['epochs']} | {np.median(run['epoch_seconds']):.0f} | "
+            f"{sum(run['epoch_seconds']) / 60:.1f} | {run['date']} |"
         )
-    if arguments.cells:
-        rows.append(f"| bag-of-words logistic regression (same run) | {baseline:.4f} | {ImdbSentimentConfig.baseline_epochs} | | |")
+    for name, run in runs.items():
+        if "baseline_test_accuracy" in run:
+            rows.append(
+                f"| bag-of-words logistic regression (trained in the `--cell {name}` run) | "
+                f"{run['baseline_test_accuracy']:.4f} | {run['config']['baseline_epochs']} | | | {run['date']} |"
+            )
+            break
     defaults = ImdbSentimentConfig()
     body = (
         f"Default configuration: {defaults.units} units, {defaults.layers} layer, bidirectional, "
         f"{defaults.max_tokens} tokens, vocabulary {defaults.vocab_size}, embedding {defaults.embedding_dim}, "
-        f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy. "
-        "Test set: the official 25,000 test reviews. Target: test accuracy >= 0.89 within 30 minutes of training.\n\n"
-        "| model | test accuracy | epochs | median s/epoch | training minutes |\n|---|---:|---:|---:|---:|\n"
+        f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy "
+        f"(patience {defaults.patience}). Test set: the official 25,000 test reviews. Target: test accuracy >= 0.89 "
+        "within 30 minutes of training. Rows from earlier invocations are kept (see the date column); timings "
+        "are wall-clock on a shared 2-core machine.\n\n"
+        "| model | test accuracy | epochs | median s/epoch | training minutes | date |\n|---|---:|---:|---:|---:|---|\n"
         + "\n".join(rows)
     )
     reporting.write_section("imdb_sentiment", "IMDB sentiment", body, results)

@@ -39,12 +39,21 @@ def machine_description():
     )
 
 
+def today():
+    return datetime.date.today().isoformat()
+
+
+def previous_results(name):
+    """The results a benchmark wrote last time (`{}` if none), so runs can accumulate."""
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def write_section(name, title, body, results):
     """Replaces the `## title` section of BENCHMARKS.md and writes `results/<name>.json`."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
-    today = datetime.date.today().isoformat()
-    section = f"## {title}\n\nRun {today} on {machine_description()}. Command: `{results['command']}`.\n\n{body.strip()}\n"
+    section = f"## {title}\n\nRun {today()} on {machine_description()}. Command: `{results['command']}`.\n\n{body.strip()}\n"
     existing = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
     pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
     if pattern.search(existing):

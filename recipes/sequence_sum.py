@@ -37,6 +37,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--run-dir", default=defaults.run_dir, help="training curves go to RUN_DIR/<kind>/history.png")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=defaults.verbose,
                         help="Keras fit verbosity")
     arguments = parser.parse_args(argv)
@@ -51,6 +52,7 @@ def main(argv=None):
             learning_rate=arguments.learning_rate,
             seed=arguments.seed,
             verbose=arguments.verbose,
+            run_dir=arguments.run_dir,
         )
     except ValueError as error:
         parser.error(str(error))

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import export, layers, text
+from seqapps import diagnostics, export, layers, text
 from seqapps.data import imdb
 from seqapps.masked_global_pooling import MaskedGlobalPooling1D
 
@@ -56,7 +56,8 @@ class ImdbSentimentConfig:
         data: explicit path of an aclImdb folder or archive (else
             `$SEQAPPS_DATA_DIR`, then tfds).
         export_root: where the servable model is written (`<root>/imdb_sentiment/<version>/`).
-        run_dir: checkpoints, TensorBoard logs, `history.png`, `model.keras`.
+        run_dir: checkpoints, TensorBoard logs, `history.json` and
+            `history.png` (training curves), `model.keras` (raw text -> probability).
         restart: discard the backup of an interrupted run and start over.
         seed: seed of the data split, the shuffling and the weights.
         verbose: Keras `fit` verbosity (2: one line per epoch).
@@ -276,6 +277,7 @@ def train(config, print_function=print):
     )
     _, test_accuracy = model.evaluate(tokenized(data.test, shuffle=False), verbose=0)
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
+    diagnostics.plot_history(history, run_dir / "history.png")
 
     baseline_accuracy = bag_of_words_baseline(data, vocabulary, config, print_function)
     print_function("")

@@ -10,11 +10,12 @@ training set.
 
 import dataclasses
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
 
-from seqapps import layers
+from seqapps import diagnostics, layers
 
 
 @dataclasses.dataclass
@@ -31,6 +32,7 @@ class SequenceSumConfig:
         learning_rate: Adam learning rate.
         seed: seed of the data and of the weights.
         verbose: Keras `fit` verbosity (0, 1 or 2).
+        run_dir: each kind's training curves go to `<run_dir>/<kind>/history.png`.
     """
 
     kinds: tuple = ("elman", "lstm", "gru", "peephole_lstm", "layer_norm_lstm")
@@ -44,6 +46,7 @@ class SequenceSumConfig:
     learning_rate: float = 1e-2
     seed: int = 0
     verbose: int = 0
+    run_dir: str = "runs/sequence_sum"
 
     def __post_init__(self):
         unknown = [kind for kind in self.kinds if kind not in layers.KINDS]
@@ -125,6 +128,7 @@ def run(config, print_function=print):
             verbose=config.verbose,
         )
         seconds = time.perf_counter() - start
+        diagnostics.plot_history(history, Path(config.run_dir) / kind / "history.png")
         _, test_accuracy = model.evaluate(*test, verbose=0)
         result = SequenceSumResult(
             kind=kind,

@@ -68,6 +68,7 @@ def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
     assert result.export_path == tmp_path / "export" / "imdb_sentiment" / "1"
     assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
     assert (result.run_dir / "model.keras").exists() and (result.run_dir / "logs").is_dir()
+    assert (result.run_dir / "history.png").stat().st_size > 0
     assert result.epochs_trained == 1 and len(result.epoch_seconds) == 1
 
     import keras

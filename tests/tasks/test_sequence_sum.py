@@ -17,11 +17,11 @@ def test_make_data_sums_the_ones():
     np.testing.assert_array_equal(sums, sequences[:, :, 0].sum(axis=1))
 
 
-def test_run_prints_a_row_per_kind_and_the_baseline():
+def test_run_prints_a_row_per_kind_and_the_baseline(tmp_path):
     lines = []
     config = SequenceSumConfig(
         kinds=("lstm", "keras_gru"), length=5, train_size=64, validation_size=32,
-        test_size=32, units=4, epochs=1, batch_size=32,
+        test_size=32, units=4, epochs=1, batch_size=32, run_dir=str(tmp_path),
     )
     results, baseline = sequence_sum.run(config, print_function=lambda *a: lines.append(" ".join(map(str, a))))
     assert [result.kind for result in results] == ["lstm", "keras_gru"]
@@ -31,13 +31,16 @@ def test_run_prints_a_row_per_kind_and_the_baseline():
     output = "\n".join(lines)
     assert "| lstm |" in output and "| keras_gru |" in output and "baseline" in output
     assert "Sample predictions" in output
+    for kind in ("lstm", "keras_gru"):
+        assert (tmp_path / kind / "history.png").stat().st_size > 0
 
 
-def test_recipe_main_runs(capsys, monkeypatch):
+def test_recipe_main_runs(capsys, monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(str(RECIPES))
     import sequence_sum as recipe
 
-    assert recipe.main(["--kinds", "gru", "--length", "4", "--train-size", "32", "--units", "3", "--epochs", "1"]) == 0
+    arguments = ["--kinds", "gru", "--length", "4", "--train-size", "32", "--units", "3", "--epochs", "1"]
+    assert recipe.main(arguments + ["--run-dir", str(tmp_path)]) == 0
     assert "| gru |" in capsys.readouterr().out
 
 
