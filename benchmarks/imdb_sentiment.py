@@ -94,13 +94,13 @@ def main(argv=None):
         label = "keras-io bidirectional LSTM example (2 epochs, batch 32)" if name == KERAS_IO else f"seqapps recipe, `--cell {name}`"
         rows.append(
             f"| {label} | {run['test_accuracy']:.4f} | {run['epochs']} | {np.median(run['epoch_seconds']):.0f} | "
-            f"{sum(run['epoch_seconds']) / 60:.1f} | {run['date']} |"
+            f"{sum(run['epoch_seconds']) / 60:.1f} | {run.get('date', '')} |"
         )
     for name, run in runs.items():
         if "baseline_test_accuracy" in run:
             rows.append(
                 f"| bag-of-words logistic regression (trained in the `--cell {name}` run) | "
-                f"{run['baseline_test_accuracy']:.4f} | {run['config']['baseline_epochs']} | | | {run['date']} |"
+                f"{run['baseline_test_accuracy']:.4f} | {run['config']['baseline_epochs']} | | | {run.get('date', '')} |"
             )
             break
     defaults = ImdbSentimentConfig()

@@ -21,14 +21,6 @@ from seqapps import cli, serving
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def op_list_cache(tmp_path_factory):
-    """One op-list cache for the whole test session, shared with CLI subprocesses."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(serving.CACHE_DIR_VARIABLE, str(tmp_path_factory.getbasetemp() / "seqapps-cache"))
-        yield
-
-
 def serving_section():
     """The README's "## Serving" section."""
     text = (REPOSITORY / "README.md").read_text()

@@ -20,14 +20,6 @@ from seqapps.export import ExportError, export_for_serving, list_versions
 TEXTS = ["a wonderful, moving film", "dull and far too long", "great acting", "a boring mess"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def op_list_cache(tmp_path_factory):
-    """One op-list cache for the whole test session, shared with CLI subprocesses."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(serving.CACHE_DIR_VARIABLE, str(tmp_path_factory.getbasetemp() / "seqapps-cache"))
-        yield
-
-
 def build_text_model():
     """A Keras model taking raw strings, with a TextVectorization layer inside."""
     vectorize = keras.layers.TextVectorization(max_tokens=100, output_sequence_length=8)

@@ -15,14 +15,6 @@ from seqapps import export, serving
 from seqapps.export import export_for_serving
 
 
-@pytest.fixture(scope="module", autouse=True)
-def op_list_cache(tmp_path_factory):
-    """One op-list cache for the whole test session, shared with CLI subprocesses."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(serving.CACHE_DIR_VARIABLE, str(tmp_path_factory.getbasetemp() / "seqapps-cache"))
-        yield
-
-
 def words_module():
     """Counts known words: a TF Text tokenizer and a lookup table, string input."""
     module = tf.Module()
