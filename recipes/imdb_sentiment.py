@@ -15,6 +15,17 @@ only checks that everything runs, in about 2 minutes on 2 cores.
 
     python recipes/imdb_sentiment.py --quick
     seqapps predict saved_models/imdb_sentiment "What a great movie!"
+
+Tuning: `--tune` searches the hyperparameters with keras-tuner instead
+(`seqapps tune imdb_sentiment` does the same): the cell type, units, layers,
+dropout, learning rate, batch size, direction, embedding size and pooling,
+within the ranges of the search-space flags (the single-model flags --cell,
+--units, --layers, --bidirectional, --dropout, --batch-size and
+--learning-rate do not apply); the data flags (--quick, --limit, --data,
+--max-tokens, --vocab-size, --epochs, --seed, --export-root) do. The best
+hyperparameters are retrained on train+validation and exported.
+
+    python recipes/imdb_sentiment.py --tune --limit 2000 --max-trials 6 --max-epochs 2
 """
 
 import argparse
@@ -23,6 +34,9 @@ import sys
 
 from seqapps import layers
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
+from seqapps.token_window import MODES as TRUNCATION_MODES
+from seqapps.tuning import arguments as tuning_arguments
+from seqapps.tuning import hypermodel_class
 
 
 def main(argv=None):
@@ -36,6 +50,8 @@ def main(argv=None):
     parser.add_argument("--layers", type=int, default=defaults.layers, help="stacked recurrent layers")
     parser.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=defaults.bidirectional)
     parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens, help="tokens kept per review")
+    parser.add_argument("--truncation", choices=TRUNCATION_MODES, default=defaults.truncation,
+                        help="what a review longer than --max-tokens keeps")
     parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
     parser.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
     parser.add_argument("--dropout", type=float, default=defaults.dropout)
@@ -49,12 +65,17 @@ def main(argv=None):
     parser.add_argument("--run-dir", default=defaults.run_dir, help="checkpoints, logs and plots")
     parser.add_argument("--restart", action="store_true", help="ignore the backup of an interrupted run")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
+    tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)
     fields = {field.name for field in dataclasses.fields(ImdbSentimentConfig)}
     try:
         config = ImdbSentimentConfig(**{key: value for key, value in vars(arguments).items() if key in fields})
     except ValueError as error:
         parser.error(str(error))
+    if arguments.tune:
+        options = hypermodel_class("imdb_sentiment").options_from_config(config)
+        return tuning_arguments.run_tuning(arguments, "imdb_sentiment", options, parser.prog)
     train(config)
     return 0
 

@@ -13,6 +13,16 @@ reach 0.95-1.0 test accuracy and elman about 0.75: counting needs memory
 across all 20 steps.
 
     python recipes/sequence_sum.py --kinds lstm gru --epochs 5
+
+Tuning: `--tune` searches the hyperparameters with keras-tuner instead
+(`seqapps tune sequence_sum` does the same): the cell type, units, layers,
+dropout, learning rate, batch size and direction, within the ranges of the
+search-space flags (--kinds, --units, --batch-size and --learning-rate do not
+apply; --length, --train-size, --epochs, --seed and --verbose do). The best
+hyperparameters are retrained on train+validation and their test accuracy
+reported; this recipe has no servable export.
+
+    python recipes/sequence_sum.py --tune --max-trials 6 --max-epochs 4 --train-size 2000
 """
 
 import argparse
@@ -20,6 +30,8 @@ import sys
 
 from seqapps import layers
 from seqapps.tasks.sequence_sum import SequenceSumConfig, run
+from seqapps.tuning import arguments as tuning_arguments
+from seqapps.tuning import hypermodel_class
 
 
 def main(argv=None):
@@ -40,6 +52,8 @@ def main(argv=None):
     parser.add_argument("--run-dir", default=defaults.run_dir, help="training curves go to RUN_DIR/<kind>/history.png")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=defaults.verbose,
                         help="Keras fit verbosity")
+    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of comparing --kinds")
+    tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)
     try:
         config = SequenceSumConfig(
@@ -56,6 +70,9 @@ def main(argv=None):
         )
     except ValueError as error:
         parser.error(str(error))
+    if arguments.tune:
+        options = hypermodel_class("sequence_sum").options_from_config(config)
+        return tuning_arguments.run_tuning(arguments, "sequence_sum", options, parser.prog)
     run(config)
     return 0
 

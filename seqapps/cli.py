@@ -264,7 +264,50 @@ def _run_diagnose(arguments):
     return 0
 
 
-SUBCOMMANDS = (_add_cells, _add_serving_config, _add_predict, _add_check_export, _add_diagnose)
+def _add_tune(subparsers):
+    from seqapps.tuning import RECIPES
+    from seqapps.tuning import arguments as tuning_arguments
+
+    parser = subparsers.add_parser(
+        "tune",
+        help="search a recipe's hyperparameters (the cell type included) with keras-tuner, locally or distributed",
+        description="Runs a keras-tuner search over RECIPE's hyperparameters: the recurrent cell (seqapps "
+        "cells and Keras built-ins), units, layers, dropout, learning rate, batch size and the recipe's own. "
+        "Writes results.csv, results.md, TensorBoard HParams logs and best_hyperparameters.json into "
+        "DIRECTORY/PROJECT_NAME, then retrains the best hyperparameters on train+validation, evaluates them "
+        "on test and exports them (recipes that export). Rerunning the same command continues the search. "
+        "With KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the process is the "
+        "chief (KERASTUNER_TUNER_ID=chief) or a worker of a distributed search.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("recipe", metavar="RECIPE", choices=RECIPES, help=f"one of {', '.join(RECIPES)}")
+    tuning_arguments.add_tuning_arguments(parser)
+    parser.add_argument(
+        "--set",
+        dest="recipe_options",
+        action="append",
+        type=tuning_arguments.key_value,
+        metavar="FIELD=VALUE",
+        default=[],
+        help="a field of the recipe's config (data, limit, length, train_size, epochs, seed, verbose, ...); "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--export-root", default=None, help="where the retrained best model is exported (recipes that export)"
+    )
+    parser.set_defaults(handler=_run_tune)
+
+
+def _run_tune(arguments):
+    from seqapps.tuning import arguments as tuning_arguments
+
+    options = dict(arguments.recipe_options)
+    if arguments.export_root is not None:
+        options["export_root"] = arguments.export_root
+    return tuning_arguments.run_tuning(arguments, arguments.recipe, options, "seqapps tune")
+
+
+SUBCOMMANDS = (_add_cells, _add_serving_config, _add_predict, _add_check_export, _add_diagnose, _add_tune)
 
 
 def build_parser():

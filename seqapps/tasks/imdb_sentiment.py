@@ -3,7 +3,7 @@
 Data flows one way: `seqapps.data.imdb.load` -> word vocabulary and token ids
 (`seqapps.text.standardize` inside a `TextVectorization` layer) -> embedding,
 (bidirectional, stacked) recurrent encoder from `seqapps.layers.recurrent`,
-masked max+average pooling, sigmoid classifier -> `seqapps.export`.
+masked pooling (max+average by default), sigmoid classifier -> `seqapps.export`.
 
 The baseline, trained in the same run on the same splits, is a bag-of-words
 logistic regression (multi-hot vector of the same vocabulary -> one sigmoid
@@ -22,7 +22,10 @@ import tensorflow as tf
 
 from seqapps import diagnostics, export, layers, text
 from seqapps.data import imdb
+from seqapps.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.masked_global_pooling import MaskedGlobalPooling1D
+from seqapps.token_window import MODES as TRUNCATION_MODES
+from seqapps.token_window import TokenWindow
 
 MODEL_NAME = "imdb_sentiment"
 LABELS = imdb.CLASS_NAMES
@@ -42,10 +45,15 @@ class ImdbSentimentConfig:
         units: hidden units per direction and layer.
         layers: number of stacked recurrent layers.
         bidirectional: read reviews in both directions.
-        max_tokens: tokens kept per review (longer reviews are truncated).
+        max_tokens: tokens kept per review.
+        truncation: what a longer review keeps: `"head_tail"` (its first and
+            last `max_tokens // 2` tokens: the verdict is often at the end),
+            `"head"` or `"tail"`.
         vocab_size: words in the vocabulary, padding and out-of-vocabulary included.
         embedding_dim: size of the word embeddings.
         dropout: dropout rate on the embeddings and before the classifier.
+        pooling: how the encoder's outputs are pooled over time, a mode of
+            `MaskedGlobalPooling1D` (`max`, `average` or `max_average`).
         epochs: maximum training epochs (early stopping on validation accuracy).
         batch_size: training batch size.
         learning_rate: Adam learning rate.
@@ -68,9 +76,11 @@ class ImdbSentimentConfig:
     layers: int = 1
     bidirectional: bool = True
     max_tokens: int = 400
+    truncation: str = "head_tail"
     vocab_size: int = 20_000
     embedding_dim: int = 128
-    dropout: float = 0.3
+    dropout: float = 0.5
+    pooling: str = "max_average"
     epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 2e-3
@@ -95,10 +105,16 @@ class ImdbSentimentConfig:
                 raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
         if not isinstance(self.vocab_size, int) or self.vocab_size < 3:
             raise ValueError(f"`vocab_size` must be an integer of at least 3, got {self.vocab_size!r}.")
+        if self.truncation not in TRUNCATION_MODES:
+            raise ValueError(
+                f"Unknown truncation {self.truncation!r}: choose from {', '.join(TRUNCATION_MODES)}."
+            )
         if not 0 <= self.dropout < 1:
             raise ValueError(f"`dropout` must be in [0, 1), got {self.dropout!r}.")
         if not self.learning_rate > 0:
             raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
+        if self.pooling not in POOLING_MODES:
+            raise ValueError(f"Unknown pooling {self.pooling!r}: choose from {', '.join(POOLING_MODES)}.")
         if self.quick:
             self.limit = self.limit or 1000
             self.epochs = 1
@@ -118,14 +134,18 @@ class ImdbSentimentResult:
     run_dir: Path
 
 
-def make_vectorizer(vocabulary, max_tokens):
-    """Raw strings -> int token ids `(batch, max_tokens)`, 0 = padding, 1 = out of vocabulary."""
-    return keras.layers.TextVectorization(
-        standardize=text.standardize,
-        vocabulary=vocabulary,
-        output_sequence_length=max_tokens,
-        name="tokens",
-    )
+def make_vectorizer(vocabulary, max_tokens, truncation="head_tail"):
+    """A model mapping raw strings `(batch,)` to int64 token ids `(batch, max_tokens)`.
+
+    0 is padding and 1 out of vocabulary; a review longer than `max_tokens`
+    keeps what `truncation` says (see `seqapps.token_window.TokenWindow`).
+    """
+    reviews = keras.Input((), dtype="string", name="text")
+    words = keras.layers.TextVectorization(
+        standardize=text.standardize, vocabulary=vocabulary, ragged=True, name="vocabulary"
+    )(reviews)
+    token_ids = TokenWindow(max_tokens, mode=truncation, name="window")(words)
+    return keras.Model(reviews, token_ids, name="vectorizer")
 
 
 def build_model(config):
@@ -143,7 +163,7 @@ def build_model(config):
             return_sequences=True,
             name=f"{config.cell}_{index + 1}",
         )(hidden)
-    hidden = MaskedGlobalPooling1D("max_average", name="pooling")(hidden)
+    hidden = MaskedGlobalPooling1D(config.pooling, name="pooling")(hidden)
     hidden = keras.layers.Dropout(config.dropout, name="dropout")(hidden)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(hidden)
     return keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
@@ -159,7 +179,7 @@ def build_text_model(vectorizer, model):
 def serving_function(text_model):
     """`serving_default`: `text` (string [batch]) -> `probability` (float32 [batch]), `label` (string [batch])."""
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False)
     def serve(text):
         probability = tf.reshape(tf.cast(text_model(text), tf.float32), [-1])
         label = tf.where(probability >= 0.5, LABELS[1], LABELS[0])
@@ -227,70 +247,78 @@ def _callbacks(config, run_dir, epoch_seconds):
     ]
 
 
-def train(config, print_function=print):
-    """Loads the data, trains, evaluates against the baseline and exports.
+@dataclasses.dataclass
+class ImdbSentimentData:
+    """The loaded reviews and the vocabulary built on their training split.
+
+    Attributes:
+        reviews: the `seqapps.data.imdb.ImdbData` splits of raw reviews.
+        vocabulary: the word list (padding and out-of-vocabulary tokens first).
+        vectorizer: the model mapping raw reviews to token ids (`make_vectorizer`).
+    """
+
+    reviews: imdb.ImdbData
+    vocabulary: list
+    vectorizer: keras.Model
+
+
+def prepare_data(config, print_function=print):
+    """Loads the reviews and builds the vocabulary and vectorizer.
+
+    Sets `config.vocab_size` to the size of the vocabulary actually built
+    (smaller than asked for when the training split has fewer words).
 
     Returns:
-        An `ImdbSentimentResult`.
+        An `ImdbSentimentData`.
     """
-    run_dir = Path(config.run_dir)
-    if config.restart and (run_dir / "backup").exists():
-        shutil.rmtree(run_dir / "backup")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(config.seed)
-
     start = time.perf_counter()
-    data = imdb.load(config.data, seed=config.seed, limit=config.limit)
+    reviews = imdb.load(config.data, seed=config.seed, limit=config.limit)
     print_function(
-        f"IMDB from {data.source}: {data.train_size} train / {data.validation_size} validation / "
-        f"{data.test_size} test reviews ({time.perf_counter() - start:.0f} s to load)"
+        f"IMDB from {reviews.source}: {reviews.train_size} train / {reviews.validation_size} validation / "
+        f"{reviews.test_size} test reviews ({time.perf_counter() - start:.0f} s to load)"
     )
-    vocabulary = text.build_vocabulary(data.train, max_tokens=config.vocab_size)
+    vocabulary = text.build_vocabulary(reviews.train, max_tokens=config.vocab_size)
     config.vocab_size = len(vocabulary)
-    vectorizer = make_vectorizer(vocabulary, config.max_tokens)
-    print_function(f"Vocabulary: {len(vocabulary)} words from the training split; {config.max_tokens} tokens per review")
+    print_function(
+        f"Vocabulary: {len(vocabulary)} words from the training split; {config.max_tokens} tokens per review "
+        f"(longer reviews keep their {config.truncation.replace('_', ' and ')})"
+    )
+    return ImdbSentimentData(reviews, vocabulary, make_vectorizer(vocabulary, config.max_tokens, config.truncation))
 
-    def tokenized(dataset, shuffle):
-        if shuffle:
-            dataset = dataset.shuffle(data.train_size, seed=config.seed, reshuffle_each_iteration=True)
-        return (
-            dataset.batch(config.batch_size)
-            .map(lambda reviews, labels: (vectorizer(reviews), labels), num_parallel_calls=tf.data.AUTOTUNE)
-            .prefetch(tf.data.AUTOTUNE)
-        )
 
-    model = build_model(config)
-    model.summary(print_fn=print_function)
+def token_batches(vectorizer, dataset, batch_size, shuffle_size=None, seed=None):
+    """`(review, label)` pairs -> batches of `(token ids, labels)`, shuffled each epoch if `shuffle_size`."""
+    if shuffle_size:
+        dataset = dataset.shuffle(shuffle_size, seed=seed, reshuffle_each_iteration=True)
+    return (
+        dataset.batch(batch_size)
+        .map(lambda reviews, labels: (vectorizer(reviews), labels), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def compile_model(model, learning_rate):
+    """Compiles the classifier: Adam, binary cross-entropy, accuracy."""
     model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
-    epoch_seconds = []
-    history = model.fit(
-        tokenized(data.train, shuffle=True),
-        validation_data=tokenized(data.validation, shuffle=False).cache(),
-        epochs=config.epochs,
-        callbacks=_callbacks(config, run_dir, epoch_seconds),
-        shuffle=False,
-        verbose=config.verbose,
-    )
-    _, test_accuracy = model.evaluate(tokenized(data.test, shuffle=False), verbose=0)
-    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
-    diagnostics.plot_history(history, run_dir / "history.png")
+    return model
 
-    baseline_accuracy = bag_of_words_baseline(data, vocabulary, config, print_function)
-    print_function("")
-    print_function(f"| model | test accuracy |\n|---|---:|")
-    print_function(f"| {config.cell} ({'bi' if config.bidirectional else 'uni'}directional, {config.layers} layer(s), {config.units} units) | {test_accuracy:.4f} |")
-    print_function(f"| baseline: bag-of-words logistic regression | {baseline_accuracy:.4f} |")
-    if epoch_seconds:
-        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch")
 
-    text_model = build_text_model(vectorizer, model)
+def export_text_model(config, data, model, print_function=print):
+    """Saves `<run_dir>/model.keras` (raw text -> probability), prints sample predictions, exports.
+
+    Returns:
+        The `Path` of the exported version folder.
+    """
+    run_dir = Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    text_model = build_text_model(data.vectorizer, model)
     text_model.save(run_dir / "model.keras")
     serve = serving_function(text_model)
-    samples = [review.decode("utf-8", "replace") for review, _ in data.test.take(3).as_numpy_iterator()]
+    samples = [review.decode("utf-8", "replace") for review, _ in data.reviews.test.take(3).as_numpy_iterator()]
     predictions = serve(tf.constant(samples))
     print_function("\nSample predictions:")
     for review, probability, label in zip(samples, predictions["probability"].numpy(), predictions["label"].numpy()):
@@ -304,11 +332,53 @@ def train(config, print_function=print):
         warmup_examples=[{"text": [review]} for review in WARMUP_REVIEWS],
     )
     print_function(f"\nExported to {export_path} (serving_default: text -> probability, label)")
+    return Path(export_path)
+
+
+def train(config, print_function=print):
+    """Loads the data, trains, evaluates against the baseline and exports.
+
+    Returns:
+        An `ImdbSentimentResult`.
+    """
+    run_dir = Path(config.run_dir)
+    if config.restart and (run_dir / "backup").exists():
+        shutil.rmtree(run_dir / "backup")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+
+    data = prepare_data(config, print_function)
+    reviews = data.reviews
+    model = build_model(config)
+    model.summary(print_fn=print_function)
+    compile_model(model, config.learning_rate)
+    epoch_seconds = []
+    history = model.fit(
+        token_batches(data.vectorizer, reviews.train, config.batch_size, reviews.train_size, config.seed),
+        validation_data=token_batches(data.vectorizer, reviews.validation, config.batch_size).cache(),
+        epochs=config.epochs,
+        callbacks=_callbacks(config, run_dir, epoch_seconds),
+        shuffle=False,
+        verbose=config.verbose,
+    )
+    _, test_accuracy = model.evaluate(token_batches(data.vectorizer, reviews.test, config.batch_size), verbose=0)
+    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
+    diagnostics.plot_history(history, run_dir / "history.png")
+
+    baseline_accuracy = bag_of_words_baseline(reviews, data.vocabulary, config, print_function)
+    print_function("")
+    print_function(f"| model | test accuracy |\n|---|---:|")
+    print_function(f"| {config.cell} ({'bi' if config.bidirectional else 'uni'}directional, {config.layers} layer(s), {config.units} units) | {test_accuracy:.4f} |")
+    print_function(f"| baseline: bag-of-words logistic regression | {baseline_accuracy:.4f} |")
+    if epoch_seconds:
+        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch")
+
+    export_path = export_text_model(config, data, model, print_function)
     return ImdbSentimentResult(
         test_accuracy=float(test_accuracy),
         baseline_test_accuracy=baseline_accuracy,
         epochs_trained=len(history.history["loss"]),
         epoch_seconds=epoch_seconds,
-        export_path=Path(export_path),
+        export_path=export_path,
         run_dir=run_dir,
     )

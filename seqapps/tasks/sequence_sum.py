@@ -15,7 +15,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from seqapps import diagnostics, layers
+from seqapps import diagnostics
+from seqapps import layers as seqapps_layers
 
 
 @dataclasses.dataclass
@@ -49,10 +50,10 @@ class SequenceSumConfig:
     run_dir: str = "runs/sequence_sum"
 
     def __post_init__(self):
-        unknown = [kind for kind in self.kinds if kind not in layers.KINDS]
+        unknown = [kind for kind in self.kinds if kind not in seqapps_layers.KINDS]
         if unknown or not self.kinds:
             raise ValueError(
-                f"Unknown or missing kinds {unknown or list(self.kinds)}: choose from {', '.join(layers.KINDS)}."
+                f"Unknown or missing kinds {unknown or list(self.kinds)}: choose from {', '.join(seqapps_layers.KINDS)}."
             )
         for name in ("length", "train_size", "validation_size", "test_size", "units", "epochs", "batch_size"):
             value = getattr(self, name)
@@ -77,12 +78,57 @@ def make_data(size, length, rng):
     return sequences, sequences.sum(axis=(1, 2)).astype("int32")
 
 
-def build_model(kind, length, units):
-    """Recurrent layer of `kind` over the sequence, softmax over the `length + 1` sums."""
+def build_model(kind, length, units, layers=1, bidirectional=False, dropout=0.0):
+    """Recurrent layer(s) of `kind` over the sequence, softmax over the `length + 1` sums.
+
+    Args:
+        kind: a name from `seqapps.layers.KINDS`.
+        length: time steps per sequence.
+        units: hidden units per direction and layer.
+        layers: stacked recurrent layers.
+        bidirectional: read the sequences in both directions.
+        dropout: dropout rate after each recurrent layer.
+    """
     inputs = keras.Input((length, 1), name="bits")
-    hidden = layers.recurrent(kind, units, name=f"{kind}_encoder")(inputs)
+    hidden = inputs
+    for index in range(layers):
+        name = f"{kind}_encoder" if layers == 1 else f"{kind}_encoder_{index + 1}"
+        hidden = seqapps_layers.recurrent(
+            kind, units, bidirectional=bidirectional, return_sequences=index < layers - 1, name=name
+        )(hidden)
+        if dropout:
+            hidden = keras.layers.Dropout(dropout, name=f"dropout_{index + 1}")(hidden)
     outputs = keras.layers.Dense(length + 1, activation="softmax", name="sum")(hidden)
     return keras.Model(inputs, outputs, name=f"sequence_sum_{kind}")
+
+
+def compile_model(model, learning_rate):
+    """Compiles a sequence-sum model: Adam, sparse categorical cross-entropy, accuracy."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+@dataclasses.dataclass
+class SequenceSumData:
+    """Generated splits, each `(sequences, sums)` (see `make_data`), and the majority-class test accuracy."""
+
+    train: tuple
+    validation: tuple
+    test: tuple
+    baseline_accuracy: float
+
+
+def prepare_data(config):
+    """Generates the three splits from `config.seed`; returns a `SequenceSumData`."""
+    rng = np.random.default_rng(config.seed)
+    train = make_data(config.train_size, config.length, rng)
+    validation = make_data(config.validation_size, config.length, rng)
+    test = make_data(config.test_size, config.length, rng)
+    return SequenceSumData(train, validation, test, majority_baseline(train[1], test[1]))
 
 
 def majority_baseline(train_sums, test_sums):
@@ -98,11 +144,8 @@ def run(config, print_function=print):
         `(results, baseline_accuracy)`: a list of `SequenceSumResult` and the
         majority-class test accuracy.
     """
-    rng = np.random.default_rng(config.seed)
-    train = make_data(config.train_size, config.length, rng)
-    validation = make_data(config.validation_size, config.length, rng)
-    test = make_data(config.test_size, config.length, rng)
-    baseline = majority_baseline(train[1], test[1])
+    data = prepare_data(config)
+    train, validation, test, baseline = data.train, data.validation, data.test, data.baseline_accuracy
     print_function(
         f"Sequence sum: {config.train_size}/{config.validation_size}/{config.test_size} "
         f"generated binary sequences of length {config.length}; "
@@ -114,11 +157,7 @@ def run(config, print_function=print):
         model = build_model(kind, config.length, config.units)
         if index == 0:
             model.summary(print_fn=print_function)
-        model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+        compile_model(model, config.learning_rate)
         start = time.perf_counter()
         history = model.fit(
             *train,

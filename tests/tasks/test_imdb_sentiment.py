@@ -101,7 +101,8 @@ def test_second_run_exports_the_next_version(tmp_path):
 
 @pytest.mark.parametrize(
     "arguments, fragment",
-    [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"dropout": 1.0}, "dropout"), ({"vocab_size": 2}, "vocab_size")],
+    [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"dropout": 1.0}, "dropout"), ({"vocab_size": 2}, "vocab_size"),
+     ({"truncation": "middle"}, "middle")],
 )
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -121,6 +122,24 @@ def test_recipe_help_lists_every_cell(monkeypatch, capsys):
         recipe.main(["--help"])
     out = capsys.readouterr().out
     for flag in ("--cell", "--units", "--layers", "--bidirectional", "--max-tokens", "--vocab-size", "--epochs",
-                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data"):
+                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data", "--truncation"):
         assert flag in out
     assert "layer_norm_lstm" in out and "keras_lstm" in out
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru", "peephole_lstm", "layer_norm_lstm", "keras_lstm",
+                                  "keras_gru", "keras_simple_rnn"])
+def test_every_cell_builds_a_working_classifier(cell):
+    import keras
+
+    config = ImdbSentimentConfig(cell=cell, units=3, embedding_dim=4, max_tokens=6, vocab_size=20, layers=2)
+    model = imdb_sentiment.build_model(config)
+    probabilities = np.asarray(model(np.array([[2, 3, 4, 0, 0, 0], [0] * 6])))
+    assert probabilities.shape == (2, 1) and np.all((probabilities > 0) & (probabilities < 1))
+    assert sum(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers) == 2
+
+
+def test_vectorizer_keeps_head_and_tail_of_long_reviews():
+    vectorizer = imdb_sentiment.make_vectorizer(["", "[UNK]", "start", "middle", "end"], 4)
+    ids = vectorizer(np.array(["Start start " + "middle " * 50 + "end END", ""], dtype=object)).numpy()
+    np.testing.assert_array_equal(ids, [[2, 2, 4, 4], [0, 0, 0, 0]])

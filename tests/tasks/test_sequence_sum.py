@@ -60,3 +60,22 @@ def test_recipe_rejects_unknown_kind(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         recipe.main(["--kinds", "transformer"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_build_model_stacks_bidirectional_layers_with_dropout():
+    import keras
+
+    model = sequence_sum.build_model("gru", 6, 3, layers=2, bidirectional=True, dropout=0.1)
+    assert sum(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers) == 2
+    assert sum(isinstance(layer, keras.layers.Dropout) for layer in model.layers) == 2
+    probabilities = np.asarray(model(np.ones((2, 6, 1), "float32")))
+    assert probabilities.shape == (2, 7)
+    np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_prepare_data_is_determined_by_the_seed():
+    config = SequenceSumConfig(length=5, train_size=40, validation_size=10, test_size=10, seed=3)
+    first, second = sequence_sum.prepare_data(config), sequence_sum.prepare_data(config)
+    for split in ("train", "validation", "test"):
+        np.testing.assert_array_equal(getattr(first, split)[0], getattr(second, split)[0])
+    assert first.baseline_accuracy == sequence_sum.majority_baseline(first.train[1], first.test[1])

@@ -1,0 +1,50 @@
+"""Hyperparameter tuning of the recipes with keras-tuner, on one machine or many.
+
+Every recipe has a `keras_tuner.HyperModel` here (`<recipe>_hyper_model.py`)
+whose search space includes the recurrent cell itself: seqapps' custom cells
+and the Keras built-in layers compete in the same search. `search.tune(config)`
+runs a search described by a `TuningConfig` (`seqapps tune RECIPE ...` and
+`recipes/<recipe>.py --tune` build one from their flags), writes the results
+table, TensorBoard HParams logs and the best hyperparameters into the tuner
+directory, and retrains the best model on train+validation.
+
+This module stays light (no TensorFlow import): the command line reads
+`RECIPES` to build its parser. The hypermodel classes are imported on demand
+by `hypermodel_class`.
+
+Adding a recipe: write `seqapps/tuning/<recipe>_hyper_model.py` with a
+`RecipeHyperModel` subclass (see `sequence_sum_hyper_model.py`) and add one
+line to `HYPERMODELS`.
+
+Example:
+
+```python
+from seqapps.tuning import search
+from seqapps.tuning.tuning_config import TuningConfig
+
+config = TuningConfig(
+    "sequence_sum", max_trials=2, max_epochs=1, directory="runs/tuning",
+    space={"cells": ["lstm", "keras_lstm"], "units": [8, 16]},
+    recipe_options={"length": 6, "train_size": 256, "validation_size": 64, "test_size": 64},
+)
+result = search.tune(config)
+print(result.best["hyperparameters"], result.final["test_accuracy"])
+```
+"""
+
+import importlib
+
+# Recipe name -> "module:class" of its hypermodel.
+HYPERMODELS = {
+    "imdb_sentiment": "seqapps.tuning.imdb_sentiment_hyper_model:ImdbSentimentHyperModel",
+    "sequence_sum": "seqapps.tuning.sequence_sum_hyper_model:SequenceSumHyperModel",
+}
+RECIPES = tuple(HYPERMODELS)
+
+
+def hypermodel_class(recipe):
+    """The `RecipeHyperModel` subclass of `recipe` (a name from `RECIPES`)."""
+    if recipe not in HYPERMODELS:
+        raise ValueError(f"No hypermodel for recipe {recipe!r}: tunable recipes are {', '.join(RECIPES)}.")
+    module_name, class_name = HYPERMODELS[recipe].split(":")
+    return getattr(importlib.import_module(module_name), class_name)

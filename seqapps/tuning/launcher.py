@@ -1,0 +1,134 @@
+"""Runs one search as a chief and N worker processes on 127.0.0.1 (`seqapps tune --workers N`).
+
+Each process runs the same command; keras-tuner's environment variables make
+it the chief (`KERASTUNER_TUNER_ID=chief`: serves the oracle over gRPC, runs
+no trials) or a worker (`tuner0`, `tuner1`, ...: asks the oracle for trials
+until it answers that the search is over, then exits). Their output is
+streamed with a `[name]` prefix. The run fails, and every other process is
+stopped, as soon as one exits with a non-zero status or when it exceeds its
+timeout.
+
+The chief exits once the oracle has stopped the search and no trial is
+running. A worker that had not reached the oracle by then (a late start)
+would wait for it for keras-tuner's gRPC timeout (an hour); it has no trial
+to finish, so it is stopped `WORKER_EXIT_SECONDS` after the chief exited.
+"""
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+from seqapps.tuning.tuning_config import TuningError
+
+LOOPBACK = "127.0.0.1"
+POLL_SECONDS = 0.2
+# SIGTERM first; SIGKILL what is still running this many seconds later.
+STOP_SECONDS = 10
+# Workers exit right after their last trial; the chief only after them.
+WORKER_EXIT_SECONDS = 30
+
+
+def free_port(host=LOOPBACK):
+    """A TCP port nothing listens on now (the operating system picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def run_chief_and_workers(command, workers, timeout=None, print_function=print):
+    """Runs `command` as a chief and `workers` workers on 127.0.0.1 and waits for all of them.
+
+    Args:
+        command: the argument list every process runs.
+        workers: number of worker processes (at least 1).
+        timeout: seconds the whole run may take; `None`: no limit.
+        print_function: receives each output line, prefixed `[chief]`,
+            `[tuner0]`, ...
+
+    Raises:
+        TuningError: a process exited with a non-zero status or was killed,
+            or the run took longer than `timeout`. The other processes are
+            stopped first.
+    """
+    if workers < 1:
+        raise ValueError(f"`workers` must be at least 1, got {workers!r}.")
+    port = free_port()
+    environment = {
+        **os.environ,
+        "KERASTUNER_ORACLE_IP": LOOPBACK,
+        "KERASTUNER_ORACLE_PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    names = ["chief"] + [f"tuner{index}" for index in range(workers)]
+    print_function(f"Distributed search on {LOOPBACK}:{port}: chief and workers {', '.join(names[1:])}")
+    processes, readers, lock = {}, [], threading.Lock()
+    try:
+        for name in names:
+            process = subprocess.Popen(
+                command,
+                env={**environment, "KERASTUNER_TUNER_ID": name},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
+            processes[name] = process
+            reader = threading.Thread(target=_stream, args=(name, process.stdout, print_function, lock), daemon=True)
+            reader.start()
+            readers.append(reader)
+        _wait(processes, timeout, print_function)
+    finally:
+        _stop(processes)
+        for reader in readers:
+            reader.join(timeout=STOP_SECONDS)
+    print_function(f"Distributed search finished: chief and {workers} worker(s) done")
+
+
+def _stream(name, stream, print_function, lock):
+    for line in stream:
+        with lock:
+            print_function(f"[{name}] {line.rstrip()}")
+
+
+def _wait(processes, timeout, print_function):
+    start = time.monotonic()
+    chief_exited = None
+    while True:
+        codes = {name: process.poll() for name, process in processes.items()}
+        for name, code in codes.items():
+            if code not in (None, 0):
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+                raise TuningError(
+                    f"{name} {how} (its output above is prefixed [{name}]); stopped the other processes."
+                )
+        if all(code == 0 for code in codes.values()):
+            return
+        now = time.monotonic()
+        if codes["chief"] == 0:
+            chief_exited = chief_exited or now
+            if now - chief_exited > WORKER_EXIT_SECONDS:
+                running = [name for name, code in codes.items() if code is None]
+                print_function(
+                    f"{', '.join(running)} still waiting for the oracle {WORKER_EXIT_SECONDS} s after the chief "
+                    f"finished the search (started too late to get a trial); stopping them."
+                )
+                _stop(processes)
+                return
+        if timeout is not None and now - start > timeout:
+            raise TuningError(f"The distributed search did not finish within {timeout:g} s (--timeout); stopped it.")
+        time.sleep(POLL_SECONDS)
+
+
+def _stop(processes):
+    running = [process for process in processes.values() if process.poll() is None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

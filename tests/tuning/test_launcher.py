@@ -1,0 +1,73 @@
+"""The local chief + workers launcher, with stand-in processes (no TensorFlow)."""
+
+import sys
+import time
+
+import pytest
+
+from seqapps.tuning import launcher
+from seqapps.tuning.tuning_config import TuningError
+
+# Each process prints its role and the oracle address, then does what ROLE_ACTIONS says.
+PROCESS = """
+import os, sys, time
+name = os.environ["KERASTUNER_TUNER_ID"]
+print(name, os.environ["KERASTUNER_ORACLE_IP"], os.environ["KERASTUNER_ORACLE_PORT"], flush=True)
+action = dict(item.split("=") for item in sys.argv[1].split(","))[name]
+if action.startswith("exit"):
+    sys.exit(int(action[4:]))
+time.sleep(float(action[5:]))
+"""
+
+
+def _command(actions):
+    return [sys.executable, "-c", PROCESS, ",".join(f"{name}={action}" for name, action in actions.items())]
+
+
+def test_every_process_gets_its_role_and_the_loopback_oracle_and_output_is_prefixed():
+    lines = []
+    launcher.run_chief_and_workers(
+        _command({"chief": "exit0", "tuner0": "exit0", "tuner1": "exit0"}), 2, timeout=60, print_function=lines.append
+    )
+    starts = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("[")}
+    assert set(starts) == {"[chief]", "[tuner0]", "[tuner1]"}
+    for name, (role, address, port) in starts.items():
+        assert name == f"[{role}]" and address == "127.0.0.1" and int(port) > 0
+    assert len({port for _, _, port in starts.values()}) == 1
+    assert lines[-1] == "Distributed search finished: chief and 2 worker(s) done"
+
+
+def test_a_crashed_worker_fails_the_run_and_stops_the_others_at_once():
+    start = time.monotonic()
+    with pytest.raises(TuningError, match=r"tuner1 exited with status 3 \(its output above is prefixed \[tuner1\]\)"):
+        launcher.run_chief_and_workers(
+            _command({"chief": "sleep60", "tuner0": "sleep60", "tuner1": "exit3"}), 2, print_function=lambda line: None
+        )
+    assert time.monotonic() - start < 30
+
+
+def test_a_crashed_chief_fails_the_run():
+    with pytest.raises(TuningError, match="chief exited with status 1"):
+        launcher.run_chief_and_workers(
+            _command({"chief": "exit1", "tuner0": "sleep60"}), 1, print_function=lambda line: None
+        )
+
+
+def test_the_timeout_stops_a_run_that_hangs():
+    start = time.monotonic()
+    with pytest.raises(TuningError, match=r"did not finish within 2 s \(--timeout\)"):
+        launcher.run_chief_and_workers(
+            _command({"chief": "sleep60", "tuner0": "sleep60"}), 1, timeout=2, print_function=lambda line: None
+        )
+    assert time.monotonic() - start < 30
+
+
+def test_workers_still_waiting_after_the_chief_finished_are_stopped(monkeypatch):
+    monkeypatch.setattr(launcher, "WORKER_EXIT_SECONDS", 1)
+    lines = []
+    start = time.monotonic()
+    launcher.run_chief_and_workers(
+        _command({"chief": "exit0", "tuner0": "exit0", "tuner1": "sleep60"}), 2, print_function=lines.append
+    )
+    assert time.monotonic() - start < 30
+    assert any(line.startswith("tuner1 still waiting for the oracle") for line in lines)
