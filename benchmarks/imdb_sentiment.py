@@ -106,10 +106,10 @@ def main(argv=None):
             f"| {label} | {run['test_accuracy']:.4f} | {run['epochs']} | {np.median(run['epoch_seconds']):.0f} | "
             f"{sum(run['epoch_seconds']) / 60:.1f} | {run.get('date', '')} |"
         )
-    for name, run in runs.items():
+    for name, run in reversed(runs.items()):
         if "baseline_test_accuracy" in run:
             rows.append(
-                f"| bag-of-words logistic regression (trained in the `--cell {name}` run) | "
+                f"| bag-of-words logistic regression (trained in the latest recipe run, {name!r}) | "
                 f"{run['baseline_test_accuracy']:.4f} | {run['config']['baseline_epochs']} | | | {run.get('date', '')} |"
             )
             break

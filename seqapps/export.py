@@ -142,7 +142,6 @@ def export_for_serving(model_or_module, export_root, name, signatures, warmup_ex
     expected = [_run_warmup_example(default, index, example) for index, example in enumerate(examples)]
 
     model_dir = Path(export_root) / name
-    created = not model_dir.exists()
     model_dir.mkdir(parents=True, exist_ok=True)
     temp_dir = _make_temp_dir(model_dir, next_version(model_dir))
     try:
@@ -154,12 +153,9 @@ def export_for_serving(model_or_module, export_root, name, signatures, warmup_ex
         _fsync_tree(temp_dir)
         final_dir = _publish(temp_dir, model_dir)
     except BaseException:
+        # The model folder stays, even if empty: another exporter may be
+        # about to write into it, and TF Serving ignores a folder without versions.
         shutil.rmtree(temp_dir, ignore_errors=True)
-        if created:
-            try:
-                model_dir.rmdir()  # only if still empty: another exporter may be using it
-            except OSError:
-                pass
         raise
     return final_dir
 

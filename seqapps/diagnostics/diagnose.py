@@ -1,15 +1,13 @@
 """What `seqapps diagnose` does: find a trained model, get example inputs, write the plots."""
 
 import csv
-import importlib
 import os
-import pkgutil
 
 import keras
 import numpy as np
 from keras import ops
 
-import seqapps
+from seqapps import saving
 from seqapps.diagnostics import recurrent_trace
 from seqapps.diagnostics.gradient_flow import gradient_flow, plot_gradient_flow
 from seqapps.diagnostics.hidden_states import input_labels, plot_hidden_states
@@ -44,16 +42,8 @@ def resolve_model_path(target, runs_dir=RUNS_DIR):
 
 
 def load_model(path):
-    """`keras.saving.load_model(path, safe_mode=True)` with every seqapps serializable known.
-
-    The seqapps modules are imported first (all but the command line and the
-    task modules), so the classes and functions they register with
-    `keras.saving.register_keras_serializable` can be deserialized.
-    """
-    for module in pkgutil.walk_packages(seqapps.__path__, prefix="seqapps."):
-        if not module.name.startswith(("seqapps.cli", "seqapps.tasks")):
-            importlib.import_module(module.name)
-    return keras.saving.load_model(path, safe_mode=True)
+    """`keras.saving.load_model(path, safe_mode=True)` with every seqapps serializable registered."""
+    return saving.load_model(path)
 
 
 def _single_input(model):

@@ -22,7 +22,7 @@ def trial_rows(trials, objective, names=()):
         `(columns, rows)`: the column names and the rows (dicts keyed by them;
         `None` where a trial has no value).
     """
-    trials = sorted(trials, key=lambda trial: trial.trial_id)
+    trials = sorted(trials, key=lambda trial: (int(trial.trial_id), trial.trial_id) if trial.trial_id.isdigit() else (float("inf"), trial.trial_id))
     names = list(names)
     for trial in trials:
         names += [name for name in trial.hyperparameters.values if name not in names]

@@ -1,0 +1,21 @@
+"""Loading `.keras` files that use seqapps classes and functions."""
+
+import importlib
+
+import keras
+
+# The modules whose classes and functions are registered with
+# `keras.saving.register_keras_serializable(package="seqapps")`.
+SERIALIZABLE_MODULES = (
+    "seqapps.cells",
+    "seqapps.masked_global_pooling",
+    "seqapps.text",
+    "seqapps.token_window",
+)
+
+
+def load_model(path):
+    """`keras.saving.load_model(path, safe_mode=True)` with every seqapps serializable registered."""
+    for module in SERIALIZABLE_MODULES:
+        importlib.import_module(module)
+    return keras.saving.load_model(path, safe_mode=True)
