@@ -81,3 +81,9 @@ def not_found(dataset, path, relative_path, download_error):
         f"or set {DATA_DIR_VARIABLE} to a folder containing {relative_path}, "
         f"or run with internet access so the download can succeed."
     )
+
+
+class DataFormatError(ValueError):
+    """Raised when a dataset was found but its content is malformed (missing
+    values, duplicate or out-of-order timestamps, non-numeric columns, too
+    few rows). The message names the problem, where it is and the fix."""

@@ -1,0 +1,216 @@
+"""The time-series forecasting recipe end to end on a tiny synthetic CSV."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from seqapps.data import timeseries
+from seqapps.tasks import timeseries_forecasting as task
+from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig
+
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+INPUT_STEPS, HORIZON = 24, 6
+
+
+def write_series(path, rows=700, seed=0):
+    """Hourly `date, driver, OT`: a daily cycle plus a driver that leads the target by 3 hours."""
+    rng = np.random.default_rng(seed)
+    hours = np.arange(rows + 3)
+    driver = np.sin(2 * np.pi * hours / 24) + 0.1 * rng.normal(size=len(hours))
+    target = 20 + 5 * driver[:-3] + 0.2 * rng.normal(size=rows)
+    times = np.datetime64("2021-03-01T00:00") + np.arange(rows) * np.timedelta64(1, "h")
+    lines = ["date,driver,OT"] + [f"{str(time).replace('T', ' ')},{d:.4f},{t:.4f}"
+                                  for time, d, t in zip(times, driver[3:], target)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def config(tmp_path, **overrides):
+    arguments = dict(
+        csv=str(write_series(tmp_path / "series.csv")), target=["OT"], input_steps=INPUT_STEPS, horizon=HORIZON,
+        cell="gru", units=8, epochs=2, batch_size=32, run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "export"), verbose=0,
+    )
+    return TimeseriesForecastingConfig(**{**arguments, **overrides})
+
+
+RELOAD = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+windows = np.array(json.loads(sys.argv[2]), dtype=np.float32)
+results = {"forecast": serve(window=tf.constant(windows))["forecast"].numpy().tolist()}
+bad = {"short": windows[:, 1:], "features": windows[:, :, :1], "nan": windows.copy(), "inf": windows.copy()}
+bad["nan"][0, 3, 1] = np.nan
+bad["inf"][1, 0, 0] = np.inf
+for name, window in bad.items():
+    try:
+        serve(window=tf.constant(window))
+        results[name] = "no error"
+    except tf.errors.InvalidArgumentError as error:
+        results[name] = error.message
+print(json.dumps(results))
+"""
+
+
+def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
+    lines = []
+    result = task.train(config(tmp_path), print_function=lambda *a: lines.append(" ".join(map(str, a))))
+    output = "\n".join(lines)
+    assert set(result.metrics) == {"validation", "test"}
+    assert set(result.metrics["test"]) == {"model", "persistence", "seasonal naive", "linear"}
+    for metrics in result.metrics["test"].values():
+        assert len(metrics["mae_per_step"]) == HORIZON and len(metrics["normalized_mse_per_step"]) == HORIZON
+        assert np.isclose(np.mean(metrics["mae_per_step"]), metrics["mae"])
+    best = min(result.metrics["test"]["linear"]["normalized_mae"], result.metrics["test"]["persistence"]["normalized_mae"],
+               result.metrics["test"]["seasonal naive"]["normalized_mae"])
+    assert result.metrics["test"][result.best_baseline]["normalized_mae"] == best
+    assert np.isclose(result.improvement_percent,
+                      100 * (1 - result.metrics["test"]["model"]["normalized_mae"] / best))
+    # The driver leads the target: the linear model on the window beats persistence by far.
+    assert result.metrics["test"]["linear"]["mae"] < 0.5 * result.metrics["test"]["persistence"]["mae"]
+    assert "| persistence |" in output and "step 6" in output and "vs best baseline" in output
+    assert result.export_path == tmp_path / "export" / "timeseries_forecast" / "1"
+    assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
+    for name in ("history.png", "forecast.png", "model.keras", "metrics.json", "series.json", "example_request.json"):
+        assert (result.run_dir / name).stat().st_size > 0, name
+    assert (result.run_dir / "logs").is_dir() and result.epochs_trained == 2
+
+    series = timeseries.load_csv(tmp_path / "series.csv", "date", "OT")
+    starts = timeseries.window_starts(series, "test", INPUT_STEPS, HORIZON, lookback=24)
+    windows, truth = timeseries.gather_windows(series, starts[:3], INPUT_STEPS, HORIZON)
+    forecaster = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
+    expected = np.asarray(forecaster(windows))
+    assert expected.shape == (3, HORIZON, 1)
+    mae = np.mean(np.abs(expected - truth))
+    assert mae < 5  # file units (the target swings by +-5 around 20), not standardized values
+
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    completed = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(windows.tolist())],
+        capture_output=True, text=True, env=environment, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(served["forecast"], expected, atol=1e-4)
+    for name in ("short", "features"):
+        assert f"window must have shape [batch, {INPUT_STEPS}, 2]" in served[name], served[name]
+    for name in ("nan", "inf"):
+        assert "window holds NaN or Inf values" in served[name], served[name]
+
+    request = json.loads((result.run_dir / "example_request.json").read_text())
+    assert np.asarray(request["window"]).shape == (1, INPUT_STEPS, 2)
+
+
+def test_untrained_head_is_the_persistence_forecast_in_file_units():
+    mean, std = np.array([1.0, 20.0, 3.0], np.float32), np.array([2.0, 5.0, 0.5], np.float32)
+    model_config = TimeseriesForecastingConfig(input_steps=7, horizon=4, units=3, cell="lstm")
+    forecaster, trained = task.build_model(model_config, 3, 2, mean, std, [2, 1])
+    head = forecaster.get_layer("forecast_change")
+    head.set_weights([np.zeros_like(weight) for weight in head.get_weights()])
+    windows = np.random.default_rng(0).normal(size=(5, 7, 3)).astype(np.float32) * 10
+    forecast = np.asarray(forecaster(windows))
+    assert forecast.shape == (5, 4, 2)
+    np.testing.assert_allclose(forecast, np.repeat(windows[:, -1:, [2, 1]], 4, axis=1), rtol=1e-5, atol=1e-4)
+    standardized = np.asarray(trained(windows))
+    np.testing.assert_allclose(standardized, (forecast - mean[[2, 1]]) / std[[2, 1]], rtol=1e-5, atol=1e-4)
+
+
+def test_input_level_shift_moves_the_forecast_by_the_same_amount():
+    """The encoder reads the window relative to its last row: a shift of every
+    feature shifts the forecast and changes nothing else."""
+    mean, std = np.zeros(2, np.float32), np.ones(2, np.float32)
+    forecaster, _ = task.build_model(TimeseriesForecastingConfig(input_steps=5, horizon=3, units=4), 2, 1, mean, std, [1])
+    windows = np.random.default_rng(1).normal(size=(4, 5, 2)).astype(np.float32)
+    shifted = np.asarray(forecaster(windows + 7.0))
+    np.testing.assert_allclose(shifted, np.asarray(forecaster(windows)) + 7.0, atol=1e-4)
+
+
+def series_of(values, period=4):
+    values = np.asarray(values, np.float32).reshape(len(values), -1)
+    rows = len(values)
+    return timeseries.TimeSeries(
+        values=values, timestamps=np.datetime64("2020-01-01") + np.arange(rows) * np.timedelta64(1, "h"),
+        feature_names=tuple(f"f{index}" for index in range(values.shape[1])), target_names=("f0",),
+        frequency=np.timedelta64(3600, "s"), segments=np.zeros(rows, np.int64),
+        target_imputed=np.zeros(rows, bool), borders=(int(rows * 0.6), int(rows * 0.8), rows), period=period,
+        source="test", notes=(),
+    )
+
+
+def test_persistence_and_seasonal_naive_golden_values():
+    series = series_of(np.arange(20) * 10)
+    starts = np.array([8, 12])
+    np.testing.assert_array_equal(task.persistence_forecast(series, starts, 3)[:, :, 0], [[70] * 3, [110] * 3])
+    # period 4: steps 0..3 look 4 rows back, steps 4..5 eight rows back
+    np.testing.assert_array_equal(task.seasonal_naive_forecast(series, starts, 6, 4)[:, :, 0],
+                                  [[40, 50, 60, 70, 40, 50], [80, 90, 100, 110, 80, 90]])
+
+
+def test_ridge_baseline_recovers_a_linear_process_and_picks_its_inputs():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(3000, 2))
+    target = np.zeros(3000)
+    for row in range(2, 3000):  # an AR(2) process: the target's own history is enough
+        target[row] = 0.6 * target[row - 1] - 0.3 * target[row - 2] + noise[row, 0]
+    series = series_of(np.stack([target, noise[:, 1]], axis=1))
+    mean, std = series.statistics()
+    starts = {split: timeseries.window_starts(series, split, 4, 1) for split in timeseries.SPLITS}
+    ridge = task.RidgeForecaster(series, 4, 1, mean, std).fit(starts["train"], starts["validation"])
+    _, truth = timeseries.gather_windows(series, starts["test"], 4, 1)
+    expected = 0.6 * series.targets[starts["test"] - 1] - 0.3 * series.targets[starts["test"] - 2]
+    forecast = ridge.predict(starts["test"])
+    assert np.mean(np.abs(forecast[:, 0] - expected)) < 0.1  # the noise (std 1) is not predictable
+    persistence = task.persistence_forecast(series, starts["test"], 1)
+    assert np.mean(np.abs(forecast - truth)) < 0.85 * np.mean(np.abs(persistence - truth))
+    assert ridge.inputs in task.RidgeForecaster.INPUT_SETS and ridge.penalty in task.RIDGE_PENALTIES
+
+
+def test_error_metrics_and_improvement():
+    forecast = np.array([[[1.0], [3.0]], [[2.0], [2.0]]])
+    truth = np.zeros_like(forecast)
+    metrics = task.error_metrics(forecast, truth, target_std=[2.0])
+    assert metrics["mae"] == 2.0 and metrics["mse"] == 4.5
+    assert metrics["mae_per_step"] == [1.5, 2.5] and metrics["normalized_mae"] == 1.0
+    assert metrics["normalized_mse_per_step"] == [(0.25 + 1) / 2, (2.25 + 1) / 2]
+    assert task.improvement_percent({"normalized_mae": 0.8}, {"normalized_mae": 1.0}) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"horizon": -1}, "horizon"), ({"dataset": "nope"}, "nope"),
+     ({"csv": "x.csv"}, "--target"), ({"missing": "fill"}, "missing"), ({"dropout": 1.0}, "dropout"),
+     ({"period": 0}, "period"), ({"loss": "huber"}, "loss")],
+)
+def test_bad_config(arguments, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        TimeseriesForecastingConfig(**arguments)
+
+
+def test_quick_shrinks_the_run():
+    quick = TimeseriesForecastingConfig(quick=True)
+    assert (quick.epochs, quick.units, quick.max_train_windows) == (1, 16, 2000)
+
+
+def test_recipe_help_lists_the_flags(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import timeseries_forecasting as recipe
+
+    with pytest.raises(SystemExit):
+        recipe.main(["--help"])
+    out = capsys.readouterr().out
+    for flag in ("--dataset", "--csv", "--target", "--input-steps", "--horizon", "--cell", "--units", "--epochs",
+                 "--quick", "--export-root", "--loss", "--missing", "--duplicates", "--categorical", "--time-column"):
+        assert flag in out
+    for name in ("etth1", "weather", "beijing_pm25", "jena_climate", "layer_norm_lstm", "interpolate"):
+        assert name in out
+    with pytest.raises(SystemExit):
+        recipe.main(["--csv", "data.csv"])
+    assert "--target" in capsys.readouterr().err
