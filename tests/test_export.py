@@ -336,3 +336,13 @@ def test_lstm_traced_with_a_gpu_is_exported_without_cudnn(tmp_path, monkeypatch)
     unchecked = export_for_serving(model, tmp_path, "lstm", {"serving_default": gpu_trace}, verify=False)
     report = serving.check_export(unchecked, load=False)
     assert any("'CudnnRNNV3'" in p and "only has GPU kernels" in p for p in report.problems), report.problems
+
+
+def test_reloaded_outputs_are_compared_at_the_scale_of_the_tensor():
+    from seqapps.export import outputs_match
+
+    original = np.array([3000.0, 0.001], dtype=np.float32)
+    assert outputs_match(original + np.array([0.0, 2.44e-4], np.float32), original)
+    assert not outputs_match(original + np.array([0.0, 1.0], np.float32), original)
+    assert not outputs_match(np.array([0.0011, 0.0], np.float32), np.array([0.001, 0.0], np.float32))
+    assert outputs_match(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
