@@ -12,7 +12,6 @@ unit).
 
 import dataclasses
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers, text
+from seqapps import diagnostics, export, layers, text, training
 from seqapps.data import imdb
 from seqapps.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.masked_global_pooling import MaskedGlobalPooling1D
@@ -226,27 +225,6 @@ def bag_of_words_baseline(data, vocabulary, config, print_function=print):
     return float(accuracy)
 
 
-def _callbacks(config, run_dir, epoch_seconds):
-    epoch_start = {}
-    timer = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: epoch_start.update(time=time.perf_counter()),
-        on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_start["time"]),
-    )
-    return [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.EarlyStopping(
-            monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
-        ),
-        keras.callbacks.ModelCheckpoint(
-            str(run_dir / "best.weights.h5"), monitor="val_accuracy", mode="max",
-            save_best_only=True, save_weights_only=True,
-        ),
-        keras.callbacks.TensorBoard(str(run_dir / "logs")),
-        timer,
-    ]
-
-
 @dataclasses.dataclass
 class ImdbSentimentData:
     """The loaded reviews and the vocabulary built on their training split.
@@ -341,11 +319,7 @@ def train(config, print_function=print):
     Returns:
         An `ImdbSentimentResult`.
     """
-    run_dir = Path(config.run_dir)
-    if config.restart and (run_dir / "backup").exists():
-        shutil.rmtree(run_dir / "backup")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(config.seed)
+    run_dir = training.start_run(config.run_dir, config.restart, config.seed)
 
     data = prepare_data(config, print_function)
     reviews = data.reviews
@@ -357,7 +331,7 @@ def train(config, print_function=print):
         token_batches(data.vectorizer, reviews.train, config.batch_size, reviews.train_size, config.seed),
         validation_data=token_batches(data.vectorizer, reviews.validation, config.batch_size).cache(),
         epochs=config.epochs,
-        callbacks=_callbacks(config, run_dir, epoch_seconds),
+        callbacks=training.standard_callbacks(run_dir, "val_accuracy", "max", config.patience, epoch_seconds),
         shuffle=False,
         verbose=config.verbose,
     )

@@ -28,7 +28,6 @@ standardized test MAE) in percent.
 
 import dataclasses
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -36,7 +35,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers
+from seqapps import diagnostics, export, layers, training
 from seqapps.data import timeseries
 from seqapps.diagnostics import plotting
 
@@ -403,23 +402,6 @@ def plot_forecasts(series, starts, forecasts, config, path):
 # --- training --------------------------------------------------------------------
 
 
-def _callbacks(config, run_dir, epoch_seconds):
-    epoch_start = {}
-    timer = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: epoch_start.update(time=time.perf_counter()),
-        on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_start["time"]),
-    )
-    return [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.EarlyStopping(monitor="val_mae", patience=config.patience, restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"), monitor="val_mae", save_best_only=True,
-                                        save_weights_only=True),
-        keras.callbacks.TensorBoard(str(run_dir / "logs")),
-        timer,
-    ]
-
-
 def _describe_series(series, config, starts):
     rows = np.diff((0,) + tuple(series.borders))
     when = [series.timestamps[border - 1] for border in series.borders]
@@ -438,11 +420,7 @@ def train(config, print_function=print):
     Returns:
         A `TimeseriesForecastingResult`.
     """
-    run_dir = Path(config.run_dir)
-    if config.restart and (run_dir / "backup").exists():
-        shutil.rmtree(run_dir / "backup")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(config.seed)
+    run_dir = training.start_run(config.run_dir, config.restart, config.seed)
 
     series = load_series(config)
     for note in series.notes:
@@ -491,7 +469,7 @@ def train(config, print_function=print):
         dataset("train", shuffle=True),
         validation_data=dataset("validation", shuffle=False).cache(),
         epochs=config.epochs,
-        callbacks=_callbacks(config, run_dir, epoch_seconds),
+        callbacks=training.standard_callbacks(run_dir, "val_mae", "min", config.patience, epoch_seconds),
         shuffle=False,
         verbose=config.verbose,
     )
