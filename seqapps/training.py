@@ -1,39 +1,279 @@
-"""What every recipe's training run shares: its run folder and its callbacks."""
+"""What every recipe's training run shares: its run folder, its callbacks, and resuming a killed run.
 
+A run folder holds `best.weights.h5` (the weights of the best epoch so far),
+`logs/` (TensorBoard) and, while `fit` runs, `backup/`: the state after the
+last finished epoch. Running the same command again after a kill resumes from
+that state, and the resumed run ends with the same weights and history as an
+uninterrupted one. Checkpoint files are written to a temporary file in the same
+folder, synced to disk and renamed into place, so a kill at any moment leaves
+the previous checkpoint whole.
+"""
+
+import json
+import math
+import os
 import shutil
 import time
 from pathlib import Path
 
 import keras
+import tensorflow as tf
+
+BACKUP_FOLDER = "backup"
+BACKUP_STATE = "state.json"
+BEST_WEIGHTS = "best.weights.h5"
 
 
 def start_run(run_dir, restart, seed):
     """Creates `run_dir` (dropping the backup of an interrupted run if `restart`) and seeds Keras."""
     run_dir = Path(run_dir)
-    if restart and (run_dir / "backup").exists():
-        shutil.rmtree(run_dir / "backup")
+    if restart and (run_dir / BACKUP_FOLDER).exists():
+        shutil.rmtree(run_dir / BACKUP_FOLDER)
     run_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
     return run_dir
 
 
-def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds):
-    """Resume backup, NaN stop, early stopping, best checkpoint, TensorBoard, and an epoch timer.
+def shuffle_each_epoch(dataset, buffer_size, seed):
+    """`dataset` shuffled with `seed` in a new order every epoch, the same orders in a resumed run.
 
-    The timer appends each epoch's wall-clock seconds to the list `epoch_seconds`.
+    `dataset.shuffle(buffer_size, seed, reshuffle_each_iteration=True)` draws a
+    new order for every iterator created on it, and `fit` creates iterators it
+    never reads (the next epoch's, ahead of time), so which order epoch k gets
+    depends on Keras internals. Here the order is drawn when an iterator is
+    first read: epoch k gets the k-th order, and a resumed run skips the orders
+    of the epochs it has trained (`standard_callbacks(train_dataset=...)`).
+
+    Args:
+        dataset: the `tf.data.Dataset` to shuffle, before batching.
+        buffer_size: the shuffle buffer, e.g. the number of elements for a full shuffle.
+        seed: integer seed of the sequence of orders.
+
+    Returns:
+        The shuffled dataset, with the cardinality of `dataset`.
+    """
+    shuffled = dataset.shuffle(buffer_size, seed=seed, reshuffle_each_iteration=True)
+    read_once = tf.data.Dataset.from_tensors(0).flat_map(lambda _: shuffled)
+    cardinality = int(dataset.cardinality())
+    if cardinality >= 0:
+        read_once = read_once.apply(tf.data.experimental.assert_cardinality(cardinality))
+    return read_once
+
+
+def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_dataset=None):
+    """NaN stop, early stopping, TensorBoard, an epoch timer, and the resumable checkpoint of the run.
+
+    Args:
+        run_dir: the run folder from `start_run`.
+        monitor: the validation metric that picks the best epoch (e.g. `"val_accuracy"`).
+        mode: `"max"` or `"min"`, whether a higher or a lower `monitor` is better.
+        patience: epochs without improvement before early stopping.
+        epoch_seconds: a list; each epoch's wall-clock seconds are appended to it. After a
+            resume it also holds the epochs of the interrupted run.
+        train_dataset: the `tf.data.Dataset` passed to `fit`, when it is shuffled by
+            `shuffle_each_epoch`. A resumed run reads one element of it per finished epoch
+            first, so that each epoch sees the order of an uninterrupted run.
     """
     epoch_start = {}
     timer = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: epoch_start.update(time=time.perf_counter()),
         on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_start["time"]),
     )
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
+    )
     return [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
         keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience, restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(
-            str(run_dir / "best.weights.h5"), monitor=monitor, mode=mode, save_best_only=True, save_weights_only=True
-        ),
-        keras.callbacks.TensorBoard(str(run_dir / "logs")),
+        early_stopping,
+        keras.callbacks.TensorBoard(str(Path(run_dir) / "logs")),
         timer,
+        _RunCheckpoint(run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset),
     ]
+
+
+def check_finite_history(history, run_dir):
+    """Raises `RuntimeError` if a training loss in `history` is NaN or infinite.
+
+    `TerminateOnNaN` stops `fit` gracefully, and early stopping then restores
+    the best weights, so without this check a task would go on to evaluate and
+    export a model that diverged. Call it right after `fit`.
+
+    Args:
+        history: the `keras.callbacks.History` returned by `fit`.
+        run_dir: the run folder given to `standard_callbacks`.
+    """
+    losses = history.history.get("loss", [])
+    bad = [epoch for epoch, loss in enumerate(losses) if not math.isfinite(loss)]
+    if not bad:
+        return
+    best_path = Path(run_dir) / BEST_WEIGHTS
+    if best_path.exists():
+        checkpoint = f"The weights of the best epoch before it are in {best_path}."
+    else:
+        checkpoint = "No epoch ended with a finite loss, so there is no checkpoint."
+    raise RuntimeError(
+        f"Training diverged: the loss of epoch {bad[0] + 1} is {losses[bad[0]]}, so training stopped and "
+        f"nothing was evaluated or exported. {checkpoint} Lower the learning rate (or clip the gradients) "
+        "and run again; the run starts over."
+    )
+
+
+class _RunCheckpoint(keras.callbacks.Callback):
+    """Saves the state of a run after every epoch and restores it when `fit` starts again.
+
+    The state is everything an uninterrupted run carries into the next epoch:
+    the model's weights and optimizer variables (`model.save_weights` writes
+    both), the states of its random seed generators (dropout masks), the
+    number of finished epochs, the history so far, the early-stopping counters
+    and best weights, the epoch timings, and the best value of `monitor`.
+
+    After an epoch with a finite loss it writes `best.weights.h5` if `monitor`
+    improved, then `backup/epoch-<n>.weights.h5`, then `backup/state.json`,
+    which names that weights file and is the commit point: a kill before it
+    leaves the previous `state.json` and the weights file it names. The epoch
+    that stops training (early stopping, NaN loss) is not backed up, and the
+    backup is deleted when `fit` ends, as in `keras.callbacks.BackupAndRestore`.
+
+    It comes after `early_stopping` and the epoch timer in the callback list:
+    it saves their state once they updated it, and restores it once their
+    `on_train_begin` reset it.
+    """
+
+    def __init__(self, run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.backup_dir = self.run_dir / BACKUP_FOLDER
+        self.monitor = monitor
+        self.mode = mode
+        self.early_stopping = early_stopping
+        self.epoch_seconds = epoch_seconds
+        self.train_dataset = train_dataset
+        self.history = {}
+        self.best = None
+
+    def on_train_begin(self, logs=None):
+        self.history, self.best = {}, None
+        state_path = self.backup_dir / BACKUP_STATE
+        if not state_path.exists():
+            return
+        try:
+            state = json.loads(state_path.read_text())
+            self._restore(state)
+        except (OSError, ValueError, KeyError) as error:
+            raise RuntimeError(
+                f"Cannot resume the interrupted run from {self.backup_dir}: {error}. If the model or its settings "
+                "changed since the run was interrupted, run with --restart (restart=True) to start over."
+            ) from error
+        print(f"Resuming the interrupted run in {self.run_dir} after epoch {state['epochs']} "
+              "(--restart starts over).")
+
+    def _restore(self, state):
+        model = self.model
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        if state["best"] is not None:
+            model.load_weights(self.run_dir / BEST_WEIGHTS)
+            self.early_stopping.best_weights = model.get_weights()
+        model.load_weights(self.backup_dir / state["weights"])
+        seed_states = _seed_generator_states(model)
+        if len(seed_states) != len(state["seed_generator_states"]):
+            raise ValueError(
+                f"the model has {len(seed_states)} random seed generators, the backup "
+                f"{len(state['seed_generator_states'])}"
+            )
+        for variable, value in zip(seed_states, state["seed_generator_states"]):
+            variable.assign(value)
+        self.early_stopping.wait = state["early_stopping"]["wait"]
+        self.early_stopping.best = state["early_stopping"]["best"]
+        self.early_stopping.best_epoch = state["early_stopping"]["best_epoch"]
+        self.best = state["best"]
+        self.history = state["history"]
+        self.epoch_seconds[:] = state["epoch_seconds"]
+        # `fit` returns `model.history`; History.on_train_begin keeps the dict, so the finished epochs stay in it.
+        model.history.history = {key: list(values) for key, values in self.history.items()}
+        # The attribute keras.callbacks.BackupAndRestore sets: `fit` starts at this epoch.
+        model._initial_epoch = state["epochs"]
+        if self.train_dataset is not None:
+            for _ in range(state["epochs"]):
+                next(iter(self.train_dataset))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+        if not math.isfinite(logs.get("loss", math.nan)):
+            return
+        current = logs.get(self.monitor)
+        if current is not None and math.isfinite(current) and (self.best is None or self._better(current)):
+            self.best = current
+            _save_weights_atomically(self.model, self.run_dir / BEST_WEIGHTS)
+        if not self.model.stop_training:
+            self._save_backup(epoch + 1)
+
+    def _better(self, current):
+        return current > self.best if self.mode == "max" else current < self.best
+
+    def _save_backup(self, epochs):
+        weights_name = f"epoch-{epochs}.weights.h5"
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        _save_weights_atomically(self.model, self.backup_dir / weights_name)
+        state = {
+            "epochs": epochs,
+            "weights": weights_name,
+            "seed_generator_states": [variable.numpy().tolist() for variable in _seed_generator_states(self.model)],
+            "early_stopping": {
+                "wait": self.early_stopping.wait,
+                "best": self.early_stopping.best,
+                "best_epoch": self.early_stopping.best_epoch,
+            },
+            "best": self.best,
+            "history": self.history,
+            "epoch_seconds": self.epoch_seconds,
+        }
+        _write_json_atomically(self.backup_dir / BACKUP_STATE, state)
+        for path in self.backup_dir.iterdir():
+            if path.name not in (weights_name, BACKUP_STATE):
+                path.unlink()
+
+    def on_train_end(self, logs=None):
+        if self.backup_dir.exists():
+            shutil.rmtree(self.backup_dir)
+        self.model._initial_epoch = None
+
+
+def _seed_generator_states(model):
+    """The state variables of the model's random seed generators, in a fixed order.
+
+    `model.variables` is `model.weights` plus these; `save_weights` leaves them out.
+    """
+    weight_ids = {id(weight) for weight in model.weights}
+    return [variable for variable in model.variables if id(variable) not in weight_ids]
+
+
+def _save_weights_atomically(model, path):
+    """`model.save_weights(path)`: either the old file stays at `path` or the whole new one is there."""
+    temporary = path.with_name(f".partial-{path.name}")
+    model.save_weights(temporary, overwrite=True)
+    with open(temporary, "rb+") as file:
+        os.fsync(file.fileno())
+    _rename_into_place(temporary, path)
+
+
+def _write_json_atomically(path, data):
+    """Writes `data` as JSON to `path`: either the old file stays there or the whole new one is."""
+    temporary = path.with_name(f".partial-{path.name}")
+    with open(temporary, "w") as file:
+        json.dump(data, file, indent=1)
+        file.flush()
+        os.fsync(file.fileno())
+    _rename_into_place(temporary, path)
+
+
+def _rename_into_place(temporary, path):
+    """Renames the synced file `temporary` to `path` and syncs the folder, so the rename survives a crash."""
+    os.replace(temporary, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

@@ -71,6 +71,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from seqapps import training
 from seqapps.data import paths
 from seqapps.data.paths import DataFormatError
 
@@ -463,7 +464,7 @@ def make_dataset(series, starts, input_steps, horizon, batch_size, shuffle=False
 
     dataset = tf.data.Dataset.from_tensor_slices(np.asarray(starts, dtype=np.int64))
     if shuffle:
-        dataset = dataset.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
+        dataset = training.shuffle_each_epoch(dataset, len(starts), seed)
     return dataset.batch(batch_size).map(windows, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 

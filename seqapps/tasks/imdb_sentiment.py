@@ -267,7 +267,7 @@ def prepare_data(config, print_function=print):
 def token_batches(vectorizer, dataset, batch_size, shuffle_size=None, seed=None):
     """`(review, label)` pairs -> batches of `(token ids, labels)`, shuffled each epoch if `shuffle_size`."""
     if shuffle_size:
-        dataset = dataset.shuffle(shuffle_size, seed=seed, reshuffle_each_iteration=True)
+        dataset = training.shuffle_each_epoch(dataset, shuffle_size, seed)
     return (
         dataset.batch(batch_size)
         .map(lambda reviews, labels: (vectorizer(reviews), labels), num_parallel_calls=tf.data.AUTOTUNE)
@@ -327,14 +327,18 @@ def train(config, print_function=print):
     model.summary(print_fn=print_function)
     compile_model(model, config.learning_rate)
     epoch_seconds = []
+    train_batches = token_batches(data.vectorizer, reviews.train, config.batch_size, reviews.train_size, config.seed)
     history = model.fit(
-        token_batches(data.vectorizer, reviews.train, config.batch_size, reviews.train_size, config.seed),
+        train_batches,
         validation_data=token_batches(data.vectorizer, reviews.validation, config.batch_size).cache(),
         epochs=config.epochs,
-        callbacks=training.standard_callbacks(run_dir, "val_accuracy", "max", config.patience, epoch_seconds),
+        callbacks=training.standard_callbacks(
+            run_dir, "val_accuracy", "max", config.patience, epoch_seconds, train_dataset=train_batches
+        ),
         shuffle=False,
         verbose=config.verbose,
     )
+    training.check_finite_history(history, run_dir)
     _, test_accuracy = model.evaluate(token_batches(data.vectorizer, reviews.test, config.batch_size), verbose=0)
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
     diagnostics.plot_history(history, run_dir / "history.png")

@@ -465,14 +465,18 @@ def train(config, print_function=print):
     trained.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss,
                     metrics=["mae"])
     epoch_seconds = []
+    train_batches = dataset("train", shuffle=True)
     history = trained.fit(
-        dataset("train", shuffle=True),
+        train_batches,
         validation_data=dataset("validation", shuffle=False).cache(),
         epochs=config.epochs,
-        callbacks=training.standard_callbacks(run_dir, "val_mae", "min", config.patience, epoch_seconds),
+        callbacks=training.standard_callbacks(
+            run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches
+        ),
         shuffle=False,
         verbose=config.verbose,
     )
+    training.check_finite_history(history, run_dir)
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
     diagnostics.plot_history(history, run_dir / "history.png")
 

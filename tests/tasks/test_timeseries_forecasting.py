@@ -109,6 +109,13 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
     assert np.asarray(request["window"]).shape == (1, INPUT_STEPS, 2)
 
 
+def test_diverging_training_raises_instead_of_exporting(tmp_path):
+    with pytest.raises(RuntimeError, match=r"Training diverged: the loss of epoch 1 is (nan|inf).*no checkpoint"):
+        task.train(config(tmp_path, learning_rate=1e30, epochs=3), print_function=lambda *parts: None)
+    assert not (tmp_path / "export").exists()
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
 def test_untrained_head_is_the_persistence_forecast_in_file_units():
     mean, std = np.array([1.0, 20.0, 3.0], np.float32), np.array([2.0, 5.0, 0.5], np.float32)
     model_config = TimeseriesForecastingConfig(input_steps=7, horizon=4, units=3, cell="lstm")

@@ -1,0 +1,185 @@
+"""Resumable training runs: a killed run resumes and ends like an uninterrupted one; atomic checkpoints; NaN stops."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import training_run
+from seqapps import training
+from seqapps.tasks import sequence_sum
+
+SCRIPT = Path(__file__).resolve().parent / "training_run.py"
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """History and final weights of the tiny run trained for 3 epochs without interruption.
+
+    Its best epoch is epoch 2: a run resumed after it ends with early stopping's
+    best weights, restored from `best.weights.h5`, not with its last epoch's.
+    """
+    model, history = training_run.train(tmp_path_factory.mktemp("uninterrupted"), epochs=3)
+    assert np.argmax(history.history["val_accuracy"]) == 1
+    return history.history, model.get_weights()
+
+
+def assert_same_run(history, weights, uninterrupted):
+    expected_history, expected_weights = uninterrupted
+    assert set(history) == set(expected_history)
+    for key, values in expected_history.items():
+        np.testing.assert_allclose(history[key], values, atol=1e-5, err_msg=key)
+    assert len(weights) == len(expected_weights)
+    for value, expected in zip(weights, expected_weights):
+        np.testing.assert_allclose(value, expected, atol=1e-5)
+
+
+def tiny_model(weights_path=None):
+    """The tiny run's compiled model with its optimizer built, loaded from `weights_path` if given."""
+    model = sequence_sum.compile_model(sequence_sum.build_model("lstm", training_run.LENGTH, units=8, dropout=0.3), 1e-2)
+    model.optimizer.build(model.trainable_variables)
+    if weights_path is not None:
+        model.load_weights(weights_path)
+    return model
+
+
+def backup_state(run_dir):
+    return json.loads((Path(run_dir) / training.BACKUP_FOLDER / training.BACKUP_STATE).read_text())
+
+
+def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(tmp_path, uninterrupted):
+    run_dir = tmp_path / "run"
+    command = [sys.executable, str(SCRIPT), str(run_dir), "--epochs", "3"]
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.Popen(command, cwd=REPOSITORY, env={**environment, "PAUSE_IN_EPOCH": "2"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    state_path = run_dir / training.BACKUP_FOLDER / training.BACKUP_STATE
+    deadline = time.monotonic() + 240
+    while not state_path.exists():
+        assert process.poll() is None, process.communicate()[0]
+        assert time.monotonic() < deadline, "the first epoch did not finish in 240 s"
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate()
+    assert process.returncode == -signal.SIGKILL
+    assert backup_state(run_dir)["epochs"] == 1
+    assert not (run_dir / "result.json").exists()
+
+    rerun = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"Resuming the interrupted run in {run_dir} after epoch 1" in rerun.stdout
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["epochs_this_process"] == [1, 2]
+    assert len(result["history"]["loss"]) == 3 and result["epoch_seconds"] == 3
+    final = np.load(run_dir / "final.npz")
+    assert_same_run(result["history"], [final[f"arr_{index}"] for index in range(len(final.files))], uninterrupted)
+    assert not (run_dir / training.BACKUP_FOLDER).exists()
+    assert_same_run(result["history"], tiny_model(run_dir / training.BEST_WEIGHTS).get_weights(), uninterrupted)
+
+
+# The file whose write fails, which write of it (the one of the epoch named in the file, or the last one:
+# the best epoch is epoch 2), and the epochs of the checkpoint that is left.
+@pytest.mark.parametrize("failing_file, failing_write, epochs_left", [
+    ("epoch-3.weights.h5", 1, 2), (training.BACKUP_STATE, 3, 2), (training.BEST_WEIGHTS, 2, 1)
+])
+def test_a_write_killed_before_its_rename_keeps_the_previous_checkpoint(tmp_path, monkeypatch, failing_file,
+                                                                        failing_write, epochs_left, uninterrupted):
+    run_dir = tmp_path / "run"
+    replace = os.replace
+    writes = []
+
+    def replace_failing(source, destination):
+        if Path(destination).name == failing_file:
+            writes.append(destination)
+            if len(writes) == failing_write:
+                Path(source).write_bytes(Path(source).read_bytes()[:100])
+                raise OSError(f"simulated kill while writing {destination}")
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace_failing)
+    with pytest.raises(OSError, match="simulated kill"):
+        training_run.train(run_dir, epochs=3)
+    monkeypatch.setattr(os, "replace", replace)
+
+    state = backup_state(run_dir)
+    assert state["epochs"] == epochs_left and len(state["history"]["loss"]) == epochs_left
+    tiny_model(run_dir / training.BACKUP_FOLDER / state["weights"])
+    tiny_model(run_dir / training.BEST_WEIGHTS)
+
+    model, history = training_run.train(run_dir, epochs=3)
+    assert history.epoch == list(range(epochs_left, 3))
+    assert_same_run(history.history, model.get_weights(), uninterrupted)
+    # The final weights are the best epoch's, and so is best.weights.h5.
+    assert_same_run(history.history, tiny_model(run_dir / training.BEST_WEIGHTS).get_weights(), uninterrupted)
+    assert len(history.epoch_seconds) == 3
+    assert not (run_dir / training.BACKUP_FOLDER).exists()
+
+
+class PoisonWeightsInEpoch2(keras.callbacks.Callback):
+    """Sets the output layer's kernel to NaN when epoch 2 begins."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            kernel = self.model.get_layer("sum").kernel
+            kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
+
+
+def test_nan_loss_stops_the_run_and_names_the_last_good_checkpoint(tmp_path):
+    _, history = training_run.train(tmp_path, epochs=3, extra_callbacks=[PoisonWeightsInEpoch2()])
+
+    losses = history.history["loss"]
+    assert len(losses) == 2 and np.isfinite(losses[0]) and np.isnan(losses[1])
+    with pytest.raises(RuntimeError, match=r"loss of epoch 2 is nan") as error:
+        training.check_finite_history(history, tmp_path)
+    assert str(tmp_path / training.BEST_WEIGHTS) in str(error.value)
+    best = tiny_model(tmp_path / training.BEST_WEIGHTS)
+    assert all(np.isfinite(weight).all() for weight in best.get_weights())
+    assert not (tmp_path / training.BACKUP_FOLDER).exists()
+
+
+def test_a_backup_that_cannot_be_loaded_says_to_restart(tmp_path):
+    backup = tmp_path / training.BACKUP_FOLDER
+    backup.mkdir()
+    (backup / training.BACKUP_STATE).write_text(json.dumps({"epochs": 1, "weights": "epoch-1.weights.h5"}))
+    with pytest.raises(RuntimeError, match=r"Cannot resume .*--restart"):
+        training_run.train(tmp_path, epochs=2)
+
+
+def test_restart_drops_the_backup(tmp_path):
+    backup = tmp_path / training.BACKUP_FOLDER
+    backup.mkdir()
+    (backup / training.BACKUP_STATE).write_text("{}")
+    training.start_run(tmp_path, restart=False, seed=0)
+    assert (backup / training.BACKUP_STATE).exists()
+    training.start_run(tmp_path, restart=True, seed=0)
+    assert not backup.exists()
+
+
+def test_shuffle_each_epoch_draws_an_order_per_read_epoch_only():
+    def orders(dataset, epochs, unread_iterators):
+        result = []
+        for _ in range(epochs):
+            for _ in range(unread_iterators):
+                iter(dataset)
+            result.append([int(value) for value in dataset.as_numpy_iterator()])
+        return result
+
+    def make():
+        return training.shuffle_each_epoch(tf.data.Dataset.range(20), 20, seed=3)
+
+    expected = orders(make(), 3, unread_iterators=0)
+    assert orders(make(), 3, unread_iterators=2) == expected
+    assert all(sorted(order) == list(range(20)) for order in expected)
+    assert expected[0] != expected[1] != expected[2]
+    assert int(make().cardinality()) == 20
+    other_seed = training.shuffle_each_epoch(tf.data.Dataset.range(20), 20, seed=4)
+    assert [int(value) for value in other_seed.as_numpy_iterator()] != expected[0]
