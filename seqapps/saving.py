@@ -8,6 +8,7 @@ import keras
 # `keras.saving.register_keras_serializable(package="seqapps")`.
 SERIALIZABLE_MODULES = (
     "seqapps.cells",
+    "seqapps.char_vocabulary",
     "seqapps.masked_global_pooling",
     "seqapps.text",
     "seqapps.token_window",
