@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_DATASETS)),)
 export SEQAPPS_DATA_DIR ?= $(SHARED_DATASETS)
 endif
 
-.PHONY: install demo demo-cells test test-large clean
+.PHONY: install demo demo-cells test test-large bench bench-speed clean
 
 install: $(STAMP)
 
@@ -35,6 +35,18 @@ test: $(STAMP)
 
 test-large: $(STAMP)
 	$(PYTHON) -m pytest -m large
+
+# Quality and speed benchmarks; each writes its section of BENCHMARKS.md and
+# benchmarks/results/<name>.json. `bench` runs them all (several hours on 2 cores);
+# `bench-speed` only the layer-speed and serving-latency ones (about 15 minutes).
+bench-speed: $(STAMP)
+	$(PYTHON) -m benchmarks.cells
+	$(PYTHON) -m benchmarks.inference --imdb-default
+
+bench: bench-speed
+	$(PYTHON) -m benchmarks.imdb_sentiment
+	$(PYTHON) -m benchmarks.timeseries_forecasting
+	$(PYTHON) -m benchmarks.char_generation
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

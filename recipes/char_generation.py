@@ -61,6 +61,8 @@ def main(argv=None):
     model.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
                        help="peak learning rate (cosine decay to 5%% of it)")
     model.add_argument("--clipnorm", type=float, default=defaults.clipnorm, help="clip gradients to this global norm")
+    model.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=defaults.jit_compile,
+                       help="compile the training step with XLA")
     model.add_argument("--patience", type=int, default=defaults.patience,
                        help="epochs without validation improvement before stopping")
     model.add_argument("--quick", action="store_true", help="small model, 200,000 characters, one epoch")

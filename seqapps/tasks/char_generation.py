@@ -75,6 +75,8 @@ class CharGenerationConfig:
         learning_rate: peak Adam learning rate; it follows a cosine decay to
             `learning_rate * 0.05` over `epochs`.
         clipnorm: clip the gradient to this global norm (`None`: no clipping).
+        jit_compile: compile the training step with XLA (about 20% faster on CPU
+            than Keras' default, which turns XLA off on CPU-only machines).
         patience: epochs without validation improvement before stopping.
         prompt: the prompt of the sample printed after every epoch (default:
             the first line of the validation text).
@@ -97,17 +99,18 @@ class CharGenerationConfig:
     decode_errors: str = "strict"
     max_characters: int = None
     cell: str = "lstm"
-    units: int = 512
+    units: int = 384
     layers: int = 2
     embedding_dim: int = 64
-    dropout: float = 0.2
+    dropout: float = 0.1
     tbptt: bool = True
     sequence_length: int = 100
     batch_size: int = 64
     epochs: int = 8
     time_budget_minutes: float = None
-    learning_rate: float = 2e-3
-    clipnorm: float = 1.0
+    learning_rate: float = 3e-3
+    clipnorm: float = 5.0
+    jit_compile: bool = True
     patience: int = 2
     prompt: str = None
     sample_length: int = 300
@@ -590,7 +593,7 @@ def train(config, print_function=print):
     steps_per_epoch = int(train_data.cardinality())
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=config.jit_compile)
     model.summary(print_fn=print_function)
     print_function(f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
                    f"{config.sequence_length}-character windows, batch {config.batch_size}, "
