@@ -23,10 +23,9 @@ characters, one epoch) only checks that everything runs, in about a minute on 2 
 """
 
 import argparse
-import dataclasses
 import sys
 
-from seqapps import layers
+from seqapps import layers, recipe_arguments
 from seqapps.data import shakespeare
 from seqapps.tasks.char_generation import CharGenerationConfig, train
 
@@ -75,17 +74,9 @@ def main(argv=None):
                           help="sample among the k most likely characters (also in the export)")
     sampling.add_argument("--top-p", type=float, default=defaults.top_p,
                           help="nucleus sampling: the most likely characters holding this probability (also in the export)")
-    run = parser.add_argument_group("outputs")
-    run.add_argument("--export-root", default=defaults.export_root)
-    run.add_argument("--run-dir", default=defaults.run_dir, help="checkpoints, logs, plots and metrics")
-    run.add_argument("--restart", action="store_true", help="ignore the backup of an interrupted run")
-    run.add_argument("--seed", type=int, default=defaults.seed)
+    recipe_arguments.add_output_arguments(parser, defaults)
     arguments = parser.parse_args(argv)
-    fields = {field.name for field in dataclasses.fields(CharGenerationConfig)}
-    try:
-        config = CharGenerationConfig(**{key: value for key, value in vars(arguments).items() if key in fields})
-    except ValueError as error:
-        parser.error(str(error))
+    config = recipe_arguments.config_from_arguments(CharGenerationConfig, arguments, parser)
     train(config)
     return 0
 

@@ -29,10 +29,9 @@ hyperparameters are retrained on train+validation and exported.
 """
 
 import argparse
-import dataclasses
 import sys
 
-from seqapps import layers
+from seqapps import layers, recipe_arguments
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
 from seqapps.token_window import MODES as TRUNCATION_MODES
 from seqapps.tuning import arguments as tuning_arguments
@@ -61,18 +60,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="1000 reviews per split, one short epoch")
     parser.add_argument("--limit", type=int, default=defaults.limit, help="reviews per split (default: all)")
     parser.add_argument("--data", default=defaults.data, help="aclImdb folder or archive")
-    parser.add_argument("--export-root", default=defaults.export_root)
-    parser.add_argument("--run-dir", default=defaults.run_dir, help="checkpoints, logs and plots")
-    parser.add_argument("--restart", action="store_true", help="ignore the backup of an interrupted run")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    recipe_arguments.add_output_arguments(parser, defaults)
     parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
     tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)
-    fields = {field.name for field in dataclasses.fields(ImdbSentimentConfig)}
-    try:
-        config = ImdbSentimentConfig(**{key: value for key, value in vars(arguments).items() if key in fields})
-    except ValueError as error:
-        parser.error(str(error))
+    config = recipe_arguments.config_from_arguments(ImdbSentimentConfig, arguments, parser)
     if arguments.tune:
         options = hypermodel_class("imdb_sentiment").options_from_config(config)
         return tuning_arguments.run_tuning(arguments, "imdb_sentiment", options, parser.prog)

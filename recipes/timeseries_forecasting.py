@@ -29,10 +29,9 @@ checks that everything runs, in about a minute on 2 cores.
 """
 
 import argparse
-import dataclasses
 import sys
 
-from seqapps import layers
+from seqapps import layers, recipe_arguments
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, train
 
@@ -85,17 +84,9 @@ def main(argv=None):
     task.add_argument("--max-train-windows", type=int, default=defaults.max_train_windows,
                       help="train on at most this many evenly spaced windows (default: all)")
     task.add_argument("--quick", action="store_true", help="small model, 2000 training windows, one epoch")
-    run = parser.add_argument_group("outputs")
-    run.add_argument("--export-root", default=defaults.export_root)
-    run.add_argument("--run-dir", default=defaults.run_dir, help="checkpoints, logs, plots and metrics")
-    run.add_argument("--restart", action="store_true", help="ignore the backup of an interrupted run")
-    run.add_argument("--seed", type=int, default=defaults.seed)
+    recipe_arguments.add_output_arguments(parser, defaults)
     arguments = parser.parse_args(argv)
-    fields = {field.name for field in dataclasses.fields(TimeseriesForecastingConfig)}
-    try:
-        config = TimeseriesForecastingConfig(**{key: value for key, value in vars(arguments).items() if key in fields})
-    except ValueError as error:
-        parser.error(str(error))
+    config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)
     train(config)
     return 0
 

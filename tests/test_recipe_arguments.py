@@ -1,0 +1,45 @@
+"""The flags every recipe shares, and building a config from parsed flags."""
+
+import argparse
+import dataclasses
+
+import pytest
+
+from seqapps import recipe_arguments
+
+
+@dataclasses.dataclass
+class ExampleConfig:
+    units: int = 8
+    export_root: str = "saved_models"
+    run_dir: str = "runs/example"
+    restart: bool = False
+    seed: int = 1
+
+    def __post_init__(self):
+        if self.units <= 0:
+            raise ValueError(f"`units` must be a positive integer, got {self.units!r}.")
+
+
+def parser():
+    parser = argparse.ArgumentParser(prog="example")
+    parser.add_argument("--units", type=int, default=ExampleConfig().units)
+    parser.add_argument("--tune", action="store_true")  # not a config field: left out
+    recipe_arguments.add_output_arguments(parser, ExampleConfig())
+    return parser
+
+
+def test_flags_become_the_config():
+    example = parser()
+    arguments = example.parse_args(["--units", "4", "--export-root", "/tmp/x", "--restart", "--seed", "7", "--tune"])
+    config = recipe_arguments.config_from_arguments(ExampleConfig, arguments, example)
+    assert config == ExampleConfig(units=4, export_root="/tmp/x", run_dir="runs/example", restart=True, seed=7)
+    defaults = recipe_arguments.config_from_arguments(ExampleConfig, example.parse_args([]), example)
+    assert defaults == ExampleConfig()
+
+
+def test_a_bad_value_exits_with_its_message(capsys):
+    example = parser()
+    with pytest.raises(SystemExit):
+        recipe_arguments.config_from_arguments(ExampleConfig, example.parse_args(["--units", "0"]), example)
+    assert "`units` must be a positive integer, got 0." in capsys.readouterr().err
