@@ -550,7 +550,8 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         spent = sum(self.epoch_seconds)
-        if self.epoch_seconds and spent + max(self.epoch_seconds) > self.minutes * 60:
+        last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
+        if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
             self.print_function(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
                                 "another epoch; stopping.")
             self.model.stop_training = True
