@@ -38,7 +38,11 @@ def _add_serving_config(subparsers):
     )
     parser.add_argument("export_root", metavar="EXPORT_ROOT", help="folder holding one folder per model")
     parser.add_argument(
-        "--output", metavar="FILE", default=None, help="config file to write (default: EXPORT_ROOT/models.config)"
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="config file to write, inside EXPORT_ROOT and outside its model folders "
+        "(default: EXPORT_ROOT/models.config)",
     )
     parser.set_defaults(handler=_run_serving_config)
 

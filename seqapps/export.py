@@ -134,6 +134,7 @@ def export_for_serving(model_or_module, export_root, name, signatures, warmup_ex
             is published).
     """
     name = _check_model_name(name)
+    model_dir = _model_dir_inside(export_root, name)
     tracked = _tracked_objects(model_or_module)
     signatures = _signature_mapping(signatures)
     concrete = _concrete_signatures(signatures, tracked)
@@ -141,7 +142,6 @@ def export_for_serving(model_or_module, export_root, name, signatures, warmup_ex
     examples = _prepare_warmup_examples(default, warmup_examples)
     expected = [_run_warmup_example(default, index, example) for index, example in enumerate(examples)]
 
-    model_dir = Path(export_root) / name
     model_dir.mkdir(parents=True, exist_ok=True)
     temp_dir = _make_temp_dir(model_dir, next_version(model_dir))
     try:
@@ -171,6 +171,19 @@ def _check_model_name(name):
             f"(an all-digit name would look like a version)."
         )
     return name
+
+
+def _model_dir_inside(export_root, name):
+    """`export_root/name`, refused when a symbolic link takes it outside `export_root`."""
+    model_dir = Path(export_root) / name
+    target = model_dir.resolve()
+    if not target.is_relative_to(Path(export_root).resolve()):
+        raise ValueError(
+            f"{model_dir} is a symbolic link to {target}, outside the export root {export_root}: exports "
+            f"never write outside their root. Pass {target.parent} as the export root, or replace the link "
+            f"with a folder."
+        )
+    return model_dir
 
 
 def _signature_mapping(signatures):

@@ -781,8 +781,9 @@ def _model_config_text(entries):
 def write_serving_config(root, output=None):
     """Writes TF Serving model config files for every model under `root`.
 
-    Writes `output` (default `root/models.config`) with absolute host paths,
-    for `tensorflow_model_server --model_config_file`, and
+    Writes `output` (default `root/models.config`; a file inside `root`,
+    outside its model folders) with absolute host paths, for
+    `tensorflow_model_server --model_config_file`, and
     `root/models.docker.config` with the same models under `/models`, for
     `docker run -v <root>:/models tensorflow/serving`. Each model's REST
     example body comes from the first warmup request of its latest version,
@@ -792,7 +793,9 @@ def write_serving_config(root, output=None):
         A `ServingConfig`; `.commands()` gives the command lines.
 
     Raises:
-        ServingError: `root` is not a folder or holds no model.
+        ServingError: `root` is not a folder or holds no model, or `output`
+            is outside `root`, inside a model folder, a folder, or the Docker
+            config's path (nothing is written).
     """
     root = Path(root).expanduser()
     if not root.is_dir():
@@ -804,6 +807,8 @@ def write_serving_config(root, output=None):
             f"no models under {root}: a model is a folder holding integer version folders "
             f"(e.g. {root}/<name>/1/saved_model.pb), as export_for_serving writes"
         )
+    config_path = _config_output_path(root, output, [model_dir for _, model_dir, _ in found])
+    docker_config_path = root / DOCKER_CONFIG_FILENAME
     models = []
     for name, model_dir, versions in found:
         model = ServedModel(name=name, base_path=model_dir, versions=versions)
@@ -812,11 +817,41 @@ def write_serving_config(root, output=None):
         except ServingError as error:
             model.note = f"latest version unusable ({error}); run seqapps check-export {_quote(model_dir)}"
         models.append(model)
-    config_path = Path(output).expanduser().resolve() if output else root / CONFIG_FILENAME
-    docker_config_path = root / DOCKER_CONFIG_FILENAME
     _write_text(config_path, _model_config_text([(m.name, str(m.base_path)) for m in models]))
     _write_text(docker_config_path, _model_config_text([(m.name, f"{CONTAINER_ROOT}/{m.name}") for m in models]))
     return ServingConfig(root=root, config_path=config_path, docker_config_path=docker_config_path, models=models)
+
+
+def _config_output_path(root, output, model_dirs):
+    """The resolved path `output` names (`root/models.config` if `None`), checked before anything is written.
+
+    The config file must lie inside the export root (symbolic links
+    resolved), so the command never writes elsewhere, and outside the model
+    folders, which TF Serving reads.
+    """
+    if output is None:
+        return root / CONFIG_FILENAME
+    path = Path(output).expanduser().resolve()
+    example = root / CONFIG_FILENAME
+    if not path.is_relative_to(root):
+        raise ServingError(
+            f"the output file {path} is outside the export root {root}: write the config inside it "
+            f"(e.g. --output {example}, the default) and copy it elsewhere if you need to"
+        )
+    for model_dir in model_dirs:
+        if path.is_relative_to(model_dir):
+            raise ServingError(
+                f"the output file {path} is inside the model folder {model_dir}, which TF Serving reads: "
+                f"write the config next to the model folders (e.g. --output {example}, the default)"
+            )
+    if path == root or path.is_dir():
+        raise ServingError(f"the output {path} is a folder: name a file (e.g. --output {example}, the default)")
+    if path == root / DOCKER_CONFIG_FILENAME:
+        raise ServingError(
+            f"the output file {path} is where the Docker config goes: pick another name "
+            f"(e.g. --output {example}, the default)"
+        )
+    return path
 
 
 def _write_text(path, text):

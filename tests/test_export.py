@@ -253,9 +253,27 @@ def test_signature_validation(tmp_path):
 
     with pytest.raises(ValueError, match="dict of named tensors"):
         export_for_serving(module, tmp_path, "scale", {"serving_default": unnamed_output})
-    with pytest.raises(ValueError, match="model name"):
-        export_for_serving(module, tmp_path, "../escape", {"serving_default": serve})
-    assert not (tmp_path / "scale").exists()
+    for name in ("../escape", "..", "a/b", "/tmp/absolute", "7"):
+        with pytest.raises(ValueError, match="model name"):
+            export_for_serving(module, tmp_path / "root", name, {"serving_default": serve})
+    assert not (tmp_path / "scale").exists() and not (tmp_path / "root").exists()
+
+
+def test_a_model_folder_linking_outside_the_export_root_is_refused(tmp_path):
+    module, serve = scale_module()
+    (tmp_path / "root").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "root" / "scale").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "root" / "dangling").symlink_to(tmp_path / "missing", target_is_directory=True)
+    for name in ("scale", "dangling"):
+        with pytest.raises(ValueError, match=r"is a symbolic link to .*, outside the export root .*: exports never "
+                                             r"write outside their root"):
+            export_for_serving(module, tmp_path / "root", name, {"serving_default": serve})
+    assert not any((tmp_path / "elsewhere").iterdir()) and not (tmp_path / "missing").exists()
+    (tmp_path / "root" / "inside").mkdir()
+    (tmp_path / "root" / "alias").symlink_to(tmp_path / "root" / "inside", target_is_directory=True)
+    assert export_for_serving(module, tmp_path / "root", "alias", {"serving_default": serve}).name == "1"
+    assert list_versions(tmp_path / "root" / "inside") == [1]
 
 
 def test_untracked_lookup_table_gets_a_clear_error(tmp_path):

@@ -1,6 +1,7 @@
 """seqapps.serving: check_export, the op allowlist, serving config, predict and REST bodies."""
 
 import json
+import re
 import shlex
 import shutil
 
@@ -253,11 +254,34 @@ def test_serving_config(root):
 
 
 def test_serving_config_output_option_and_empty_root(root, tmp_path):
-    config = serving.write_serving_config(root, output=tmp_path / "elsewhere.config")
-    assert config.config_path == tmp_path / "elsewhere.config" and config.config_path.is_file()
+    config = serving.write_serving_config(root, output=root / "configs" / "production.config")
+    assert config.config_path == root.resolve() / "configs" / "production.config" and config.config_path.is_file()
     (tmp_path / "empty").mkdir()
     with pytest.raises(serving.ServingError, match="no models under"):
         serving.write_serving_config(tmp_path / "empty")
+
+
+def test_serving_config_output_stays_inside_the_export_root(root, tmp_path, monkeypatch):
+    (tmp_path / "outside").mkdir()
+    (root / "link_outside").symlink_to(tmp_path / "outside", target_is_directory=True)
+    monkeypatch.chdir(root)
+    before = {path: path.stat().st_mtime_ns for path in root.rglob("*") if path.is_file()}
+    resolved = root.resolve()
+    for output, message in [
+        (tmp_path / "outside" / "models.config", f"is outside the export root {resolved}: write the config inside it"),
+        ("../escape.config", f"{resolved.parent / 'escape.config'} is outside the export root"),
+        (root / "link_outside" / "models.config", "is outside the export root"),
+        (root / "words" / "models.config", f"is inside the model folder {resolved / 'words'}, which TF Serving reads"),
+        (root / "words" / "1" / "saved_model.pb", "is inside the model folder"),
+        (root / "not_a_model", "is a folder: name a file"),
+        (root, "is a folder: name a file"),
+        (root / "models.docker.config", "is where the Docker config goes"),
+    ]:
+        with pytest.raises(serving.ServingError, match=re.escape(message)):
+            serving.write_serving_config(root, output=output)
+    assert not any((tmp_path / "outside").iterdir()) and not (resolved.parent / "escape.config").exists()
+    assert {path: path.stat().st_mtime_ns for path in root.rglob("*") if path.is_file()} == before
+    (root / "link_outside").unlink()
 
 
 def test_predict_in_process(root):

@@ -176,10 +176,25 @@ def build_text_model(vectorizer, model):
 
 
 def serving_function(text_model):
-    """`serving_default`: `text` (string [batch]) -> `probability` (float32 [batch]), `label` (string [batch])."""
+    """`serving_default`: `text` (string [batch]) -> `probability` (float32 [batch]), `label` (string [batch]).
+
+    Any string is a review (empty, invalid UTF-8, NUL bytes, megabytes long:
+    see `seqapps.text.standardize` and `TokenWindow`). A `text` that is not a
+    vector of strings fails with an InvalidArgument error saying so (TF
+    Serving's C++ server does not check shapes against the signature itself).
+    """
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False)
     def serve(text):
+        # Padded with -1, the shape compares without an indexing error whatever the rank of `text`.
+        batch_and_more = tf.concat([tf.shape(text), [-1, -1]], axis=0)[:2]
+        check_rank = tf.debugging.Assert(
+            tf.logical_and(batch_and_more[0] >= 0, tf.equal(batch_and_more[1], -1)),
+            ["text must be a vector of reviews, string [batch], got shape", tf.shape(text)],
+            summarize=8,
+        )
+        with tf.control_dependencies([check_rank]):
+            text = tf.identity(text)
         probability = tf.reshape(tf.cast(text_model(text), tf.float32), [-1])
         label = tf.where(probability >= 0.5, LABELS[1], LABELS[0])
         return {"probability": probability, "label": label}

@@ -8,12 +8,21 @@ streamed with a `[name]` prefix. The run fails, and every other process is
 stopped, as soon as one exits with a non-zero status or when it exceeds its
 timeout.
 
+A worker killed by a signal (`kill -9`, the out-of-memory killer) is started
+again with the same `KERASTUNER_TUNER_ID`, up to `WORKER_RESTARTS` times:
+keras-tuner's oracle has no heartbeat, so it would keep the dead worker's
+trial running, and the chief would wait for it forever. The oracle gives the
+trial a worker was running to the next process asking with that id, so the
+restarted worker runs it again from the start and the search goes on. A worker
+that exits with an error status is not restarted (its error would come back).
+
 The chief exits once the oracle has stopped the search and no trial is
 running. A worker that had not reached the oracle by then (a late start)
 would wait for it for keras-tuner's gRPC timeout (an hour); it has no trial
 to finish, so it is stopped `WORKER_EXIT_SECONDS` after the chief exited.
 """
 
+import collections
 import os
 import socket
 import subprocess
@@ -28,6 +37,8 @@ POLL_SECONDS = 0.2
 STOP_SECONDS = 10
 # Workers exit right after their last trial; the chief only after them.
 WORKER_EXIT_SECONDS = 30
+# Times each worker killed by a signal is started again.
+WORKER_RESTARTS = 2
 
 
 def free_port(host=LOOPBACK):
@@ -48,8 +59,9 @@ def run_chief_and_workers(command, workers, timeout=None, print_function=print):
             `[tuner0]`, ...
 
     Raises:
-        TuningError: a process exited with a non-zero status or was killed,
-            or the run took longer than `timeout`. The other processes are
+        TuningError: a process exited with a non-zero status, the chief was
+            killed, a worker was killed more than `WORKER_RESTARTS` times, or
+            the run took longer than `timeout`. The other processes are
             stopped first.
     """
     if workers < 1:
@@ -64,21 +76,25 @@ def run_chief_and_workers(command, workers, timeout=None, print_function=print):
     names = ["chief"] + [f"tuner{index}" for index in range(workers)]
     print_function(f"Distributed search on {LOOPBACK}:{port}: chief and workers {', '.join(names[1:])}")
     processes, readers, lock = {}, [], threading.Lock()
+
+    def start(name):
+        process = subprocess.Popen(
+            command,
+            env={**environment, "KERASTUNER_TUNER_ID": name},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        processes[name] = process
+        reader = threading.Thread(target=_stream, args=(name, process.stdout, print_function, lock), daemon=True)
+        reader.start()
+        readers.append(reader)
+
     try:
         for name in names:
-            process = subprocess.Popen(
-                command,
-                env={**environment, "KERASTUNER_TUNER_ID": name},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-            )
-            processes[name] = process
-            reader = threading.Thread(target=_stream, args=(name, process.stdout, print_function, lock), daemon=True)
-            reader.start()
-            readers.append(reader)
-        _wait(processes, timeout, print_function)
+            start(name)
+        _wait(processes, timeout, start, print_function)
     finally:
         _stop(processes)
         for reader in readers:
@@ -92,14 +108,27 @@ def _stream(name, stream, print_function, lock):
             print_function(f"[{name}] {line.rstrip()}")
 
 
-def _wait(processes, timeout, print_function):
+def _wait(processes, timeout, start_process, print_function):
     start = time.monotonic()
     chief_exited = None
+    restarts = collections.Counter()
     while True:
         codes = {name: process.poll() for name, process in processes.items()}
         for name, code in codes.items():
+            killed_worker = name != "chief" and code is not None and code < 0
+            if killed_worker and codes["chief"] is None and restarts[name] < WORKER_RESTARTS:
+                restarts[name] += 1
+                print_function(
+                    f"{name} was killed by signal {-code}; starting it again with the same tuner id to rerun "
+                    f"its trial (restart {restarts[name]} of {WORKER_RESTARTS})."
+                )
+                start_process(name)
+                codes[name] = None
+        for name, code in codes.items():
             if code not in (None, 0):
                 how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+                if restarts[name]:
+                    how += f" after {restarts[name]} restart(s)"
                 raise TuningError(
                     f"{name} {how} (its output above is prefixed [{name}]); stopped the other processes."
                 )

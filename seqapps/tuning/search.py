@@ -133,7 +133,7 @@ def tune(config, print_function=print):
         hypermodel.prepare(print_function)
     tuner = make_tuner(config, hypermodel, overwrite=config.overwrite and role != "worker")
     if role != "worker":
-        _skip_finished_retries(tuner.oracle)
+        _queue_unfinished_trials(tuner.oracle)
     if role == "chief":
         print_function(
             f"Chief: serving the oracle on {os.environ[ORACLE_IP]}:{os.environ[ORACLE_PORT]} until the "
@@ -147,18 +147,30 @@ def tune(config, print_function=print):
     return _finish(config, tuner, hypermodel, print_function)
 
 
-def _skip_finished_retries(oracle):
-    """Keeps a resumed search from running finished trials again.
+def _queue_unfinished_trials(oracle):
+    """Makes a resumed search run every interrupted trial again, and no finished one.
 
-    When keras-tuner reloads a search it queues every trial recorded as
-    running for a retry; a chief stopped after a trial ended but before the
-    oracle was saved again lists finished trials there. Their `trial.json`
-    (written at the end of every trial) says they are finished.
+    When keras-tuner reloads a search it queues the trials `oracle.json`
+    records as running for a retry. Each trial's `trial.json` is written when
+    the trial starts and when it ends, and `oracle.json` right after, so a
+    process killed between the two writes leaves them disagreeing:
+
+    - killed just after a trial ended, `oracle.json` still lists it as
+      running: its `trial.json` says it finished, so it is not run again;
+    - killed just after a trial started, `oracle.json` does not know it yet,
+      though the trial counts towards `max_trials`: its `trial.json` says it
+      is running, so it is queued and runs again.
     """
-    finished = (keras_tuner.engine.trial.TrialStatus.COMPLETED, keras_tuner.engine.trial.TrialStatus.FAILED)
+    status = keras_tuner.engine.trial.TrialStatus
     oracle._retry_queue = [
-        trial_id for trial_id in oracle._retry_queue if oracle.trials[trial_id].status not in finished
+        trial_id for trial_id in oracle._retry_queue
+        if oracle.trials[trial_id].status not in (status.COMPLETED, status.FAILED)
     ]
+    for trial_id, trial in oracle.trials.items():
+        if trial.status == status.RUNNING and trial_id not in oracle._retry_queue:
+            oracle._retry_queue.append(trial_id)
+            if trial_id not in oracle.start_order:
+                oracle.start_order.append(trial_id)
 
 
 def _launch(config, print_function):

@@ -85,8 +85,11 @@ class TuningConfig:
         if unknown:
             raise ValueError(f"Unknown search space fields {unknown}: choose from {', '.join(SPACE_FIELDS)}.")
         self.project_name = self.project_name or self.recipe
-        if not self.project_name or Path(self.project_name).name != self.project_name:
-            raise ValueError(f"`project_name` must be a plain folder name, got {self.project_name!r}.")
+        if Path(self.project_name).name != self.project_name or self.project_name in (".", ".."):
+            raise ValueError(
+                f"`project_name` (--project-name) must be a plain folder name, got {self.project_name!r}: the "
+                f"search lives in DIRECTORY/PROJECT_NAME, so give the folder with --directory."
+            )
 
     @property
     def project_dir(self):

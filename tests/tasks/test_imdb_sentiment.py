@@ -44,17 +44,54 @@ def _config(tmp_path, **overrides):
     return ImdbSentimentConfig(**{**arguments, **overrides})
 
 
+# Malformed and extreme requests, run against the reloaded SavedModel in a fresh process; the script prints
+# {case: outputs or error}. A tensor of the wrong dtype never reaches the graph: the runtime refuses it with an
+# InvalidArgument error naming the argument by position and the expected dtype ("input #0(zero-based) was
+# expected to be a string tensor"), as TF Serving does ("Expects arg[0] to be string"), whose answer is an
+# INVALID_ARGUMENT status. A missing or misnamed input is a TypeError of the Python call; TF Serving answers
+# INVALID_ARGUMENT naming the missing input.
 RELOAD = """
 import json, sys
 import tensorflow as tf
 import tensorflow_text  # registers the TF Text ops the graph uses
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-reviews = json.loads(sys.argv[2])
 results = {}
-for size in (len(reviews), 1):
-    out = serve(text=tf.constant(reviews[:size]))
-    results[size] = {"probability": out["probability"].numpy().tolist(),
-                     "label": [label.decode() for label in out["label"].numpy()]}
+
+
+def run(name, **inputs):
+    try:
+        out = serve(**inputs)
+        results[name] = {"probability": out["probability"].numpy().tolist(),
+                         "label": [label.decode() for label in out["label"].numpy()]}
+    except tf.errors.InvalidArgumentError as error:
+        results[name] = "InvalidArgument: " + error.message
+    except TypeError as error:
+        results[name] = "rejected: " + str(error)
+
+
+texts = {
+    "odd reviews": json.loads(sys.argv[2]),
+    "one review": ["a superb and moving story"],
+    "empty": [""],
+    "whitespace": ["   \\t\\n\\r  "],
+    "one megabyte": ["great " * 175_000],
+    "one megabyte without spaces": ["x" * 1_000_000],
+    "invalid UTF-8": [b"\\xff\\xfe great \\xc3\\x28 film \\xed\\xa0\\x80"],
+    "NUL bytes": ["great\\x00\\x00film\\x00"],
+    "emoji and mixed scripts": ["Loved it 😍🎬 — 素晴らしい映画 ❤️ Ωμέγα ça عربى"],
+    "only unknown words": ["zzzz qqqq xyzzy"],
+    "markup and punctuation": ["<br /><br />!!! ??? ... <b></b>"],
+    "batch of 0": tf.zeros([0], tf.string),
+    "batch of 1000": ["great wonderful film", "awful boring film"] * 500,
+}
+for name, text in texts.items():
+    run(name, text=tf.constant(text, tf.string))
+run("wrong dtype: int32", text=tf.constant([1, 2], tf.int32))
+run("wrong dtype: float", text=tf.constant([0.5], tf.float32))
+run("wrong rank: matrix", text=tf.constant([["great film", "awful film"]]))
+run("wrong rank: scalar", text=tf.constant("great film"))
+run("wrong input name", review=tf.constant(["great film"]))
+run("missing input")
 print(json.dumps(results))
 """
 
@@ -83,12 +120,38 @@ def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     served = json.loads(completed.stdout.strip().splitlines()[-1])
-    probabilities = np.array(served[str(len(ODD_REVIEWS))]["probability"])
-    assert probabilities.shape == (len(ODD_REVIEWS),)
-    assert np.all(np.isfinite(probabilities)) and np.all((probabilities >= 0) & (probabilities <= 1))
-    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
-    np.testing.assert_allclose(served["1"]["probability"], probabilities[:1], atol=1e-6)
-    assert served[str(len(ODD_REVIEWS))]["label"] == ["positive" if p >= 0.5 else "negative" for p in probabilities]
+    assert len(served) >= 15
+    np.testing.assert_allclose(served["odd reviews"]["probability"], expected, atol=1e-5)
+    sizes = {"odd reviews": len(ODD_REVIEWS), "batch of 0": 0, "batch of 1000": 1000}
+    answered = [name for name, outputs in served.items() if isinstance(outputs, dict)]
+    for name in answered:
+        probabilities = np.array(served[name]["probability"], dtype=float)
+        assert probabilities.shape == (sizes.get(name, 1),), name
+        assert np.all(np.isfinite(probabilities)) and np.all((probabilities >= 0) & (probabilities <= 1)), name
+        assert served[name]["label"] == ["positive" if p >= 0.5 else "negative" for p in probabilities], name
+    assert served["batch of 0"] == {"probability": [], "label": []}
+    thousand = np.array(served["batch of 1000"]["probability"]).reshape(500, 2)
+    np.testing.assert_allclose(thousand, np.repeat(thousand[:1], 500, axis=0), atol=1e-6)
+    for name in ("empty", "whitespace"):  # nothing left after standardization, like the first odd review ("")
+        np.testing.assert_allclose(served[name]["probability"], served["odd reviews"]["probability"][:1], atol=1e-6)
+    refused = {name: outputs for name, outputs in served.items() if not isinstance(outputs, dict)}
+    messages = {
+        "wrong dtype: int32": "InvalidArgument: cannot compute",
+        "wrong dtype: float": "InvalidArgument: cannot compute",
+        "wrong rank: matrix": "InvalidArgument: ",
+        "wrong rank: scalar": "InvalidArgument: ",
+        "wrong input name": "rejected: ",
+        "missing input": "rejected: ",
+    }
+    assert set(refused) == set(messages), refused
+    for name, start in messages.items():
+        assert refused[name].startswith(start), (name, refused[name])
+    for name, dtype in (("wrong dtype: int32", "int32"), ("wrong dtype: float", "float")):
+        assert f"input #0(zero-based) was expected to be a string tensor but is a {dtype} tensor" in refused[name]
+    assert "text must be a vector of reviews, string [batch], got shape] [1 2]" in refused["wrong rank: matrix"]
+    assert "text must be a vector of reviews, string [batch], got shape] []" in refused["wrong rank: scalar"]
+    for name in ("wrong input name", "missing input"):
+        assert "missing a required argument: 'text'" in refused[name], refused[name]
 
 
 @pytest.mark.large

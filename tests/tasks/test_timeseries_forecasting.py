@@ -40,22 +40,57 @@ def config(tmp_path, **overrides):
     return TimeseriesForecastingConfig(**{**arguments, **overrides})
 
 
+# Malformed and extreme requests, run against the reloaded SavedModel in a fresh process; the script prints
+# {case: forecast or error}. A tensor of the wrong dtype never reaches the graph: the runtime refuses it with an
+# InvalidArgument error naming the argument by position and the expected dtype ("input #0(zero-based) was
+# expected to be a float tensor"), as TF Serving does ("Expects arg[0] to be float"), whose answer is an
+# INVALID_ARGUMENT status.
 RELOAD = """
 import json, sys
 import numpy as np
 import tensorflow as tf
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
 windows = np.array(json.loads(sys.argv[2]), dtype=np.float32)
-results = {"forecast": serve(window=tf.constant(windows))["forecast"].numpy().tolist()}
-bad = {"short": windows[:, 1:], "features": windows[:, :, :1], "nan": windows.copy(), "inf": windows.copy()}
-bad["nan"][0, 3, 1] = np.nan
-bad["inf"][1, 0, 0] = np.inf
-for name, window in bad.items():
+batch, steps, features = windows.shape
+results = {}
+
+
+def with_value(row, step, feature, value):
+    window = windows.copy()
+    window[row, step, feature] = value
+    return window
+
+
+cases = {
+    "test windows": windows,
+    "one window": windows[:1],
+    "batch of 0": np.zeros((0, steps, features), np.float32),
+    "batch of 1000": np.repeat(windows[:1], 1000, axis=0),
+    "zeros": np.zeros((1, steps, features), np.float32),
+    "negative": -windows[:1],
+    "huge finite values": np.full((1, steps, features), 1e30, np.float32),
+    "one huge value": with_value(0, 3, 0, 1e30),
+    "float32 maximum": np.full((1, steps, features), np.finfo(np.float32).max, np.float32),
+    "NaN": with_value(0, 3, 1, np.nan),
+    "+Inf": with_value(1, 0, 0, np.inf),
+    "-Inf": with_value(2, steps - 1, 1, -np.inf),
+    "too few steps": windows[:, 1:],
+    "too many steps": np.concatenate([windows, windows[:, :1]], axis=1),
+    "too few features": windows[:, :, :1],
+    "too many features": np.concatenate([windows, windows[:, :, :1]], axis=2),
+    "no steps": np.zeros((1, 0, features), np.float32),
+    "rank 2": windows[0],
+    "rank 4": windows[None],
+    "float64": windows.astype(np.float64),
+    "int32": windows.astype(np.int32),
+    "strings": np.full(windows.shape, "1.0"),
+}
+for name, window in cases.items():
     try:
-        serve(window=tf.constant(window))
-        results[name] = "no error"
+        forecast = serve(window=tf.constant(window))["forecast"].numpy()
+        results[name] = {"shape": list(forecast.shape), "forecast": forecast.tolist()}
     except tf.errors.InvalidArgumentError as error:
-        results[name] = error.message
+        results[name] = "InvalidArgument: " + error.message
 print(json.dumps(results))
 """
 
@@ -99,11 +134,34 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     served = json.loads(completed.stdout.strip().splitlines()[-1])
-    np.testing.assert_allclose(served["forecast"], expected, atol=1e-4)
-    for name in ("short", "features"):
-        assert f"window must have shape [batch, {INPUT_STEPS}, 2]" in served[name], served[name]
-    for name in ("nan", "inf"):
-        assert "window holds NaN or Inf values" in served[name], served[name]
+    assert len(served) >= 15
+    forecasts = {name: outputs for name, outputs in served.items() if isinstance(outputs, dict)}
+    assert set(forecasts) == {"test windows", "one window", "batch of 0", "batch of 1000", "zeros", "negative",
+                              "huge finite values", "one huge value"}, served
+    sizes = {"test windows": 3, "batch of 0": 0, "batch of 1000": 1000, "one huge value": 3}
+    for name, outputs in forecasts.items():
+        assert outputs["shape"] == [sizes.get(name, 1), HORIZON, 1], name
+        assert np.all(np.isfinite(outputs["forecast"])), name
+    np.testing.assert_allclose(forecasts["test windows"]["forecast"], expected, atol=1e-4)
+    np.testing.assert_allclose(forecasts["one window"]["forecast"], expected[:1], atol=1e-4)
+    np.testing.assert_allclose(forecasts["batch of 1000"]["forecast"], np.repeat(expected[:1], 1000, axis=0),
+                               atol=1e-4)
+    # The encoder reads the window relative to its last row: a constant window forecasts about its level.
+    np.testing.assert_allclose(forecasts["huge finite values"]["forecast"], 1e30, rtol=1e-3)
+    messages = {
+        "float32 maximum": "forecast is NaN or Inf: the window's values are too large for float32 arithmetic",
+        "NaN": "window holds NaN or Inf values",
+        "+Inf": "window holds NaN or Inf values",
+        "-Inf": "window holds NaN or Inf values",
+    }
+    for name in ("too few steps", "too many steps", "too few features", "too many features", "no steps", "rank 2",
+                 "rank 4"):
+        messages[name] = f"window must have shape [batch, {INPUT_STEPS}, 2]"
+    for name, message in messages.items():
+        assert served[name].startswith("InvalidArgument: ") and message in served[name], (name, served[name])
+    for name, dtype in (("float64", "double"), ("int32", "int32"), ("strings", "string")):
+        message = f"input #0(zero-based) was expected to be a float tensor but is a {dtype} tensor"
+        assert served[name].startswith("InvalidArgument: ") and message in served[name], (name, served[name])
 
     request = json.loads((result.run_dir / "example_request.json").read_text())
     assert np.asarray(request["window"]).shape == (1, INPUT_STEPS, 2)

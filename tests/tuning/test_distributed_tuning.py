@@ -3,8 +3,10 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -62,3 +64,41 @@ def test_chief_and_two_workers_run_every_trial_exactly_once_and_exit(tmp_path, m
     result = search.tune(config)
     assert fits == [] and result.table.count("| COMPLETED |") == 3
     assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}
+
+
+@pytest.mark.large
+def test_a_worker_killed_mid_trial_is_restarted_and_the_others_finish_the_search(tmp_path):
+    directory = tmp_path / "tuning"
+    project = directory / "sequence_sum"
+    command = [sys.executable, "-m", "seqapps.cli", "tune", "sequence_sum", "--workers", "2", "--max-trials", "3",
+               "--max-epochs", "20", "--directory", str(directory), "--timeout", "500", "--no-retrain", *SPACE]
+    for name, value in {**OPTIONS, "train_size": "512"}.items():
+        command += ["--set", f"{name}={value}"]
+    log = tmp_path / "tune.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        try:
+            # The first trial's TensorBoard events file appears once its training has started, named with the
+            # worker's process id.
+            deadline, runs = time.monotonic() + 300, []
+            while not runs and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+                runs = list((project / "logs" / "0" / "execution0" / "train").glob("events.out.tfevents.*"))
+            assert runs, log.read_text()[-5000:]
+            killed = _pid(runs[0])
+            os.kill(killed, signal.SIGKILL)
+            process.wait(timeout=540)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)  # the launcher, the chief and the workers
+    output = log.read_text()
+    assert process.returncode == 0, output[-5000:]
+    assert re.search(r"^tuner[01] was killed by signal 9; starting it again with the same tuner id to rerun its "
+                     r"trial \(restart 1 of 2\)\.$", output, flags=re.MULTILINE), output[-5000:]
+    assert "Distributed search finished: chief and 2 worker(s) done" in output
+    assert search_files.statuses(project) == {"0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
+    assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}
+    reruns = list((project / "logs" / "0" / "execution0" / "train").glob("events.out.tfevents.*"))
+    assert len(reruns) == 2 and killed in {_pid(run) for run in reruns}  # trained again by the restarted worker
+    assert (project / "best_hyperparameters.json").exists()

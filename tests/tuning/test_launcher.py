@@ -8,20 +8,29 @@ import pytest
 from seqapps.tuning import launcher
 from seqapps.tuning.tuning_config import TuningError
 
-# Each process prints its role and the oracle address, then does what ROLE_ACTIONS says.
+# Each process prints its role and the oracle address, then does what its action says: `exitN` exits with
+# status N, `sleepS` sleeps S seconds, `killed` kills itself with SIGKILL, `killed_once` does so only the
+# first time (it leaves a file named after the process in the folder given as second argument).
 PROCESS = """
-import os, sys, time
+import os, signal, sys, time
 name = os.environ["KERASTUNER_TUNER_ID"]
 print(name, os.environ["KERASTUNER_ORACLE_IP"], os.environ["KERASTUNER_ORACLE_PORT"], flush=True)
 action = dict(item.split("=") for item in sys.argv[1].split(","))[name]
+if action == "killed_once":
+    marker = os.path.join(sys.argv[2], name)
+    action = "exit0" if os.path.exists(marker) else "killed"
+    open(marker, "w").close()
+if action == "killed":
+    os.kill(os.getpid(), signal.SIGKILL)
 if action.startswith("exit"):
     sys.exit(int(action[4:]))
 time.sleep(float(action[5:]))
 """
 
 
-def _command(actions):
-    return [sys.executable, "-c", PROCESS, ",".join(f"{name}={action}" for name, action in actions.items())]
+def _command(actions, folder="."):
+    return [sys.executable, "-c", PROCESS, ",".join(f"{name}={action}" for name, action in actions.items()),
+            str(folder)]
 
 
 def test_every_process_gets_its_role_and_the_loopback_oracle_and_output_is_prefixed():
@@ -71,3 +80,33 @@ def test_workers_still_waiting_after_the_chief_finished_are_stopped(monkeypatch)
     )
     assert time.monotonic() - start < 30
     assert any(line.startswith("tuner1 still waiting for the oracle") for line in lines)
+
+
+def test_a_killed_worker_is_started_again_with_its_tuner_id_and_the_run_finishes(tmp_path):
+    lines = []
+    launcher.run_chief_and_workers(
+        _command({"chief": "sleep4", "tuner0": "exit0", "tuner1": "killed_once"}, tmp_path), 2, timeout=60,
+        print_function=lines.append,
+    )
+    assert "tuner1 was killed by signal 9; starting it again with the same tuner id to rerun its trial " \
+           "(restart 1 of 2)." in lines
+    assert sum(line.startswith("[tuner1] tuner1 127.0.0.1") for line in lines) == 2  # started twice
+    assert lines[-1] == "Distributed search finished: chief and 2 worker(s) done"
+
+
+def test_a_worker_killed_every_time_fails_the_run_after_its_restarts():
+    start = time.monotonic()
+    lines = []
+    with pytest.raises(TuningError, match=r"tuner0 was killed by signal 9 after 2 restart\(s\) \(its output above"):
+        launcher.run_chief_and_workers(
+            _command({"chief": "sleep60", "tuner0": "killed"}), 1, print_function=lines.append
+        )
+    assert time.monotonic() - start < 30
+    assert sum(line.startswith("[tuner0] tuner0 127.0.0.1") for line in lines) == 3
+
+
+def test_a_killed_chief_is_not_restarted():
+    with pytest.raises(TuningError, match=r"chief was killed by signal 9 \(its output above is prefixed \[chief\]\)"):
+        launcher.run_chief_and_workers(
+            _command({"chief": "killed", "tuner0": "sleep60"}), 1, print_function=lambda line: None
+        )

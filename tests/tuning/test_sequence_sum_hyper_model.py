@@ -3,6 +3,11 @@
 import csv
 import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import keras
@@ -131,6 +136,92 @@ def test_rerun_resumes_an_interrupted_search(tmp_path, fits, eager_functions):
     assert search_files.statuses(project) == {"0": "COMPLETED", "1": "COMPLETED"}
     assert search_files.run_times(project) == {"0": 1, "1": 1}
     assert search_files.training_runs(project, "0") == 1
+    assert result.table.count("| COMPLETED |") == 2
+
+
+# Runs the search of the TuningConfig JSON file argv[1]; the second trial writes the file argv[2] once it has
+# trained, then waits to be killed.
+KILLED_SEARCH = """
+import pathlib, sys, time
+import tensorflow as tf
+from seqapps.tuning import search
+from seqapps.tuning.sequence_sum_hyper_model import SequenceSumHyperModel
+from seqapps.tuning.tuning_config import TuningConfig
+
+tf.config.run_functions_eagerly(True)
+fit_model, trained = SequenceSumHyperModel.fit_model, []
+
+
+def fit_then_wait_in_the_second_trial(self, values, model, **arguments):
+    history = fit_model(self, values, model, **arguments)
+    trained.append(values)
+    if len(trained) == 2:
+        pathlib.Path(sys.argv[2]).write_text("trained")
+        time.sleep(600)
+    return history
+
+
+SequenceSumHyperModel.fit_model = fit_then_wait_in_the_second_trial
+search.tune(TuningConfig.from_json(pathlib.Path(sys.argv[1]).read_text()))
+"""
+
+
+def test_a_search_killed_mid_trial_keeps_its_finished_trial_and_reruns_the_killed_one(tmp_path, fits,
+                                                                                         eager_functions):
+    config = _config(tmp_path, max_trials=3)
+    project = config.project_dir
+    (tmp_path / "config.json").write_text(config.to_json())
+    marker, log = tmp_path / "second_trial_trained", tmp_path / "search.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, "-c", KILLED_SEARCH, str(tmp_path / "config.json"), str(marker)],
+                                   stdout=output, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        try:
+            deadline = time.monotonic() + 240
+            while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert marker.exists(), log.read_text()[-3000:]
+        finally:
+            process.kill()  # SIGKILL: nothing in the process runs after it
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert search_files.statuses(project) == {"0": "COMPLETED", "1": "RUNNING"}
+    before = search_files.trials(project)
+    killed = before["1"]["hyperparameters"]["values"]
+
+    result = search.tune(config)
+    assert fits[0] == killed and len(fits) == 2  # the killed trial runs again first, then the third trial
+    after = search_files.trials(project)
+    assert {trial_id: trial["status"] for trial_id, trial in after.items()} == {
+        "0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
+    assert after["0"] == before["0"]  # the finished trial is kept as it was, score included
+    assert after["1"]["hyperparameters"]["values"] == killed
+    assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}
+    assert [search_files.training_runs(project, trial_id) for trial_id in "012"] == [1, 2, 1]
+    assert result.table.count("| COMPLETED |") == 3
+
+
+def test_a_trial_started_just_before_the_kill_is_run_again(tmp_path, fits, eager_functions):
+    config = _config(tmp_path)
+    fits.interrupt_at = 2
+    with pytest.raises(Interrupted):
+        search.tune(config)
+    # What a kill between writing trial_1/trial.json and oracle.json leaves: the oracle as the first trial
+    # ended (still listing it as running), and a second trial only its own file knows.
+    oracle_path = config.project_dir / "oracle.json"
+    oracle = json.loads(oracle_path.read_text())
+    first_hash = oracle["id_to_hash"]["0"]
+    oracle.update(ongoing_trials={"tuner0": "0"}, start_order=["0"], id_to_hash={"0": first_hash},
+                  tried_so_far=[first_hash])
+    oracle_path.write_text(json.dumps(oracle))
+    started = search_files.trials(config.project_dir)["1"]["hyperparameters"]["values"]
+
+    fits.clear()
+    fits.interrupt_at = None
+    result = search.tune(config)
+    assert fits == [started]
+    assert search_files.statuses(config.project_dir) == {"0": "COMPLETED", "1": "COMPLETED"}
+    assert search_files.run_times(config.project_dir) == {"0": 1, "1": 1}
     assert result.table.count("| COMPLETED |") == 2
 
 

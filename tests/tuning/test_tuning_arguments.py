@@ -31,6 +31,8 @@ RECIPES_DIR = Path(__file__).resolve().parents[2] / "recipes"
         (["--objective", "val_mae"], "Unknown objective 'val_mae' for sequence_sum"),
         (["--max-trials", "0"], "`max_trials` must be an integer of at least 1, got 0."),
         (["--workers", "2", "--units-range", "8", "4"], "min 8 is greater than max 4"),
+        (["--project-name", ".."], "`project_name` (--project-name) must be a plain folder name, got '..'"),
+        (["--workers", "2", "--project-name", "../x"], "must be a plain folder name, got '../x'"),
     ],
 )
 def test_bad_flags_exit_2_with_the_problem_before_the_search(flags, message, tmp_path, capsys):
@@ -99,7 +101,8 @@ def test_config_round_trips_through_json_for_the_worker_processes():
                           ["true"]}}, recipe_options={"length": 4}, workers=2)
     assert TuningConfig.from_json(config.to_json()) == config
     assert config.project_dir == Path("runs/tuning/sequence_sum")
-    with pytest.raises(ValueError, match="`project_name` must be a plain folder name"):
-        TuningConfig("sequence_sum", project_name="../elsewhere")
+    for project_name in ("../elsewhere", "..", ".", "nested/search"):
+        with pytest.raises(ValueError, match=r"`project_name` \(--project-name\) must be a plain folder name"):
+            TuningConfig("sequence_sum", project_name=project_name)
     with pytest.raises(ValueError, match=r"Unknown search space fields \['heads'\]"):
         TuningConfig("sequence_sum", space={"heads": [2]})
