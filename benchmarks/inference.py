@@ -63,7 +63,8 @@ for _ in range(repeats):
     begin = time.perf_counter()
     signature(**batch)
     batch_seconds.append(time.perf_counter() - begin)
-inputs = {name: f"{value.dtype.name}{list(value.shape[1:])}" for name, value in example.items()}
+inputs = {name: f"{'string' if value.dtype == object else value.dtype.name}{list(value.shape[1:])}"
+          for name, value in example.items()}
 print(json.dumps({
     "inputs": inputs,
     "load_seconds": load_seconds,
