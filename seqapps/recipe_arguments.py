@@ -1,6 +1,8 @@
-"""What the recipe scripts' command lines share: the output flags and building the config dataclass."""
+"""What the recipes share: their output flags, building the config dataclass, and its common checks."""
 
 import dataclasses
+
+from seqapps import layers
 
 
 def add_output_arguments(parser, defaults):
@@ -21,3 +23,17 @@ def config_from_arguments(config_class, arguments, parser):
         return config_class(**{key: value for key, value in vars(arguments).items() if key in fields})
     except ValueError as error:
         parser.error(str(error))
+
+
+def check_cell_and_sizes(config, positive_integers):
+    """The checks every recipe config makes: a known `cell`, and positive integers where named.
+
+    Raises:
+        ValueError: naming the bad value and the valid choices.
+    """
+    if config.cell not in layers.KINDS:
+        raise ValueError(f"Unknown cell {config.cell!r}: choose from {', '.join(layers.KINDS)}.")
+    for name in positive_integers:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")

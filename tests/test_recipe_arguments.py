@@ -43,3 +43,17 @@ def test_a_bad_value_exits_with_its_message(capsys):
     with pytest.raises(SystemExit):
         recipe_arguments.config_from_arguments(ExampleConfig, example.parse_args(["--units", "0"]), example)
     assert "`units` must be a positive integer, got 0." in capsys.readouterr().err
+
+
+def test_common_config_checks():
+    @dataclasses.dataclass
+    class CellConfig:
+        cell: str = "lstm"
+        units: int = 8
+
+    recipe_arguments.check_cell_and_sizes(CellConfig(), ("units",))
+    with pytest.raises(ValueError, match="Unknown cell 'transformer': choose from elman"):
+        recipe_arguments.check_cell_and_sizes(CellConfig(cell="transformer"), ("units",))
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match=f"`units` must be a positive integer, got {bad!r}."):
+            recipe_arguments.check_cell_and_sizes(CellConfig(units=bad), ("units",))

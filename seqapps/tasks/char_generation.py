@@ -37,7 +37,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers, training
+from seqapps import diagnostics, export, layers, recipe_arguments, training
 from seqapps.char_vocabulary import OOV_ID, CharVocabulary
 from seqapps.data import shakespeare
 
@@ -125,12 +125,7 @@ class CharGenerationConfig:
     verbose: int = 2
 
     def __post_init__(self):
-        if self.cell not in layers.KINDS:
-            raise ValueError(f"Unknown cell {self.cell!r}: choose from {', '.join(layers.KINDS)}.")
-        for name in _POSITIVE_INTEGERS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        recipe_arguments.check_cell_and_sizes(self, _POSITIVE_INTEGERS)
         if self.max_characters is not None and (not isinstance(self.max_characters, int)
                                                 or self.max_characters <= self.sequence_length):
             raise ValueError(f"`max_characters` must be an integer above sequence_length ({self.sequence_length}) "

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers, text, training
+from seqapps import diagnostics, export, layers, recipe_arguments, text, training
 from seqapps.data import imdb
 from seqapps.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.masked_global_pooling import MaskedGlobalPooling1D
@@ -95,13 +95,9 @@ class ImdbSentimentConfig:
     verbose: int = 2
 
     def __post_init__(self):
-        if self.cell not in layers.KINDS:
-            raise ValueError(f"Unknown cell {self.cell!r}: choose from {', '.join(layers.KINDS)}.")
-        for name in ("units", "layers", "max_tokens", "embedding_dim", "epochs", "batch_size",
-                     "baseline_epochs", "patience"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        recipe_arguments.check_cell_and_sizes(
+            self, ("units", "layers", "max_tokens", "embedding_dim", "epochs", "batch_size", "baseline_epochs",
+                   "patience"))
         if not isinstance(self.vocab_size, int) or self.vocab_size < 3:
             raise ValueError(f"`vocab_size` must be an integer of at least 3, got {self.vocab_size!r}.")
         if self.truncation not in TRUNCATION_MODES:

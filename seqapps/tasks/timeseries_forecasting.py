@@ -35,7 +35,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers, training
+from seqapps import diagnostics, export, layers, recipe_arguments, training
 from seqapps.data import timeseries
 from seqapps.diagnostics import plotting
 
@@ -131,12 +131,7 @@ class TimeseriesForecastingConfig:
                              "or pass csv=... (--csv) for your own file.")
         if self.csv is not None and not self.target:
             raise ValueError("With csv=... (--csv) name the column(s) to forecast with target=... (--target).")
-        if self.cell not in layers.KINDS:
-            raise ValueError(f"Unknown cell {self.cell!r}: choose from {', '.join(layers.KINDS)}.")
-        for name in _POSITIVE_INTEGERS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        recipe_arguments.check_cell_and_sizes(self, _POSITIVE_INTEGERS)
         for name in ("period", "max_train_windows"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
