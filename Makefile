@@ -47,6 +47,7 @@ bench: bench-speed
 	$(PYTHON) -m benchmarks.imdb_sentiment
 	$(PYTHON) -m benchmarks.timeseries_forecasting
 	$(PYTHON) -m benchmarks.char_generation
+	$(PYTHON) -m benchmarks.seq2seq_translation
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

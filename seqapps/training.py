@@ -277,3 +277,22 @@ def _rename_into_place(temporary, path):
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training when another epoch (as long as the slowest so far) would overrun `minutes`.
+
+    `epoch_seconds` is the list the epoch timer of `standard_callbacks` fills.
+    """
+
+    def __init__(self, minutes, epoch_seconds, print_function=print):
+        super().__init__()
+        self.minutes, self.epoch_seconds, self.print_function = minutes, epoch_seconds, print_function
+
+    def on_epoch_end(self, epoch, logs=None):
+        spent = sum(self.epoch_seconds)
+        last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
+        if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
+            self.print_function(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
+                                "another epoch; stopping.")
+            self.model.stop_training = True

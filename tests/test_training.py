@@ -183,3 +183,16 @@ def test_shuffle_each_epoch_draws_an_order_per_read_epoch_only():
     assert int(make().cardinality()) == 20
     other_seed = training.shuffle_each_epoch(tf.data.Dataset.range(20), 20, seed=4)
     assert [int(value) for value in other_seed.as_numpy_iterator()] != expected[0]
+
+
+def test_time_budget_stops_training():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    seconds = [10.0, 40.0]
+    for minutes, epochs, stops in ((1.0, 5, True), (2.0, 5, False), (1.0, 2, False)):  # the last epoch never "stops"
+        model.stop_training = False
+        budget = training.TimeBudget(minutes, seconds, print_function=lambda text: None)
+        budget.set_model(model)
+        budget.set_params({"epochs": epochs})
+        budget.on_epoch_end(1)
+        assert model.stop_training == stops, (minutes, epochs)

@@ -533,25 +533,6 @@ class PrintSample(keras.callbacks.Callback):
                             f"{self.prompt}{text}\n---")
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stops training when another epoch (as long as the slowest so far) would overrun `minutes`.
-
-    `epoch_seconds` is the list the epoch timer of `seqapps.training.standard_callbacks` fills.
-    """
-
-    def __init__(self, minutes, epoch_seconds, print_function=print):
-        super().__init__()
-        self.minutes, self.epoch_seconds, self.print_function = minutes, epoch_seconds, print_function
-
-    def on_epoch_end(self, epoch, logs=None):
-        spent = sum(self.epoch_seconds)
-        last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
-        if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
-            self.print_function(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
-                                "another epoch; stopping.")
-            self.model.stop_training = True
-
-
 def loss_metrics(nats, characters):
     return {"nats_per_character": nats, "bits_per_character": nats / math.log(2), "perplexity": math.exp(nats),
             "characters": characters}
@@ -602,7 +583,7 @@ def train(config, print_function=print):
     callbacks = training.standard_callbacks(run_dir, "val_loss", "min", config.patience, epoch_seconds,
                                             train_dataset=None if config.tbptt else train_data) + [sampler]
     if config.time_budget_minutes:
-        callbacks.append(TimeBudget(config.time_budget_minutes, epoch_seconds, print_function))
+        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function))
     if config.tbptt:
         callbacks.insert(0, ResetStates())
     history = model.fit(train_data, validation_data=validation_data, epochs=config.epochs, callbacks=callbacks,

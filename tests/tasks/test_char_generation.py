@@ -155,19 +155,6 @@ def test_generate_is_reproducible_and_respects_lengths():
         generator.generate(["a"], temperature=-1.0)
 
 
-def test_time_budget_stops_training():
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-    model.compile(loss="mse")
-    seconds = [10.0, 40.0]
-    for minutes, epochs, stops in ((1.0, 5, True), (2.0, 5, False), (1.0, 2, False)):  # the last epoch never "stops"
-        model.stop_training = False
-        budget = task.TimeBudget(minutes, seconds, print_function=lambda text: None)
-        budget.set_model(model)
-        budget.set_params({"epochs": epochs})
-        budget.on_epoch_end(1)
-        assert model.stop_training == stops, (minutes, epochs)
-
-
 # --- end to end ----------------------------------------------------------------------
 
 RELOAD = """
