@@ -26,7 +26,11 @@ def config_from_arguments(config_class, arguments, parser):
 
 
 def check_cell_and_sizes(config, positive_integers):
-    """The checks every recipe config makes: a known `cell`, and positive integers where named.
+    """The checks every recipe config makes: a known `cell`, positive integers where named, and training settings.
+
+    The training settings are checked where the config has them: `dropout` in
+    [0, 1), a positive `learning_rate`, and `clipnorm` and `time_budget_minutes`
+    positive or None.
 
     Raises:
         ValueError: naming the bad value and the valid choices.
@@ -37,3 +41,11 @@ def check_cell_and_sizes(config, positive_integers):
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    if hasattr(config, "dropout") and not 0 <= config.dropout < 1:
+        raise ValueError(f"`dropout` must be in [0, 1), got {config.dropout!r}.")
+    if hasattr(config, "learning_rate") and not config.learning_rate > 0:
+        raise ValueError(f"`learning_rate` must be positive, got {config.learning_rate!r}.")
+    for name in ("clipnorm", "time_budget_minutes"):
+        value = getattr(config, name, None)
+        if value is not None and not value > 0:
+            raise ValueError(f"`{name}` must be positive or None, got {value!r}.")

@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import re
 
 import pytest
 
@@ -57,3 +58,24 @@ def test_common_config_checks():
     for bad in (0, -1, 2.0, True):
         with pytest.raises(ValueError, match=f"`units` must be a positive integer, got {bad!r}."):
             recipe_arguments.check_cell_and_sizes(CellConfig(units=bad), ("units",))
+
+
+@pytest.mark.parametrize("field, bad, fragment", [
+    ("dropout", 1.0, "`dropout` must be in [0, 1), got 1.0."),
+    ("dropout", -0.1, "`dropout` must be in [0, 1)"),
+    ("learning_rate", 0.0, "`learning_rate` must be positive, got 0.0."),
+    ("clipnorm", -1.0, "`clipnorm` must be positive or None, got -1.0."),
+    ("time_budget_minutes", 0, "`time_budget_minutes` must be positive or None, got 0."),
+])
+def test_training_settings_are_checked_where_the_config_has_them(field, bad, fragment):
+    @dataclasses.dataclass
+    class TrainingConfig:
+        cell: str = "gru"
+        dropout: float = 0.1
+        learning_rate: float = 1e-3
+        clipnorm: float = None
+        time_budget_minutes: float = None
+
+    recipe_arguments.check_cell_and_sizes(TrainingConfig(), ())
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        recipe_arguments.check_cell_and_sizes(TrainingConfig(**{field: bad}), ())

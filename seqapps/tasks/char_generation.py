@@ -133,14 +133,6 @@ class CharGenerationConfig:
         if self.decode_errors not in shakespeare.DECODE_ERRORS:
             raise ValueError(f"`decode_errors` must be one of {', '.join(shakespeare.DECODE_ERRORS)}, "
                              f"got {self.decode_errors!r}.")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"`dropout` must be in [0, 1), got {self.dropout!r}.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
-        if self.time_budget_minutes is not None and not self.time_budget_minutes > 0:
-            raise ValueError(f"`time_budget_minutes` must be positive or None, got {self.time_budget_minutes!r}.")
-        if self.clipnorm is not None and not self.clipnorm > 0:
-            raise ValueError(f"`clipnorm` must be positive or None, got {self.clipnorm!r}.")
         check_sampling(self.temperature, self.top_k, self.top_p)
         if self.quick:
             self.epochs = 1

@@ -104,10 +104,6 @@ class ImdbSentimentConfig:
             raise ValueError(
                 f"Unknown truncation {self.truncation!r}: choose from {', '.join(TRUNCATION_MODES)}."
             )
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"`dropout` must be in [0, 1), got {self.dropout!r}.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
         if self.pooling not in POOLING_MODES:
             raise ValueError(f"Unknown pooling {self.pooling!r}: choose from {', '.join(POOLING_MODES)}.")
         if self.quick:

@@ -170,14 +170,6 @@ class TranslationConfig:
         for name in ("source_vocabulary_size", "target_vocabulary_size"):
             if getattr(self, name) < 5:
                 raise ValueError(f"`{name}` must be at least 5, got {getattr(self, name)!r}.")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"`dropout` must be in [0, 1), got {self.dropout!r}.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
-        if self.clipnorm is not None and not self.clipnorm > 0:
-            raise ValueError(f"`clipnorm` must be positive or None, got {self.clipnorm!r}.")
-        if self.time_budget_minutes is not None and not self.time_budget_minutes > 0:
-            raise ValueError(f"`time_budget_minutes` must be positive or None, got {self.time_budget_minutes!r}.")
         if self.quick:
             self.epochs = 1
             self.units = min(self.units, 64)

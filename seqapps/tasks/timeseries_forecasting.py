@@ -142,10 +142,6 @@ class TimeseriesForecastingConfig:
                 raise ValueError(f"`{name}` must be one of {', '.join(choices)}, got {getattr(self, name)!r}.")
         if self.loss not in LOSSES:
             raise ValueError(f"`loss` must be one of {', '.join(LOSSES)}, got {self.loss!r}.")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"`dropout` must be in [0, 1), got {self.dropout!r}.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"`learning_rate` must be positive, got {self.learning_rate!r}.")
         if isinstance(self.target, str):
             self.target = [self.target]
         if self.quick:
