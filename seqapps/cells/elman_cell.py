@@ -68,15 +68,15 @@ class ElmanCell(RecurrentCell):
             self._add_bias((self.units,))
         super().build(input_shape)
 
-    def call(self, inputs, states, training=False):
-        previous = self._split_states(states)[0]
-        inputs, previous = self._dropped(inputs, previous, training)
-        projection = ops.matmul(inputs, self.kernel)
+    def _project(self, inputs):
+        projected = ops.matmul(inputs, self.kernel)
         if self.use_bias:
-            projection = projection + self.bias
-        hidden = self.activation(projection + ops.matmul(previous, self.recurrent_kernel))
-        new_states = [hidden] if isinstance(states, (list, tuple)) else hidden
-        return hidden, new_states
+            projected = projected + self.bias
+        return projected
+
+    def _step(self, projected, dropped_hidden, states):
+        hidden = self.activation(projected + ops.matmul(dropped_hidden, self.recurrent_kernel))
+        return hidden, [hidden]
 
     def get_config(self):
         config = {"identity_scale": self.identity_scale}

@@ -67,18 +67,18 @@ class GRUCell(RecurrentCell):
             self._add_bias((2, 3 * self.units) if self.reset_after else (3 * self.units,))
         super().build(input_shape)
 
-    def call(self, inputs, states, training=False):
-        previous = self._split_states(states)[0]
-        inputs, dropped = self._dropped(inputs, previous, training)
-        units = self.units
-        projected_inputs = ops.matmul(inputs, self.kernel)
+    def _project(self, inputs):
+        projected = ops.matmul(inputs, self.kernel)
         if self.use_bias:
-            input_bias = self.bias[0] if self.reset_after else self.bias
-            projected_inputs = projected_inputs + input_bias
-        input_update, input_reset, input_candidate = ops.split(projected_inputs, 3, axis=-1)
+            projected = projected + (self.bias[0] if self.reset_after else self.bias)
+        return projected
 
+    def _step(self, projected, dropped_hidden, states):
+        previous = states[0]
+        units = self.units
+        input_update, input_reset, input_candidate = ops.split(projected, 3, axis=-1)
         if self.reset_after:
-            projected_hidden = ops.matmul(dropped, self.recurrent_kernel)
+            projected_hidden = ops.matmul(dropped_hidden, self.recurrent_kernel)
             if self.use_bias:
                 projected_hidden = projected_hidden + self.bias[1]
             hidden_update, hidden_reset, hidden_candidate = ops.split(
@@ -88,17 +88,16 @@ class GRUCell(RecurrentCell):
             reset = self.recurrent_activation(input_reset + hidden_reset)
             candidate = self.activation(input_candidate + reset * hidden_candidate)
         else:
-            gate_projection = ops.matmul(dropped, self.recurrent_kernel[:, : 2 * units])
+            gate_projection = ops.matmul(dropped_hidden, self.recurrent_kernel[:, : 2 * units])
             hidden_update, hidden_reset = ops.split(gate_projection, 2, axis=-1)
             update = self.recurrent_activation(input_update + hidden_update)
             reset = self.recurrent_activation(input_reset + hidden_reset)
             candidate = self.activation(
                 input_candidate
-                + ops.matmul(reset * dropped, self.recurrent_kernel[:, 2 * units :])
+                + ops.matmul(reset * dropped_hidden, self.recurrent_kernel[:, 2 * units :])
             )
         hidden = update * previous + (1 - update) * candidate
-        new_states = [hidden] if isinstance(states, (list, tuple)) else hidden
-        return hidden, new_states
+        return hidden, [hidden]
 
     def get_config(self):
         config = {

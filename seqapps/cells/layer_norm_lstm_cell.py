@@ -68,15 +68,18 @@ class LayerNormLSTMCell(LSTMCell):
         variance = ops.var(values, axis=-1, keepdims=True)
         return gamma * (values - mean) * ops.rsqrt(variance + self.layer_norm_epsilon) + beta
 
-    def _gate_inputs(self, inputs, hidden):
-        gates = self._normalize(
-            ops.matmul(inputs, self.kernel), self.input_gamma, self.input_beta
-        ) + self._normalize(
-            ops.matmul(hidden, self.recurrent_kernel), self.recurrent_gamma, self.recurrent_beta
-        )
+    def _project(self, inputs):
+        projected = self._normalize(ops.matmul(inputs, self.kernel), self.input_gamma, self.input_beta)
         if self.use_bias:
-            gates = gates + self.bias
-        return gates
+            projected = projected + self.bias
+        return projected
+
+    def _step(self, projected, dropped_hidden, states):
+        gates = projected + self._normalize(
+            ops.matmul(dropped_hidden, self.recurrent_kernel), self.recurrent_gamma, self.recurrent_beta
+        )
+        hidden, cell = self._cell_update(gates, states[1])
+        return hidden, [hidden, cell]
 
     def _output_activation(self, cell):
         return self.activation(self._normalize(cell, self.cell_gamma, self.cell_beta))

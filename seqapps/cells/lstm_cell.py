@@ -80,12 +80,17 @@ class LSTMCell(RecurrentCell):
             )
         super().build(input_shape)
 
-    def _gate_inputs(self, inputs, hidden):
-        """The gate pre-activations `x W + h U (+ b)`, shape (batch, 4 * units)."""
-        gates = ops.matmul(inputs, self.kernel) + ops.matmul(hidden, self.recurrent_kernel)
+    def _project(self, inputs):
+        """The input part of the gate pre-activations, `x W (+ b)`: (..., 4 * units)."""
+        projected = ops.matmul(inputs, self.kernel)
         if self.use_bias:
-            gates = gates + self.bias
-        return gates
+            projected = projected + self.bias
+        return projected
+
+    def _step(self, projected, dropped_hidden, states):
+        gates = projected + ops.matmul(dropped_hidden, self.recurrent_kernel)
+        hidden, cell = self._cell_update(gates, states[1])
+        return hidden, [hidden, cell]
 
     def _cell_update(self, gates, previous_cell):
         """Returns the new hidden and cell states from the pre-activations."""
@@ -98,14 +103,6 @@ class LSTMCell(RecurrentCell):
 
     def _output_activation(self, cell):
         return self.activation(cell)
-
-    def call(self, inputs, states, training=False):
-        previous_hidden, previous_cell = states
-        inputs, dropped_hidden = self._dropped(inputs, previous_hidden, training)
-        hidden, cell = self._cell_update(
-            self._gate_inputs(inputs, dropped_hidden), previous_cell
-        )
-        return hidden, [hidden, cell]
 
     def get_config(self):
         config = {

@@ -9,14 +9,20 @@ attention, trained with teacher forcing and a masked loss) -> in-graph
 greedy, sampling and beam-search decoding -> sacrebleu BLEU and chrF on the
 test split -> `seqapps.export`.
 
-The decoder is Luong et al.'s (2015) global attention without input feeding:
-the decoder RNN reads the previous target word, its output `h_t` queries the
-encoder outputs, and `tanh(W [context_t; h_t])` predicts the next word. The
-score of `h_t` against an encoder output `s` is Bahdanau's additive
+The decoder follows Luong et al.'s (2015) global attention without input
+feeding: the decoder RNN reads the previous target word, its output `h_t`
+queries the encoder outputs, and the attentional vector
+`LayerNorm(h_t + W context_t)` predicts the next word. (Luong's
+`tanh(W [context_t; h_t])` saturated early in training here and the model
+stalled at the unigram distribution; the residual, normalized form trains.)
+The score of `h_t` against an encoder output `s` is Bahdanau's additive
 `v . tanh(W_q h_t + W_k s)` (`attention="bahdanau"`) or Luong's
 multiplicative `h_t . W s / sqrt(units)` (`attention="luong"`, scaled as in
-Vaswani et al. 2017), via Keras' `AdditiveAttention` / `Attention` layers. Without input feeding the decoder
-RNN runs over the whole target sentence in training like any Keras RNN.
+Vaswani et al. 2017), via Keras' `AdditiveAttention` / `Attention` layers.
+Without input feeding the decoder RNN runs over the whole target sentence in
+training like any Keras RNN. The decoder's first state is a `tanh` projection
+of the mean of the encoder outputs (one per state vector, so LSTM cells get
+both `h` and `c`).
 
 Decoding stops at the end token or after `max_length` words. Beam search keeps
 `beam_width` hypotheses per sentence and picks the finished one with the best
@@ -631,7 +637,6 @@ def train(config, print_function=print):
                             config.attention, config.dropout, name=f"translator_{config.cell}_{config.attention}")
     train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
     validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False).cache()
-    translator(next(iter(validation_data))[0])
     steps_per_epoch = int(train_data.cardinality())
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
     translator.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
