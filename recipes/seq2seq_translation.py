@@ -64,6 +64,9 @@ def main(argv=None):
     model.add_argument("--time-budget-minutes", type=float, default=defaults.time_budget_minutes,
                        help="stop before an epoch that would end past this many minutes of training")
     model.add_argument("--quick", action="store_true", help="small model, 5,000 pairs, one epoch, 200 test pairs")
+    model.add_argument("--evaluate-only", action="store_true",
+                       help="train nothing: score and export the best weights of the run in --run-dir "
+                            "(pass the architecture flags it was trained with)")
     decoding = parser.add_argument_group("decoding and evaluation")
     decoding.add_argument("--beam-width", type=int, default=defaults.beam_width,
                           help=f"beam width of the evaluation and of serving_default (1..{MAX_BEAM_WIDTH})")

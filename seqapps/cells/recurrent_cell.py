@@ -201,30 +201,8 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         output, new_states = self._step(self._project(inputs), dropped_hidden, state_list)
         return output, new_states if isinstance(states, (list, tuple)) else new_states[0]
 
-    def project_inputs(self, sequences, training=False):
-        """The input projection of every step at once: `(batch, steps, features)` -> `(batch, steps, projected)`.
-
-        This is the part of a step that depends on its inputs only (`x W + b`,
-        after input dropout with the same mask at every step), so a layer can
-        compute it for a whole sequence in one matrix multiply and run only
-        `call_projected` inside the recurrence (`seqapps.projected_rnn.ProjectedRNN`).
-        The dropout mask is the one `keras.layers.RNN` prepares for the sequence.
-        """
-        if training and self.dropout > 0:
-            sequences = sequences * ops.expand_dims(self.get_dropout_mask(sequences[:, 0, :]), 1)
-        return self._project(sequences)
-
-    def call_projected(self, projected, states, training=False):
-        """One step from its projected inputs (one step of `project_inputs`); the same result as `call`."""
-        state_list = self._split_states(states)
-        dropped_hidden = state_list[0]
-        if training and self.recurrent_dropout > 0:
-            dropped_hidden = dropped_hidden * self.get_recurrent_dropout_mask(dropped_hidden)
-        output, new_states = self._step(projected, dropped_hidden, state_list)
-        return output, new_states if isinstance(states, (list, tuple)) else new_states[0]
-
     def _project(self, inputs):
-        """`inputs @ kernel` plus the input bias, for one step `(batch, features)` or a whole sequence."""
+        """`inputs @ kernel` plus the input bias, the part of a step that depends on its inputs only."""
         raise NotImplementedError(f"{type(self).__name__} must implement _project(inputs).")
 
     def _step(self, projected, dropped_hidden, states):

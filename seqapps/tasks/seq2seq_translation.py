@@ -132,6 +132,9 @@ class TranslationConfig:
         max_length: most words of a translation.
         evaluation_pairs: score at most this many test pairs (`None`: all 2,000).
         quick: a small model on 5,000 pairs for one epoch, a smoke run.
+        evaluate_only: train nothing: score and export the best weights of the
+            run in `run_dir` (its `vocabulary.json` and `best.weights.h5`,
+            trained with the same architecture settings).
         export_root, run_dir, restart, seed, verbose: see the other recipes.
     """
 
@@ -155,6 +158,7 @@ class TranslationConfig:
     max_length: int = DEFAULT_MAX_LENGTH
     evaluation_pairs: int = None
     quick: bool = False
+    evaluate_only: bool = False
     export_root: str = "saved_models"
     run_dir: str = "runs/seq2seq_translation"
     restart: bool = False
@@ -613,18 +617,23 @@ def evaluate(translator, pairs, decodings, beam_width, max_length, batch_size=64
 # --- training --------------------------------------------------------------------
 
 
-def train(config, print_function=print):
-    """Loads the pairs, builds the vocabularies, trains, scores the test split, prints samples and exports.
+def load_run(run_dir, config):
+    """The `Translator` of a run folder: its `vocabulary.json` and `best.weights.h5`, with `config`'s architecture."""
+    run_dir = Path(run_dir)
+    missing = [name for name in ("vocabulary.json", training.BEST_WEIGHTS) if not (run_dir / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{run_dir} holds no {' or '.join(missing)}: train there first (without "
+                                "evaluate_only), or pass the run_dir of a finished or interrupted run.")
+    vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
+    translator = Translator(vocabulary["source"], vocabulary["target"], config.cell, config.units,
+                            config.embedding_dim, config.attention, config.dropout,
+                            name=f"translator_{config.cell}_{config.attention}")
+    translator.load_weights(run_dir / training.BEST_WEIGHTS)
+    return translator
 
-    Returns:
-        A `TranslationResult`.
-    """
-    run_dir = training.start_run(config.run_dir, config.restart, config.seed)
-    pairs = spa_eng.load(config.data)
-    train_pairs = pairs.train[:config.max_pairs] if config.max_pairs else pairs.train
-    test_pairs = pairs.test[:config.evaluation_pairs] if config.evaluation_pairs else pairs.test
-    description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
-    print_function(description)
+
+def _fit(config, pairs, train_pairs, run_dir, print_function):
+    """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
     source_vocabulary = build_vocabulary([source for source, _ in train_pairs], standardize_spanish,
                                          config.source_vocabulary_size)
     target_vocabulary = build_vocabulary([target for _, target in train_pairs], standardize_english,
@@ -636,7 +645,7 @@ def train(config, print_function=print):
     translator = Translator(source_vocabulary, target_vocabulary, config.cell, config.units, config.embedding_dim,
                             config.attention, config.dropout, name=f"translator_{config.cell}_{config.attention}")
     train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
-    validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False).cache()
+    validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
     steps_per_epoch = int(train_data.cardinality())
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
     translator.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
@@ -660,6 +669,34 @@ def train(config, print_function=print):
         print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
                        f"{sum(epoch_seconds) / 60:.1f} min")
 
+    return translator, epoch_seconds, len(history.history["loss"])
+
+
+def train(config, print_function=print):
+    """Loads the pairs, builds the vocabularies, trains, scores the test split, prints samples and exports.
+
+    With `config.evaluate_only`, it trains nothing and scores and exports the
+    best weights of the run in `config.run_dir` instead.
+
+    Returns:
+        A `TranslationResult`.
+    """
+    pairs = spa_eng.load(config.data)
+    train_pairs = pairs.train[:config.max_pairs] if config.max_pairs else pairs.train
+    test_pairs = pairs.test[:config.evaluation_pairs] if config.evaluation_pairs else pairs.test
+    description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
+    print_function(description)
+    if config.evaluate_only:
+        run_dir = Path(config.run_dir)
+        translator = load_run(run_dir, config)
+        print_function(f"Scoring the best weights of the run in {run_dir} (no training).")
+        history_file = run_dir / "history.json"
+        epochs_trained = len(json.loads(history_file.read_text())["loss"]) if history_file.exists() else 0
+        epoch_seconds = []
+    else:
+        run_dir = training.start_run(config.run_dir, config.restart, config.seed)
+        translator, epoch_seconds, epochs_trained = _fit(config, pairs, train_pairs, run_dir, print_function)
+
     metrics, translations = evaluate(translator, test_pairs, ("greedy", "beam"), config.beam_width, config.max_length)
     for decoding, values in metrics.items():
         label = f"beam search (width {config.beam_width})" if decoding == "beam" else "greedy"
@@ -675,7 +712,7 @@ def train(config, print_function=print):
     maps = [translator.attention_map(spanish, config.max_length) for spanish, _ in test_pairs[:3]]
     print_function(f"Attention heat maps: {plot_attention(maps, run_dir / 'attention.png')}")
     (run_dir / "metrics.json").write_text(json.dumps(
-        {"metrics": metrics, "samples": samples, "epochs_trained": len(history.history["loss"]),
+        {"metrics": metrics, "samples": samples, "epochs_trained": epochs_trained,
          "epoch_seconds": epoch_seconds, "data": description}, indent=1))
     translator.save_weights(run_dir / "translator.weights.h5")
 
@@ -687,7 +724,7 @@ def train(config, print_function=print):
                    f"{config.beam_width}; beam_search: text, beam_width -> translation).")
     return TranslationResult(
         metrics=metrics,
-        epochs_trained=len(history.history["loss"]),
+        epochs_trained=epochs_trained,
         epoch_seconds=epoch_seconds,
         samples=samples,
         export_path=Path(export_path),

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from seqapps.data import spa_eng
 from seqapps.tasks import seq2seq_translation as task
 from seqapps.tasks.seq2seq_translation import TranslationConfig, Translator
 
@@ -257,6 +258,14 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     translator.load_weights(run_dir / "translator.weights.h5")
     known = ["Yo veo la casa hoy.", "Tomás vende el barco mañana."]
     expected_beam = translator.translate(known, "beam", beam_width=3)
+    # The validation scores fit logged are those of the whole validation split.
+    validation = task.pair_dataset(translator, spa_eng.load(str(data)).validation, config, shuffle=False)
+    translator.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+                       metrics=[task.masked_accuracy])
+    loss, accuracy = translator.evaluate(validation, verbose=0)
+    history = json.loads((run_dir / "history.json").read_text())
+    assert history["val_loss"][-1] == pytest.approx(loss, rel=1e-4)
+    assert history["val_masked_accuracy"][-1] == pytest.approx(accuracy, rel=1e-4)
 
     completed = subprocess.run([sys.executable, "-c", RELOAD, str(export_path)], capture_output=True, text=True,
                                timeout=300, check=False)
@@ -273,6 +282,21 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     for name in ("beam 0", "beam 17"):
         assert results[name].startswith("InvalidArgument") and "beam_width must be in [1, 16]" in results[name]
     assert results["wrong dtype"].startswith("rejected") and results["wrong rank"].startswith("rejected")
+
+    # Scoring the run again without training gives the same scores and a second version.
+    assert recipe.main(["--data", str(data), "--quick", "--max-pairs", "600", "--units", "16", "--embedding-dim", "8",
+                        "--evaluation-pairs", "40", "--beam-width", "3", "--run-dir", str(run_dir),
+                        "--export-root", str(export_root), "--evaluate-only"]) == 0
+    again = json.loads((run_dir / "metrics.json").read_text())
+    for decoding in ("greedy", "beam"):
+        assert again["metrics"][decoding]["bleu"] == pytest.approx(metrics["metrics"][decoding]["bleu"])
+    assert again["epochs_trained"] == metrics["epochs_trained"] == 1
+    assert (export_root / task.MODEL_NAME / "2" / "saved_model.pb").exists()
+
+
+def test_evaluate_only_needs_a_trained_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="holds no vocabulary.json or best.weights.h5: train there first"):
+        task.load_run(tmp_path, TranslationConfig())
 
 
 def test_recipe_rejects_bad_flags(capsys):
