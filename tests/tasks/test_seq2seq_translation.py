@@ -212,6 +212,8 @@ cases = {
     "one megabyte": ["yo veo la casa " * 70_000],
     "batch of 0": [],
     "batch of 1000": ["Yo veo el perro."] * 1000,
+    "over 100 words": ["Yo veo la casa y el perro " * 30],
+    "mixed batch": ["Yo veo la casa hoy.", "", b"\\xff", "😀"],
 }
 for name, texts in cases.items():
     run(name, serve, text=tf.constant(texts, tf.string))
@@ -275,9 +277,10 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     assert results["beam 3"] == expected_beam
     assert results["beam 1"] == translator.translate(known, "greedy")
     for name in ("empty and whitespace", "unknown words", "emoji and mixed scripts", "invalid UTF-8 and NUL",
-                 "one megabyte"):
+                 "one megabyte", "over 100 words", "mixed batch"):
         assert isinstance(results[name], list) and all("[" not in text for text in results[name]), name
-    assert results["batch of 0"] == []
+    assert results["batch of 0"] == [] and len(results["mixed batch"]) == 4
+    assert results["mixed batch"][0] == results["known"][0]
     assert len(results["batch of 1000"]) == 1000 and len(set(results["batch of 1000"])) == 1
     for name in ("beam 0", "beam 17"):
         assert results[name].startswith("InvalidArgument") and "beam_width must be in [1, 16]" in results[name]
