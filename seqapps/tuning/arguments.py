@@ -28,6 +28,9 @@ def add_tuning_arguments(parser):
                        help="run a chief and N worker processes on 127.0.0.1 (0: one process)")
     group.add_argument("--timeout", type=float, default=None,
                        help="with --workers: stop everything and fail after this many seconds; None: no limit")
+    group.add_argument("--worker-timeout", type=float, default=120.0,
+                       help="distributed: seconds without a heartbeat from a worker before the chief gives its "
+                            "trial to another worker")
     space = parser.add_argument_group(
         "search space", "Ranges are MIN MAX (both included) or one value to fix it; None: the recipe's."
     )
@@ -88,6 +91,7 @@ def tuning_config(arguments, recipe, recipe_options):
         retrain=not arguments.no_retrain,
         workers=arguments.workers,
         timeout=arguments.timeout,
+        worker_timeout=arguments.worker_timeout,
     )
 
 

@@ -9,12 +9,12 @@ stopped, as soon as one exits with a non-zero status or when it exceeds its
 timeout.
 
 A worker killed by a signal (`kill -9`, the out-of-memory killer) is started
-again with the same `KERASTUNER_TUNER_ID`, up to `WORKER_RESTARTS` times:
-keras-tuner's oracle has no heartbeat, so it would keep the dead worker's
-trial running, and the chief would wait for it forever. The oracle gives the
-trial a worker was running to the next process asking with that id, so the
-restarted worker runs it again from the start and the search goes on. A worker
-that exits with an error status is not restarted (its error would come back).
+again with the same `KERASTUNER_TUNER_ID`, up to `WORKER_RESTARTS` times. The
+oracle gives the trial a worker was running to the next process asking with
+that id, so the restarted worker runs it again from the start, right away
+rather than after the chief's worker timeout (`seqapps.tuning.liveness`). A
+worker that exits with an error status is not restarted (its error would come
+back).
 
 The chief exits once the oracle has stopped the search and no trial is
 running. A worker that had not reached the oracle by then (a late start)

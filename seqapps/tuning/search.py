@@ -20,7 +20,9 @@ Distributed: with `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT` and
 contains "chief": serves the oracle, runs no trial, loads no data, and
 writes the results and retrains once the workers are done) or a worker (runs
 trials until the oracle says the search is over, then returns). Workers
-never delete a search (`overwrite` applies on the chief only).
+never delete a search (`overwrite` applies on the chief only). Workers send
+heartbeats, and the chief gives the trial of a worker silent for
+`worker_timeout` seconds to another worker (`seqapps.tuning.liveness`).
 """
 
 import dataclasses
@@ -33,7 +35,7 @@ from pathlib import Path
 import keras
 import keras_tuner
 
-from seqapps.tuning import hypermodel_class, launcher, results
+from seqapps.tuning import hypermodel_class, launcher, liveness, results
 from seqapps.tuning.tuning_config import TuningError
 
 ORACLE_IP = "KERASTUNER_ORACLE_IP"
@@ -137,8 +139,12 @@ def tune(config, print_function=print):
     if role == "chief":
         print_function(
             f"Chief: serving the oracle on {os.environ[ORACLE_IP]}:{os.environ[ORACLE_PORT]} until the "
-            f"workers have run the search"
+            f"workers have run the search; a worker silent for {config.worker_timeout:g} s loses its trial to "
+            f"the next worker"
         )
+        liveness.requeue_silent_workers_trials(tuner.oracle, config.worker_timeout, print_function)
+    if role == "worker":
+        liveness.send_heartbeats(tuner)
     tensorboard = keras.callbacks.TensorBoard(str(config.project_dir / LOG_DIR), write_graph=False)
     tuner.search(epochs=epochs_per_trial(config, hypermodel), callbacks=[tensorboard], verbose=config.verbose)
     if role == "worker":
@@ -200,6 +206,11 @@ def _finish(config, tuner, hypermodel, print_function):
     (project_dir / RESULTS_MARKDOWN).write_text(table + "\n")
     print_function(f"\nResults of {len(rows)} trial(s), objective {objective.name} ({objective.direction}):")
     print_function(table)
+    finished = (keras_tuner.engine.trial.TrialStatus.COMPLETED, keras_tuner.engine.trial.TrialStatus.FAILED)
+    unfinished = [trial.trial_id for trial in tuner.oracle.trials.values() if trial.status not in finished]
+    if unfinished:
+        print_function(f"Trial(s) {', '.join(unfinished)} did not finish (no worker was left to run them): run the "
+                       "same command again to run them.")
     results.write_hparams_experiment(project_dir / LOG_DIR, tuner.oracle.get_space(), hypermodel.metric_directions)
 
     best_trials = tuner.oracle.get_best_trials(1)

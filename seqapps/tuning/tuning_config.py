@@ -7,6 +7,8 @@ from pathlib import Path
 from seqapps.tuning import RECIPES
 
 TUNERS = ("random", "bayesian", "hyperband")
+# Seconds between a worker's heartbeats (seqapps.tuning.liveness, which imports keras-tuner, uses it).
+HEARTBEAT_SECONDS = 10.0
 SPACE_FIELDS = ("cells", "units", "layers", "dropout", "learning_rate", "batch_sizes", "choices")
 
 
@@ -50,6 +52,10 @@ class TuningConfig:
             127.0.0.1 (0: one process). Ignored in a process started as chief
             or worker by keras-tuner's environment variables.
         timeout: seconds a `workers` run may take in all; `None`: no limit.
+        worker_timeout: in a distributed search, seconds the chief waits
+            without hearing from a worker running a trial (workers send a
+            heartbeat every 10 s) before it gives that trial to the next
+            worker asking for one.
         verbose: keras-tuner's trial display (0: silent, 1: on).
     """
 
@@ -66,6 +72,7 @@ class TuningConfig:
     retrain: bool = True
     workers: int = 0
     timeout: float = None
+    worker_timeout: float = 120.0
     verbose: int = 1
 
     def __post_init__(self):
@@ -81,6 +88,12 @@ class TuningConfig:
                 raise ValueError(f"`{name}` must be an integer of at least {minimum}, got {value!r}.")
         if self.timeout is not None and not self.timeout > 0:
             raise ValueError(f"`timeout` must be a positive number of seconds or None, got {self.timeout!r}.")
+        if isinstance(self.worker_timeout, bool) or not isinstance(self.worker_timeout, (int, float)) or not (
+                self.worker_timeout >= 3 * HEARTBEAT_SECONDS):
+            raise ValueError(
+                f"`worker_timeout` (--worker-timeout) must be at least {3 * HEARTBEAT_SECONDS:g} seconds (three "
+                f"worker heartbeats), got {self.worker_timeout!r}."
+            )
         unknown = sorted(set(self.space) - set(SPACE_FIELDS))
         if unknown:
             raise ValueError(f"Unknown search space fields {unknown}: choose from {', '.join(SPACE_FIELDS)}.")
