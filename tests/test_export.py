@@ -364,3 +364,23 @@ def test_reloaded_outputs_are_compared_at_the_scale_of_the_tensor():
     assert not outputs_match(original + np.array([0.0, 1.0], np.float32), original)
     assert not outputs_match(np.array([0.0011, 0.0], np.float32), np.array([0.001, 0.0], np.float32))
     assert outputs_match(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+
+
+def test_xla_batch_buckets_pads_the_batch_to_a_power_of_two_and_drops_the_padding():
+    def rows_and_bucket(inputs):
+        return {"doubled": 2.0 * inputs, "bucket": tf.fill([tf.shape(inputs)[0]], tf.shape(inputs)[0])}
+
+    bucketed = export.xla_batch_buckets(rows_and_bucket)
+    run = tf.function(bucketed, input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    for batch, bucket in ((0, 1), (1, 1), (3, 4), (4, 4), (5, 8), (1000, 1024)):
+        inputs = np.arange(batch * 3, dtype=np.float32).reshape(batch, 3)
+        outputs = run(tf.constant(inputs))
+        np.testing.assert_array_equal(outputs["doubled"].numpy(), 2.0 * inputs)
+        np.testing.assert_array_equal(outputs["bucket"].numpy(), np.full([batch], bucket))
+
+
+def test_xla_batch_buckets_equals_the_uncompiled_model():
+    model = keras.Sequential([keras.Input((6, 2)), keras.layers.GRU(4), keras.layers.Dense(1)])
+    inputs = np.random.default_rng(0).normal(size=(3, 6, 2)).astype(np.float32)
+    compiled = tf.function(export.xla_batch_buckets(lambda x: model(x, training=False)))
+    np.testing.assert_allclose(compiled(tf.constant(inputs)).numpy(), model(inputs).numpy(), atol=1e-6)

@@ -98,8 +98,8 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
             monitor=self.objective.name, mode=self.objective.direction, patience=config.patience
         )
         return model.fit(
-            imdb_sentiment.token_batches(vectorizer, reviews.train, config.batch_size, reviews.train_size, config.seed),
-            validation_data=imdb_sentiment.token_batches(vectorizer, reviews.validation, config.batch_size).cache(),
+            imdb_sentiment.token_batches(vectorizer, reviews.train, config.batch_size, config.seed),
+            validation_data=imdb_sentiment.token_batches(vectorizer, reviews.validation, config.batch_size),
             epochs=epochs,
             initial_epoch=initial_epoch,
             callbacks=[*callbacks, early_stopping],
@@ -114,11 +114,7 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
         model = self.build_seeded(values)
         model.fit(
             imdb_sentiment.token_batches(
-                vectorizer,
-                reviews.train.concatenate(reviews.validation),
-                config.batch_size,
-                reviews.train_size + reviews.validation_size,
-                config.seed,
+                vectorizer, reviews.train.concatenate(reviews.validation), config.batch_size, config.seed
             ),
             epochs=epochs,
             shuffle=False,

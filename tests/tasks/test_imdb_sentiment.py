@@ -54,8 +54,7 @@ RELOAD = """
 import json, sys
 import tensorflow as tf
 import tensorflow_text  # registers the TF Text ops the graph uses
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-results = {}
+signatures = tf.saved_model.load(sys.argv[1]).signatures
 
 
 def run(name, **inputs):
@@ -84,42 +83,24 @@ texts = {
     "batch of 0": tf.zeros([0], tf.string),
     "batch of 1000": ["great wonderful film", "awful boring film"] * 500,
 }
-for name, text in texts.items():
-    run(name, text=tf.constant(text, tf.string))
-run("wrong dtype: int32", text=tf.constant([1, 2], tf.int32))
-run("wrong dtype: float", text=tf.constant([0.5], tf.float32))
-run("wrong rank: matrix", text=tf.constant([["great film", "awful film"]]))
-run("wrong rank: scalar", text=tf.constant("great film"))
-run("wrong input name", review=tf.constant(["great film"]))
-run("missing input")
-print(json.dumps(results))
+all_results = {}
+for signature_name in ("serving_default", "serving_xla"):
+    serve, results = signatures[signature_name], {}
+    for name, text in texts.items():
+        run(name, text=tf.constant(text, tf.string))
+    run("wrong dtype: int32", text=tf.constant([1, 2], tf.int32))
+    run("wrong dtype: float", text=tf.constant([0.5], tf.float32))
+    run("wrong rank: matrix", text=tf.constant([["great film", "awful film"]]))
+    run("wrong rank: scalar", text=tf.constant("great film"))
+    run("wrong input name", review=tf.constant(["great film"]))
+    run("missing input")
+    all_results[signature_name] = results
+print(json.dumps(all_results))
 """
 
 
-def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
-    lines = []
-    result = imdb_sentiment.train(_config(tmp_path), print_function=lambda *a: lines.append(" ".join(map(str, a))))
-    output = "\n".join(lines)
-    assert 0.0 <= result.test_accuracy <= 1.0 and 0.0 <= result.baseline_test_accuracy <= 1.0
-    assert "bag-of-words logistic regression" in output and "Sample predictions" in output
-    assert result.export_path == tmp_path / "export" / "imdb_sentiment" / "1"
-    assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
-    assert (result.run_dir / "model.keras").exists() and (result.run_dir / "logs").is_dir()
-    assert (result.run_dir / "history.png").stat().st_size > 0
-    assert result.epochs_trained == 1 and len(result.epoch_seconds) == 1
-
-    import keras
-
-    text_model = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
-    expected = np.asarray(text_model(np.array(ODD_REVIEWS, dtype=object))).reshape(-1)
-
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    completed = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(ODD_REVIEWS)],
-        capture_output=True, text=True, env=environment, timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    served = json.loads(completed.stdout.strip().splitlines()[-1])
+def check_served(served, expected):
+    """Asserts what the RELOAD script's answers of one signature must be."""
     assert len(served) >= 15
     np.testing.assert_allclose(served["odd reviews"]["probability"], expected, atol=1e-5)
     sizes = {"odd reviews": len(ODD_REVIEWS), "batch of 0": 0, "batch of 1000": 1000}
@@ -152,6 +133,40 @@ def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
     assert "text must be a vector of reviews, string [batch], got shape] []" in refused["wrong rank: scalar"]
     for name in ("wrong input name", "missing input"):
         assert "missing a required argument: 'text'" in refused[name], refused[name]
+
+
+def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
+    lines = []
+    result = imdb_sentiment.train(_config(tmp_path), print_function=lambda *a: lines.append(" ".join(map(str, a))))
+    output = "\n".join(lines)
+    assert 0.0 <= result.test_accuracy <= 1.0 and 0.0 <= result.baseline_test_accuracy <= 1.0
+    assert "bag-of-words logistic regression" in output and "Sample predictions" in output
+    assert result.export_path == tmp_path / "export" / "imdb_sentiment" / "1"
+    assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
+    assert (result.run_dir / "model.keras").exists() and (result.run_dir / "logs").is_dir()
+    assert (result.run_dir / "history.png").stat().st_size > 0
+    assert result.epochs_trained == 1 and len(result.epoch_seconds) == 1
+
+    import keras
+
+    text_model = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
+    expected = np.asarray(text_model(np.array(ODD_REVIEWS, dtype=object))).reshape(-1)
+
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    completed = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(ODD_REVIEWS)],
+        capture_output=True, text=True, env=environment, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    by_signature = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert set(by_signature) == {"serving_default", "serving_xla"}
+    for served in by_signature.values():
+        check_served(served, expected)
+    default, compiled = by_signature["serving_default"], by_signature["serving_xla"]
+    for name, outputs in default.items():
+        if isinstance(outputs, dict):
+            np.testing.assert_allclose(compiled[name]["probability"], outputs["probability"], atol=1e-5, err_msg=name)
+            assert compiled[name]["label"] == outputs["label"], name
 
 
 @pytest.mark.large
@@ -206,3 +221,28 @@ def test_vectorizer_keeps_head_and_tail_of_long_reviews():
     vectorizer = imdb_sentiment.make_vectorizer(["", "[UNK]", "start", "middle", "end"], 4)
     ids = vectorizer(np.array(["Start start " + "middle " * 50 + "end END", ""], dtype=object)).numpy()
     np.testing.assert_array_equal(ids, [[2, 2, 4, 4], [0, 0, 0, 0]])
+
+
+def test_token_batches_group_reviews_of_similar_length_padded_to_their_longest():
+    import tensorflow as tf
+
+    words = ["", "[UNK]"] + [f"w{index}" for index in range(20)]
+    vectorizer = imdb_sentiment.make_vectorizer(words, 16)
+    reviews = [" ".join(f"w{position % 20}" for position in range(length)) for length in
+               (0, 1, 1, 2, 3, 5, 7, 9, 12, 16, 30, 4, 2, 14)]
+    labels = np.arange(len(reviews)) % 2
+    dataset = tf.data.Dataset.from_tensor_slices((reviews, labels))
+    assert imdb_sentiment.bucket_boundaries(16) == [2, 4, 6, 8, 10, 12, 14]
+    for seed in (None, 7):
+        batches = imdb_sentiment.token_batches(vectorizer, dataset, batch_size=2, seed=seed)
+        seen, count = [], 0
+        for ids, batch_labels in batches.as_numpy_iterator():
+            count += 1
+            lengths = np.count_nonzero(ids, axis=1)
+            assert ids.shape[1] == max(1, lengths.max()) and len(ids) <= 2  # padded to its longest, no further
+            buckets = np.searchsorted(imdb_sentiment.bucket_boundaries(16), lengths, side="right")
+            assert len(set(buckets)) == 1  # one length bucket per batch
+            seen += [(tuple(row[row != 0]), label) for row, label in zip(ids, batch_labels)]
+        assert count == int(batches.cardinality())
+        expected = vectorizer(np.array(reviews, dtype=object)).numpy()
+        assert sorted(seen) == sorted((tuple(row[row != 0]), label) for row, label in zip(expected, labels))
