@@ -104,6 +104,11 @@ def _minutes(record):
     return f"{record['training_minutes']:.1f} min training"
 
 
+def _model_name(config):
+    linear = " + linear component" if config.get("linear_component") else ""
+    return f"{config['cell']} {config['units']}{linear}"
+
+
 def default_rows(runs):
     rows = []
     for key, record in runs.items():
@@ -114,7 +119,7 @@ def default_rows(runs):
         verdict = "yes" if record["improvement_percent"] >= TARGET_PERCENT else "**no**"
         for name, metrics in test.items():
             if name == "model":
-                label = f"**{config['cell']} {config['units']}**"
+                label = f"**{_model_name(config)}**"
                 notes = (f"best baseline: {record['best_baseline']}; {record['improvement_percent']:+.1f}%, target met: "
                          f"{verdict}; {record['epochs']} epochs, {_minutes(record)}, {record['date']}")
             else:
@@ -136,7 +141,7 @@ def literature_rows(runs):
         dataset = record["config"]["dataset"]
         for name, metrics in record["metrics"]["test"].items():
             if name == "model":
-                label = f"ours: {record['config']['cell']} {record['config']['units']} (96 in)"
+                label = f"ours: {_model_name(record['config'])} (96 in)"
                 source = f"measured {record['date']}, {record['epochs']} epochs, {_minutes(record)}"
             else:
                 label, source = f"ours: {name} baseline", f"measured {record['date']}, same run and windows"
@@ -178,7 +183,11 @@ def body(runs):
         f"Task: forecast the preset's default target (`OT` for ETT and weather, `pm2.5` for Beijing) "
         f"{defaults.horizon} steps ahead from the last {defaults.input_steps} rows of every column (multivariate "
         f"input, univariate output). Default configuration: `{defaults.cell}` encoder, {defaults.units} units, "
-        f"{defaults.layers} layer, direct multi-horizon head forecasting the change from the last value, batch "
+        f"{defaults.layers} layer, direct multi-horizon head "
+        + ("added to a frozen linear component (the ridge baseline below, fitted first in the same run; the head "
+           "starts at zero and is set back to zero if training never beats the linear forecast on validation MAE)"
+           if defaults.linear_component else "forecasting the change from the last value")
+        + ", batch "
         f"{defaults.batch_size}, Adam {defaults.learning_rate:g}, {defaults.loss.upper()} loss on standardized targets, up to "
         f"{defaults.epochs} epochs with early stopping on validation MAE (patience {defaults.patience}). Splits: "
         "ETTh rows [0, 8640) / [8640, 11520) / [11520, 14400), ETTm the same times 4, weather and Beijing 70/10/20 % "

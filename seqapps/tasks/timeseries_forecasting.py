@@ -10,7 +10,12 @@ The task: from the last `input_steps` rows of every feature (multivariate
 input), forecast the next `horizon` values of the target column(s). The
 encoder reads the standardized window relative to its last row, and the head
 forecasts the change from the last observed target value, so an untrained
-model starts close to the persistence forecast.
+model starts close to the persistence forecast. By default the model also
+holds the linear baseline (below) as a fixed component, as LSTNet does with its
+autoregressive part (Lai et al., SIGIR 2018): the forecast is the ridge
+forecast plus the head's output, the head starts at zero, and the recurrent
+part learns what the linear forecast misses. If training never improves on
+the linear forecast's validation MAE, the head is set back to zero.
 
 Baselines, computed in the same run on the same test windows:
 - persistence: the last observed value, for every step;
@@ -81,6 +86,10 @@ class TimeseriesForecastingConfig:
         learning_rate: Adam learning rate.
         loss: training loss on the standardized targets, `mse` or `mae`.
         patience: epochs without validation improvement before stopping.
+        linear_component: add the linear baseline's forecast (ridge, fitted in
+            the same run, then frozen) to the head's output, so the recurrent
+            part learns the residual of the linear forecast; `False`: the head
+            forecasts the change from the last value.
         max_train_windows: train on at most this many windows, evenly spaced
             over the training split (`None`: all).
         quick: a small model on 2000 training windows for one epoch, a smoke run.
@@ -117,6 +126,7 @@ class TimeseriesForecastingConfig:
     learning_rate: float = 1e-3
     loss: str = "mse"
     patience: int = 3
+    linear_component: bool = True
     max_train_windows: int = None
     quick: bool = False
     export_root: str = "saved_models"
@@ -185,13 +195,17 @@ def load_series(config):
     )
 
 
-def build_model(config, n_features, n_targets, mean, std, target_indices):
+def build_model(config, n_features, n_targets, mean, std, target_indices, linear=None):
     """The forecaster: raw window `(batch, input_steps, n_features)` -> raw forecast `(batch, horizon, n_targets)`.
 
     The window is standardized with the training statistics, then expressed
     relative to its last row (each feature minus its last value), which makes
     the encoder insensitive to level shifts between training and test years.
-    The head forecasts the change of each target from its last value.
+    Without `linear`, the head forecasts the change of each target from its
+    last value. With `linear` (a fitted `RidgeForecaster`), the ridge forecast
+    is a frozen layer of the model (`linear_forecast`), the head's output is
+    added to it, and the head starts at zero, so the untrained model is the
+    linear baseline.
 
     Returns `(forecaster, trained)`: `trained` maps the same raw window to the
     standardized forecast (what the loss sees); `forecaster` adds the inverse
@@ -207,10 +221,19 @@ def build_model(config, n_features, n_targets, mean, std, target_indices):
         )(hidden)
     if config.dropout:
         hidden = keras.layers.Dropout(config.dropout, name="dropout")(hidden)
-    change = keras.layers.Dense(config.horizon * n_targets, name="forecast_change")(hidden)
-    change = keras.layers.Reshape((config.horizon, n_targets), name="per_step")(change)
-    last_value = keras.ops.take(last_values, list(target_indices), axis=-1)
-    standardized = keras.layers.Add(name="standardized_forecast")([last_value, change])
+    head = keras.layers.Dense(config.horizon * n_targets, name="forecast_change",
+                              kernel_initializer="zeros" if linear else "glorot_uniform")
+    change = keras.layers.Reshape((config.horizon, n_targets), name="per_step")(head(hidden))
+    if linear:
+        history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
+        weights = np.asarray(linear.weights, np.float32)
+        linear_layer = keras.layers.Dense(config.horizon * n_targets, trainable=False, name="linear_forecast")
+        base = linear_layer(history)
+        linear_layer.set_weights([weights[:-1], weights[-1]])
+        base = keras.layers.Reshape((config.horizon, n_targets), name="linear_per_step")(base)
+    else:
+        base = keras.ops.take(last_values, list(target_indices), axis=-1)
+    standardized = keras.layers.Add(name="standardized_forecast")([base, change])
     forecast = keras.layers.Normalization(
         mean=mean[list(target_indices)], variance=np.square(std[list(target_indices)]), invert=True, name="forecast"
     )(standardized)
@@ -329,6 +352,22 @@ class RidgeForecaster:
                    for chunk in range(0, len(starts), _CHUNK)]
         forecast = np.concatenate(outputs).reshape(len(starts), self.horizon, -1).astype(np.float32)
         return forecast if scaled else forecast * self.target_std + self.target_mean
+
+
+def _keep_linear_if_better(trained, ridge, validation_starts, best_validation_mae, print_function):
+    """Sets the head back to zero (the model = the linear forecast) if training never beat its validation MAE."""
+    _, truth = timeseries.gather_windows(ridge.series, validation_starts, 1, ridge.horizon)
+    scaled_truth = (truth - ridge.target_mean) / ridge.target_std
+    linear_mae = float(np.mean(np.abs(ridge.predict(validation_starts, scaled=True) - scaled_truth)))
+    if best_validation_mae < linear_mae:
+        print_function(f"Recurrent correction kept: validation MAE (standardized) {best_validation_mae:.4f}, "
+                       f"linear component alone {linear_mae:.4f}.")
+        return
+    head = trained.get_layer("forecast_change")
+    head.set_weights([np.zeros_like(weight) for weight in head.get_weights()])
+    print_function(f"Training never beat the linear component on validation MAE (standardized: best "
+                   f"{best_validation_mae:.4f}, linear alone {linear_mae:.4f}): the head is set back to zero, "
+                   "so the model is the linear forecast.")
 
 
 # --- evaluation ----------------------------------------------------------------
@@ -461,7 +500,8 @@ def train(config, print_function=print):
         return timeseries.make_dataset(series, starts[split], config.input_steps, config.horizon, config.batch_size,
                                        shuffle=shuffle, seed=config.seed, target_transform=standardize)
 
-    forecaster, trained = build_model(config, n_features, n_targets, mean, std, target_indices)
+    forecaster, trained = build_model(config, n_features, n_targets, mean, std, target_indices,
+                                      linear=ridge if config.linear_component else None)
     trained.summary(print_fn=print_function)
     trained.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss,
                     metrics=["mae"])
@@ -478,6 +518,8 @@ def train(config, print_function=print):
         verbose=config.verbose,
     )
     training.check_finite_history(history, run_dir)
+    if config.linear_component:
+        _keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]), print_function)
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
     diagnostics.plot_history(history, run_dir / "history.png")
 

@@ -112,6 +112,10 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
     # The driver leads the target: the linear model on the window beats persistence by far.
     assert result.metrics["test"]["linear"]["mae"] < 0.5 * result.metrics["test"]["persistence"]["mae"]
     assert "| persistence |" in output and "step 6" in output and "vs best baseline" in output
+    # The linear component: the model is never worse than the linear forecast on validation.
+    assert "Recurrent correction kept" in output or "the model is the linear forecast" in output
+    assert (result.metrics["validation"]["model"]["normalized_mae"]
+            <= result.metrics["validation"]["linear"]["normalized_mae"] + 1e-5)
     assert result.export_path == tmp_path / "export" / "timeseries_forecast" / "1"
     assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
     for name in ("history.png", "forecast.png", "model.keras", "metrics.json", "series.json", "example_request.json"):
@@ -146,8 +150,9 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
     np.testing.assert_allclose(forecasts["one window"]["forecast"], expected[:1], atol=1e-4)
     np.testing.assert_allclose(forecasts["batch of 1000"]["forecast"], np.repeat(expected[:1], 1000, axis=0),
                                atol=1e-4)
-    # The encoder reads the window relative to its last row: a constant window forecasts about its level.
-    np.testing.assert_allclose(forecasts["huge finite values"]["forecast"], 1e30, rtol=1e-3)
+    # Huge but finite windows are served as the Keras model computes them (no overflow check fires early).
+    huge = np.full((1, INPUT_STEPS, 2), 1e30, np.float32)
+    np.testing.assert_allclose(forecasts["huge finite values"]["forecast"], np.asarray(forecaster(huge)), rtol=1e-3)
     messages = {
         "float32 maximum": "forecast is NaN or Inf: the window's values are too large for float32 arithmetic",
         "NaN": "window holds NaN or Inf values",
@@ -238,6 +243,51 @@ def test_ridge_baseline_recovers_a_linear_process_and_picks_its_inputs():
     assert ridge.inputs in task.RidgeForecaster.INPUT_SETS and ridge.penalty in task.RIDGE_PENALTIES
 
 
+def ar2_series_and_ridge(horizon=3):
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(3000, 2))
+    target = np.zeros(3000)
+    for row in range(2, 3000):
+        target[row] = 0.6 * target[row - 1] - 0.3 * target[row - 2] + noise[row, 0]
+    series = series_of(np.stack([target * 4 + 10, noise[:, 1]], axis=1))
+    mean, std = series.statistics()
+    starts = {split: timeseries.window_starts(series, split, 4, horizon) for split in timeseries.SPLITS}
+    ridge = task.RidgeForecaster(series, 4, horizon, mean, std).fit(starts["train"], starts["validation"])
+    return series, starts, ridge
+
+
+def test_untrained_model_with_a_linear_component_is_the_ridge_forecast():
+    series, starts, ridge = ar2_series_and_ridge()
+    mean, std = series.statistics()
+    model_config = TimeseriesForecastingConfig(input_steps=4, horizon=3, units=5)
+    forecaster, trained = task.build_model(model_config, 2, 1, mean, std, [0], linear=ridge)
+    windows, _ = timeseries.gather_windows(series, starts["test"], 4, 3)
+    np.testing.assert_allclose(np.asarray(forecaster(windows)), ridge.predict(starts["test"]), rtol=1e-4, atol=1e-4)
+    assert trained.get_layer("linear_forecast").trainable_weights == []
+    assert not any("linear_forecast" in weight.path for weight in trained.trainable_weights)
+    trained.compile(optimizer="adam", loss="mse")
+    linear_weights = [weight.copy() for weight in trained.get_layer("linear_forecast").get_weights()]
+    trained.fit(windows, np.asarray(forecaster(windows)) * 0 + 1.0, epochs=1, verbose=0)
+    for before, after in zip(linear_weights, trained.get_layer("linear_forecast").get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert np.any(trained.get_layer("forecast_change").get_weights()[0] != 0)
+
+
+@pytest.mark.parametrize("best_validation_mae, head_kept", [(0.0, True), (10.0, False)])
+def test_the_head_is_zeroed_when_training_never_beat_the_linear_component(best_validation_mae, head_kept):
+    series, starts, ridge = ar2_series_and_ridge()
+    mean, std = series.statistics()
+    model_config = TimeseriesForecastingConfig(input_steps=4, horizon=3, units=5)
+    _, trained = task.build_model(model_config, 2, 1, mean, std, [0], linear=ridge)
+    head = trained.get_layer("forecast_change")
+    head.set_weights([np.full_like(weight, 0.5) for weight in head.get_weights()])
+    lines = []
+    task._keep_linear_if_better(trained, ridge, starts["validation"], best_validation_mae, lines.append)
+    assert np.all(head.get_weights()[0] == 0.5) == head_kept
+    assert np.all(head.get_weights()[0] == 0.0) == (not head_kept)
+    assert ("Recurrent correction kept" in lines[0]) == head_kept
+
+
 def test_error_metrics_and_improvement():
     forecast = np.array([[[1.0], [3.0]], [[2.0], [2.0]]])
     truth = np.zeros_like(forecast)
@@ -272,7 +322,7 @@ def test_recipe_help_lists_the_flags(monkeypatch, capsys):
         recipe.main(["--help"])
     out = capsys.readouterr().out
     for flag in ("--dataset", "--csv", "--target", "--input-steps", "--horizon", "--cell", "--units", "--epochs",
-                 "--quick", "--export-root", "--loss", "--missing", "--duplicates", "--categorical", "--time-column"):
+                 "--quick", "--export-root", "--loss", "--linear-component", "--missing", "--duplicates", "--categorical", "--time-column"):
         assert flag in out
     for name in ("etth1", "weather", "beijing_pm25", "jena_climate", "layer_norm_lstm", "interpolate"):
         assert name in out
