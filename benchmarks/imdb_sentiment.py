@@ -78,6 +78,14 @@ def _setting(text):
         raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
 
 
+def _flag(name, value):
+    """The recipe flag that sets `name` to `value`, as a row label shows it."""
+    flag = name.replace("_", "-")
+    if isinstance(value, bool):
+        return f"--{flag}" if value else f"--no-{flag}"
+    return f"--{flag} {value}"
+
+
 def seed_summaries(runs):
     """One line per configuration trained with several seeds: mean, minimum and maximum test accuracy.
 
@@ -123,7 +131,7 @@ def main(argv=None):
     results = reporting.previous_results("imdb_sentiment")
     runs = results.setdefault("runs", {})
     settings = dict(arguments.set)
-    variant = " ".join(f"--{name.replace('_', '-')} {value}" for name, value in settings.items())
+    variant = " ".join(_flag(name, value) for name, value in settings.items())
     for cell in arguments.cells:
         name = f"{cell} {variant}".strip()
         config = ImdbSentimentConfig(cell=cell, data=arguments.data, run_dir=f"runs/benchmarks/imdb_{cell}",
@@ -173,7 +181,9 @@ def main(argv=None):
     body = (
         f"Default configuration: {defaults.units} units, {defaults.layers} layer, bidirectional, "
         f"{defaults.max_tokens} tokens, vocabulary {defaults.vocab_size}, embedding {defaults.embedding_dim}, "
-        f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy "
+        + ("a linear bag-of-words term added to the classifier's logit (`--no-bag-of-words` rows: without it), "
+           if defaults.bag_of_words else "")
+        + f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy "
         f"(patience {defaults.patience}). Test set: the official 25,000 test reviews. Target: test accuracy >= {TARGET_ACCURACY} "
         "within 30 minutes of training. Validation: a fixed 10% of the official training reviews, which share "
         "movies with the training reviews (the test set's movies are all different), so validation accuracy runs "

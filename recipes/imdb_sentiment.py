@@ -54,6 +54,8 @@ def main(argv=None):
     parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
     parser.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
     parser.add_argument("--dropout", type=float, default=defaults.dropout)
+    parser.add_argument("--bag-of-words", action=argparse.BooleanOptionalAction, default=defaults.bag_of_words,
+                        help="add a linear bag-of-words term (one learned score per word) to the classifier's logit")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)

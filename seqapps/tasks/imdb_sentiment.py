@@ -4,6 +4,9 @@ Data flows one way: `seqapps.data.imdb.load` -> word vocabulary and token ids
 (`seqapps.text.standardize` inside a `TextVectorization` layer) -> embedding,
 (bidirectional, stacked) recurrent encoder from `seqapps.layers.recurrent`,
 masked pooling (max+average by default), sigmoid classifier -> `seqapps.export`.
+By default the classifier's logit also gets a linear bag-of-words term, one
+learned score per vocabulary word summed over the review's tokens ("wide and
+deep", Cheng et al. 2016), trained jointly with the recurrent encoder.
 
 The baseline, trained in the same run on the same splits, is a bag-of-words
 logistic regression (multi-hot vector of the same vocabulary -> one sigmoid
@@ -53,6 +56,9 @@ class ImdbSentimentConfig:
         dropout: dropout rate on the embeddings and before the classifier.
         pooling: how the encoder's outputs are pooled over time, a mode of
             `MaskedGlobalPooling1D` (`max`, `average` or `max_average`).
+        bag_of_words: add a linear bag-of-words term to the classifier's
+            logit: one learned score per word (starting at 0), summed over
+            the review's tokens, trained with the rest of the model.
         epochs: maximum training epochs (early stopping on validation accuracy).
         batch_size: training batch size.
         learning_rate: Adam learning rate.
@@ -80,6 +86,7 @@ class ImdbSentimentConfig:
     embedding_dim: int = 128
     dropout: float = 0.5
     pooling: str = "max_average"
+    bag_of_words: bool = True
     epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 2e-3
@@ -140,7 +147,13 @@ def make_vectorizer(vocabulary, max_tokens, truncation="head_tail"):
 
 
 def build_model(config):
-    """The classifier on token ids: embedding -> recurrent encoder -> pooling -> sigmoid."""
+    """The classifier on token ids: embedding -> recurrent encoder -> pooling -> sigmoid.
+
+    With `config.bag_of_words`, the sigmoid's input is the recurrent part's
+    logit plus the sum of the scores (an `Embedding` of width 1, named
+    `word_scores`) of the review's tokens; padding (id 0) adds nothing, so
+    the output does not depend on how far a batch is padded.
+    """
     token_ids = keras.Input((None,), dtype="int64", name="token_ids")
     hidden = keras.layers.Embedding(
         config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding"
@@ -156,8 +169,18 @@ def build_model(config):
         )(hidden)
     hidden = MaskedGlobalPooling1D(config.pooling, name="pooling")(hidden)
     hidden = keras.layers.Dropout(config.dropout, name="dropout")(hidden)
-    probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(hidden)
-    return keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
+    if not config.bag_of_words:
+        probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(hidden)
+        return keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
+    recurrent_logit = keras.layers.Dense(1, name="recurrent_logit")(hidden)
+    scores = keras.layers.Embedding(
+        config.vocab_size, 1, embeddings_initializer="zeros", name="word_scores"
+    )(token_ids)
+    not_padding = keras.ops.cast(keras.ops.not_equal(token_ids, 0), scores.dtype)
+    bag_logit = keras.ops.sum(scores[:, :, 0] * not_padding, axis=1, keepdims=True)
+    logit = keras.layers.Add(name="logit")([recurrent_logit, bag_logit])
+    probability = keras.layers.Activation("sigmoid", name="probability")(logit)
+    return keras.Model(token_ids, probability, name=f"imdb_{config.cell}_bag_of_words")
 
 
 def build_text_model(vectorizer, model):

@@ -14,6 +14,12 @@ def test_settings_take_the_type_of_the_default():
     assert imdb_sentiment._setting("pooling=max") == ("pooling", "max")
 
 
+def test_flags_name_variants_as_the_recipe_spells_them():
+    assert imdb_sentiment._flag("max_tokens", 600) == "--max-tokens 600"
+    assert imdb_sentiment._flag("bag_of_words", False) == "--no-bag-of-words"
+    assert imdb_sentiment._flag("bidirectional", True) == "--bidirectional"
+
+
 @pytest.mark.parametrize("text", ["max_tokens", "max_tokens=many", "bidirectional=no", "cell=lstm", "colour=red"])
 def test_bad_settings_are_refused(text):
     with pytest.raises(argparse.ArgumentTypeError):

@@ -200,7 +200,7 @@ def test_recipe_help_lists_every_cell(monkeypatch, capsys):
         recipe.main(["--help"])
     out = capsys.readouterr().out
     for flag in ("--cell", "--units", "--layers", "--bidirectional", "--max-tokens", "--vocab-size", "--epochs",
-                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data", "--truncation"):
+                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data", "--truncation", "--bag-of-words"):
         assert flag in out
     assert "layer_norm_lstm" in out and "keras_lstm" in out
 
@@ -215,6 +215,29 @@ def test_every_cell_builds_a_working_classifier(cell):
     probabilities = np.asarray(model(np.array([[2, 3, 4, 0, 0, 0], [0] * 6])))
     assert probabilities.shape == (2, 1) and np.all((probabilities > 0) & (probabilities < 1))
     assert sum(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers) == 2
+
+
+def test_bag_of_words_term_adds_the_scores_of_the_review_tokens_and_ignores_padding():
+    config = ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10, dropout=0.0)
+    model = imdb_sentiment.build_model(config)
+    token_ids = np.array([[2, 3, 3, 0], [5, 0, 0, 0], [0, 0, 0, 0]])
+    padded = np.concatenate([token_ids, np.zeros((3, 5), np.int64)], axis=1)
+    np.testing.assert_allclose(np.asarray(model(padded)), np.asarray(model(token_ids)), atol=1e-6)
+
+    scores = np.arange(10, dtype="float32")[:, None] / 10 - 0.2  # word 0 (padding) has a nonzero score too
+    model.get_layer("word_scores").set_weights([scores])
+    recurrent_logit = model.get_layer("recurrent_logit")
+    recurrent_logit.set_weights([np.zeros_like(weight) for weight in recurrent_logit.get_weights()])
+    expected_logits = np.array([[0.0 + 0.1 + 0.1], [0.3], [0.0]])
+    np.testing.assert_allclose(np.asarray(model(token_ids)), 1 / (1 + np.exp(-expected_logits)), atol=1e-6)
+    np.testing.assert_allclose(np.asarray(model(padded)), 1 / (1 + np.exp(-expected_logits)), atol=1e-6)
+
+
+def test_without_bag_of_words_the_classifier_is_the_recurrent_part_only():
+    model = imdb_sentiment.build_model(ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10,
+                                                           bag_of_words=False))
+    names = [layer.name for layer in model.layers]
+    assert "word_scores" not in names and "recurrent_logit" not in names and names[-1] == "probability"
 
 
 def test_vectorizer_keeps_head_and_tail_of_long_reviews():
