@@ -21,7 +21,6 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from benchmarks import reporting
 from seqapps import layers, text
@@ -31,6 +30,8 @@ from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
 KERAS_IO_TOKENS = 200
 KERAS_IO = "keras_io_bidirectional_lstm"
 TARGET_ACCURACY = 0.89
+# Config fields a variant may not set: the benchmark sets them itself.
+NOT_SETTINGS = ("cell", "data", "run_dir", "export_root", "restart")
 
 
 def keras_io_bidirectional_lstm(data, vocabulary, seed):
@@ -59,31 +60,6 @@ def keras_io_bidirectional_lstm(data, vocabulary, seed):
         epoch_seconds.append(time.perf_counter() - start)
     _, accuracy = model.evaluate(*test_ids, verbose=0)
     return {"test_accuracy": float(accuracy), "epochs": 2, "epoch_seconds": epoch_seconds}
-
-
-def _setting(text):
-    """`FIELD=VALUE` -> `(field, value)`, the value converted to the type of the recipe's default."""
-    name, separator, value = text.partition("=")
-    fields = {field.name: field for field in dataclasses.fields(ImdbSentimentConfig)}
-    if not separator or name not in fields or name in ("cell", "data", "run_dir", "export_root", "restart"):
-        raise argparse.ArgumentTypeError(f"expected FIELD=VALUE with a setting of ImdbSentimentConfig, got {text!r}")
-    default = fields[name].default
-    if isinstance(default, bool):
-        if value.lower() not in ("true", "false"):
-            raise argparse.ArgumentTypeError(f"{text!r}: expected true or false")
-        return name, value.lower() == "true"
-    try:
-        return name, type(default)(value) if default is not None else value
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
-
-
-def _flag(name, value):
-    """The recipe flag that sets `name` to `value`, as a row label shows it."""
-    flag = name.replace("_", "-")
-    if isinstance(value, bool):
-        return f"--{flag}" if value else f"--no-{flag}"
-    return f"--{flag} {value}"
 
 
 def seed_summaries(runs):
@@ -122,7 +98,8 @@ def main(argv=None):
     parser.add_argument("--keras-io", action=argparse.BooleanOptionalAction, default=True,
                         help="also train the keras-io bidirectional LSTM example")
     parser.add_argument("--data", default=None, help="aclImdb folder or archive")
-    parser.add_argument("--set", action="append", type=_setting, default=[], metavar="FIELD=VALUE",
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        type=reporting.setting_parser(ImdbSentimentConfig, NOT_SETTINGS),
                         help="a recipe setting other than its default (e.g. max_tokens=600), for a variant "
                              "recorded in its own row; repeatable")
     arguments = parser.parse_args(argv)
@@ -131,7 +108,7 @@ def main(argv=None):
     results = reporting.previous_results("imdb_sentiment")
     runs = results.setdefault("runs", {})
     settings = dict(arguments.set)
-    variant = " ".join(_flag(name, value) for name, value in settings.items())
+    variant = reporting.variant_flags(settings)
     for cell in arguments.cells:
         name = f"{cell} {variant}".strip()
         config = ImdbSentimentConfig(cell=cell, data=arguments.data, run_dir=f"runs/benchmarks/imdb_{cell}",

@@ -5,6 +5,8 @@ it replaces on every run (dated, with the machine it ran on), and writes its
 raw numbers to `benchmarks/results/<name>.json`.
 """
 
+import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -37,6 +39,42 @@ def machine_description():
         f"{cpu}, {os.cpu_count()} cores{memory}; Python {platform.python_version()}, "
         f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
     )
+
+
+def setting_parser(config_class, excluded=()):
+    """An argparse `type` for `--set FIELD=VALUE`: a field of the recipe config class `config_class`
+    (not one of `excluded`) -> `(field, value)`, the value converted to the type of the field's default."""
+    fields = {field.name: field for field in dataclasses.fields(config_class)}
+
+    def parse(text):
+        name, separator, value = text.partition("=")
+        if not separator or name not in fields or name in excluded:
+            raise argparse.ArgumentTypeError(
+                f"expected FIELD=VALUE with a setting of {config_class.__name__}, got {text!r}")
+        default = fields[name].default
+        if isinstance(default, bool):
+            if value.lower() not in ("true", "false"):
+                raise argparse.ArgumentTypeError(f"{text!r}: expected true or false")
+            return name, value.lower() == "true"
+        try:
+            return name, type(default)(value) if default is not None else value
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
+
+    return parse
+
+
+def variant_flags(settings):
+    """The recipe flags of a variant's settings, as its row shows them: `{"max_tokens": 600,
+    "bag_of_words": False}` -> `"--max-tokens 600 --no-bag-of-words"`."""
+    flags = []
+    for name, value in settings.items():
+        flag = name.replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(f"--{flag}" if value else f"--no-{flag}")
+        else:
+            flags.append(f"--{flag} {value}")
+    return " ".join(flags)
 
 
 def today():

@@ -37,6 +37,8 @@ SHIPPED = ("etth1", "etth2", "ettm1", "ettm2", "weather", "beijing_pm25")
 LITERATURE = ("etth1", "weather")
 LITERATURE_HORIZON = 96
 TARGET_PERCENT = 10.0
+# Config fields a variant may not set: the benchmark sets them itself.
+NOT_SETTINGS = ("dataset", "csv", "data", "run_dir", "export_root", "restart")
 # Test MSE / MAE, standardized, horizon 96, every variable a target (data manifest,
 # copied from the papers' tables; not our measurements).
 PUBLISHED = {
@@ -50,12 +52,17 @@ PUBLISHED = {
 }
 
 
-def run(dataset, key, literature=False):
-    """Trains one configuration; returns the JSON-ready record."""
-    overrides = {}
+def _folder(key):
+    """A run folder name for a row key: `"etth1 --no-linear-component"` -> `"etth1_no-linear-component"`."""
+    return key.replace(" --", "_").replace(" ", "_")
+
+
+def run(dataset, key, literature=False, settings=None):
+    """Trains one configuration (the defaults, changed by `settings`); returns the JSON-ready record."""
+    overrides = dict(settings or {})
     if literature:
         series = timeseries.load(dataset)
-        overrides = dict(target=[name for name in series.feature_names], horizon=LITERATURE_HORIZON)
+        overrides.update(target=[name for name in series.feature_names], horizon=LITERATURE_HORIZON)
     config = TimeseriesForecastingConfig(dataset=dataset, run_dir=f"runs/benchmarks/{NAME}/{key}",
                                          export_root=f"runs/benchmarks/{NAME}/saved_models", restart=True, **overrides)
     start = time.perf_counter()
@@ -159,19 +166,26 @@ def main(argv=None):
     parser.add_argument("--literature", nargs="*", choices=LITERATURE, default=None,
                         help=f"also run every column as target, horizon {LITERATURE_HORIZON}, on these datasets "
                              f"(none named: {', '.join(LITERATURE)})")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        type=reporting.setting_parser(TimeseriesForecastingConfig, NOT_SETTINGS),
+                        help="a recipe setting other than its default (e.g. linear_component=false), for a variant "
+                             "recorded in rows of its own; repeatable")
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.timeseries_forecasting " + " ".join(argv if argv is not None else sys.argv[1:])
 
     results = reporting.previous_results(NAME)
     results["command"] = command.strip()
     runs = results.setdefault("runs", {})
+    settings = dict(arguments.set)
+    variant = reporting.variant_flags(settings)
     for dataset in arguments.datasets:
-        runs[dataset] = run(dataset, dataset)
+        key = f"{dataset} {variant}".strip()
+        runs[key] = run(dataset, _folder(key), settings=settings)
         reporting.write_section(NAME, TITLE, body(runs), results)
     if arguments.literature is not None:
         for dataset in arguments.literature or LITERATURE:
-            key = f"{dataset}_all_targets_h{LITERATURE_HORIZON}"
-            runs[key] = {**run(dataset, key, literature=True), "literature": True}
+            key = f"{dataset}_all_targets_h{LITERATURE_HORIZON} {variant}".strip()
+            runs[key] = {**run(dataset, _folder(key), literature=True, settings=settings), "literature": True}
             reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))
     return 0

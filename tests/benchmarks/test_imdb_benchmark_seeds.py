@@ -1,29 +1,6 @@
-"""benchmarks/imdb_sentiment.py's variant settings: `--set FIELD=VALUE` typed like the recipe's defaults."""
-
-import argparse
-
-import pytest
+"""benchmarks/imdb_sentiment.py: runs of one configuration with several seeds summarized together."""
 
 from benchmarks import imdb_sentiment
-
-
-def test_settings_take_the_type_of_the_default():
-    assert imdb_sentiment._setting("max_tokens=600") == ("max_tokens", 600)
-    assert imdb_sentiment._setting("learning_rate=1e-3") == ("learning_rate", 0.001)
-    assert imdb_sentiment._setting("bidirectional=false") == ("bidirectional", False)
-    assert imdb_sentiment._setting("pooling=max") == ("pooling", "max")
-
-
-def test_flags_name_variants_as_the_recipe_spells_them():
-    assert imdb_sentiment._flag("max_tokens", 600) == "--max-tokens 600"
-    assert imdb_sentiment._flag("bag_of_words", False) == "--no-bag-of-words"
-    assert imdb_sentiment._flag("bidirectional", True) == "--bidirectional"
-
-
-@pytest.mark.parametrize("text", ["max_tokens", "max_tokens=many", "bidirectional=no", "cell=lstm", "colour=red"])
-def test_bad_settings_are_refused(text):
-    with pytest.raises(argparse.ArgumentTypeError):
-        imdb_sentiment._setting(text)
 
 
 def run(seed, accuracy, minutes=10.0, label=None, **settings):
