@@ -80,7 +80,9 @@ def step_matmul_gflops(size, gates, repeats=10):
     @tf.function
     def chain(state):
         for _ in range(steps):
-            state = tf.linalg.matmul(state, weights)[:, :width]
+            # The next step's input: the product's first `width` columns (with the input after them when a
+            # one-gate product is narrower than the input).
+            state = tf.concat([tf.linalg.matmul(state, weights), state], axis=1)[:, :width]
         return state
 
     state = tf.random.normal([batch, width])
