@@ -118,7 +118,7 @@ def _model_name(config):
 
 def default_rows(runs):
     rows = []
-    for key, record in runs.items():
+    for key, record in sorted(runs.items()):  # a dataset's variants after its default row
         if record.get("literature"):
             continue
         test = record["metrics"]["test"]
@@ -168,7 +168,7 @@ def main(argv=None):
                              f"(none named: {', '.join(LITERATURE)})")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         type=reporting.setting_parser(TimeseriesForecastingConfig, NOT_SETTINGS),
-                        help="a recipe setting other than its default (e.g. linear_component=false), for a variant "
+                        help="a recipe setting other than its default (e.g. linear_component=true), for a variant "
                              "recorded in rows of its own; repeatable")
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.timeseries_forecasting " + " ".join(argv if argv is not None else sys.argv[1:])

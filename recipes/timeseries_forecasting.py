@@ -2,9 +2,9 @@
 
 What it does: reads the last `--input-steps` rows of every column of a
 series (multivariate input) and forecasts the next `--horizon` values of the
-target column(s) with a recurrent encoder and a direct multi-horizon head,
-added by default to the ridge baseline's forecast (a frozen linear component;
-the recurrent part learns its residual, `--no-linear-component` to drop it).
+target column(s) with a recurrent encoder and a direct multi-horizon head
+(forecasting the change from the last value, or with `--linear-component` the
+residual of the ridge baseline, which the model then holds, frozen).
 It evaluates the model next to three baselines computed in the same run on
 the same test windows, writes `forecast.png` and `history.png` to the run
 folder, and exports a SavedModel to `<export-root>/timeseries_forecast/<version>/`
@@ -85,7 +85,7 @@ def main(argv=None):
                       help="epochs without validation improvement before stopping")
     task.add_argument("--linear-component", action=argparse.BooleanOptionalAction, default=defaults.linear_component,
                       help="add the ridge baseline's forecast to the model's (frozen; the recurrent part learns "
-                           "its residual); --no-linear-component: forecast the change from the last value")
+                           "its residual) instead of forecasting the change from the last value")
     task.add_argument("--max-train-windows", type=int, default=defaults.max_train_windows,
                       help="train on at most this many evenly spaced windows (default: all)")
     task.add_argument("--quick", action="store_true", help="small model, 2000 training windows, one epoch")

@@ -10,12 +10,13 @@ The task: from the last `input_steps` rows of every feature (multivariate
 input), forecast the next `horizon` values of the target column(s). The
 encoder reads the standardized window relative to its last row, and the head
 forecasts the change from the last observed target value, so an untrained
-model starts close to the persistence forecast. By default the model also
-holds the linear baseline (below) as a fixed component, as LSTNet does with its
-autoregressive part (Lai et al., SIGIR 2018): the forecast is the ridge
-forecast plus the head's output, the head starts at zero, and the recurrent
-part learns what the linear forecast misses. If training never improves on
-the linear forecast's validation MAE, the head is set back to zero.
+model starts close to the persistence forecast. With `linear_component`, the
+model instead holds the linear baseline (below) as a fixed component, as
+LSTNet does with its autoregressive part (Lai et al., SIGIR 2018): the
+forecast is the ridge forecast plus the head's output, the head starts at
+zero, and the recurrent part learns what the linear forecast misses. If
+training never improves on the linear forecast's validation MAE, the head is
+set back to zero. BENCHMARKS.md compares both on every shipped dataset.
 
 Baselines, computed in the same run on the same test windows:
 - persistence: the last observed value, for every step;
@@ -88,8 +89,8 @@ class TimeseriesForecastingConfig:
         patience: epochs without validation improvement before stopping.
         linear_component: add the linear baseline's forecast (ridge, fitted in
             the same run, then frozen) to the head's output, so the recurrent
-            part learns the residual of the linear forecast; `False`: the head
-            forecasts the change from the last value.
+            part learns the residual of the linear forecast; `False` (default):
+            the head forecasts the change from the last value.
         max_train_windows: train on at most this many windows, evenly spaced
             over the training split (`None`: all).
         quick: a small model on 2000 training windows for one epoch, a smoke run.
@@ -126,7 +127,7 @@ class TimeseriesForecastingConfig:
     learning_rate: float = 1e-3
     loss: str = "mse"
     patience: int = 3
-    linear_component: bool = True
+    linear_component: bool = False
     max_train_windows: int = None
     quick: bool = False
     export_root: str = "saved_models"
