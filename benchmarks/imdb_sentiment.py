@@ -158,8 +158,9 @@ def main(argv=None):
     body = (
         f"Default configuration: {defaults.units} units, {defaults.layers} layer, bidirectional, "
         f"{defaults.max_tokens} tokens, vocabulary {defaults.vocab_size}, embedding {defaults.embedding_dim}, "
-        + ("a linear bag-of-words term added to the classifier's logit (`--no-bag-of-words` rows: without it), "
-           if defaults.bag_of_words else "")
+        + (f"a linear bag-of-n-grams term added to the classifier's logit (words and runs of up to {defaults.ngrams} "
+           f"words, hashed into {defaults.ngram_buckets} scores; `--ngrams 1` rows: words only; `--no-bag-of-words` "
+           "rows: without it), " if defaults.bag_of_words else "")
         + f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy "
         f"(patience {defaults.patience}). Test set: the official 25,000 test reviews. Target: test accuracy >= {TARGET_ACCURACY} "
         "within 30 minutes of training. Validation: a fixed 10% of the official training reviews, which share "

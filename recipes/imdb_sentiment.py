@@ -55,7 +55,12 @@ def main(argv=None):
     parser.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
     parser.add_argument("--dropout", type=float, default=defaults.dropout)
     parser.add_argument("--bag-of-words", action=argparse.BooleanOptionalAction, default=defaults.bag_of_words,
-                        help="add a linear bag-of-words term (one learned score per word) to the classifier's logit")
+                        help="add a linear bag-of-n-grams term (one learned score per word and per hashed n-gram) "
+                             "to the classifier's logit")
+    parser.add_argument("--ngrams", type=int, default=defaults.ngrams,
+                        help="longest word sequence the bag term scores (1: words only)")
+    parser.add_argument("--ngram-buckets", type=int, default=defaults.ngram_buckets,
+                        help="hashed scores shared by the bag term's n-grams of two or more words")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)

@@ -4,9 +4,10 @@ Data flows one way: `seqapps.data.imdb.load` -> word vocabulary and token ids
 (`seqapps.text.standardize` inside a `TextVectorization` layer) -> embedding,
 (bidirectional, stacked) recurrent encoder from `seqapps.layers.recurrent`,
 masked pooling (max+average by default), sigmoid classifier -> `seqapps.export`.
-By default the classifier's logit also gets a linear bag-of-words term, one
-learned score per vocabulary word summed over the review's tokens ("wide and
-deep", Cheng et al. 2016), trained jointly with the recurrent encoder.
+By default the classifier's logit also gets a linear bag-of-n-grams term
+(`seqapps.ngram_scores.NgramScores`): one learned score per vocabulary word
+and per hashed word pair, summed over the review ("wide and deep", Cheng et
+al. 2016), trained jointly with the recurrent encoder.
 
 The baseline, trained in the same run on the same splits, is a bag-of-words
 logistic regression (multi-hot vector of the same vocabulary -> one sigmoid
@@ -26,6 +27,7 @@ from seqapps import diagnostics, export, layers, recipe_arguments, text, trainin
 from seqapps.data import imdb
 from seqapps.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.masked_global_pooling import MaskedGlobalPooling1D
+from seqapps.ngram_scores import NgramScores
 from seqapps.token_window import MODES as TRUNCATION_MODES
 from seqapps.token_window import TokenWindow
 
@@ -56,9 +58,14 @@ class ImdbSentimentConfig:
         dropout: dropout rate on the embeddings and before the classifier.
         pooling: how the encoder's outputs are pooled over time, a mode of
             `MaskedGlobalPooling1D` (`max`, `average` or `max_average`).
-        bag_of_words: add a linear bag-of-words term to the classifier's
-            logit: one learned score per word (starting at 0), summed over
-            the review's tokens, trained with the rest of the model.
+        bag_of_words: add a linear bag-of-n-grams term to the classifier's
+            logit: one learned score (starting at 0) per word and per hashed
+            run of up to `ngrams` words, summed over the review's tokens,
+            trained with the rest of the model (`NgramScores`).
+        ngrams: longest word sequence the bag term scores (1: words only;
+            2: words and word pairs).
+        ngram_buckets: hashed scores shared by the bag term's n-grams of two
+            or more words.
         epochs: maximum training epochs (early stopping on validation accuracy).
         batch_size: training batch size.
         learning_rate: Adam learning rate.
@@ -87,6 +94,8 @@ class ImdbSentimentConfig:
     dropout: float = 0.5
     pooling: str = "max_average"
     bag_of_words: bool = True
+    ngrams: int = 2
+    ngram_buckets: int = 262_144
     epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 2e-3
@@ -104,7 +113,7 @@ class ImdbSentimentConfig:
     def __post_init__(self):
         recipe_arguments.check_cell_and_sizes(
             self, ("units", "layers", "max_tokens", "embedding_dim", "epochs", "batch_size", "baseline_epochs",
-                   "patience"))
+                   "patience", "ngrams", "ngram_buckets"))
         if not isinstance(self.vocab_size, int) or self.vocab_size < 3:
             raise ValueError(f"`vocab_size` must be an integer of at least 3, got {self.vocab_size!r}.")
         if self.truncation not in TRUNCATION_MODES:
@@ -150,9 +159,9 @@ def build_model(config):
     """The classifier on token ids: embedding -> recurrent encoder -> pooling -> sigmoid.
 
     With `config.bag_of_words`, the sigmoid's input is the recurrent part's
-    logit plus the sum of the scores (an `Embedding` of width 1, named
-    `word_scores`) of the review's tokens; padding (id 0) adds nothing, so
-    the output does not depend on how far a batch is padded.
+    logit plus the review's bag-of-n-grams score (`NgramScores`, named
+    `bag_of_ngrams`); padding (id 0) adds nothing, so the output does not
+    depend on how far a batch is padded.
     """
     token_ids = keras.Input((None,), dtype="int64", name="token_ids")
     hidden = keras.layers.Embedding(
@@ -173,11 +182,9 @@ def build_model(config):
         probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(hidden)
         return keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
     recurrent_logit = keras.layers.Dense(1, name="recurrent_logit")(hidden)
-    scores = keras.layers.Embedding(
-        config.vocab_size, 1, embeddings_initializer="zeros", name="word_scores"
+    bag_logit = NgramScores(
+        config.vocab_size, ngrams=config.ngrams, buckets=config.ngram_buckets, name="bag_of_ngrams"
     )(token_ids)
-    not_padding = keras.ops.cast(keras.ops.not_equal(token_ids, 0), scores.dtype)
-    bag_logit = keras.ops.sum(scores[:, :, 0] * not_padding, axis=1, keepdims=True)
     logit = keras.layers.Add(name="logit")([recurrent_logit, bag_logit])
     probability = keras.layers.Activation("sigmoid", name="probability")(logit)
     return keras.Model(token_ids, probability, name=f"imdb_{config.cell}_bag_of_words")

@@ -180,7 +180,7 @@ def test_second_run_exports_the_next_version(tmp_path):
 @pytest.mark.parametrize(
     "arguments, fragment",
     [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"dropout": 1.0}, "dropout"), ({"vocab_size": 2}, "vocab_size"),
-     ({"truncation": "middle"}, "middle")],
+     ({"truncation": "middle"}, "middle"), ({"ngrams": 0}, "ngrams"), ({"ngram_buckets": -1}, "ngram_buckets")],
 )
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -200,7 +200,8 @@ def test_recipe_help_lists_every_cell(monkeypatch, capsys):
         recipe.main(["--help"])
     out = capsys.readouterr().out
     for flag in ("--cell", "--units", "--layers", "--bidirectional", "--max-tokens", "--vocab-size", "--epochs",
-                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data", "--truncation", "--bag-of-words"):
+                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data", "--truncation", "--bag-of-words",
+                 "--ngrams", "--ngram-buckets"):
         assert flag in out
     assert "layer_norm_lstm" in out and "keras_lstm" in out
 
@@ -217,27 +218,36 @@ def test_every_cell_builds_a_working_classifier(cell):
     assert sum(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers) == 2
 
 
-def test_bag_of_words_term_adds_the_scores_of_the_review_tokens_and_ignores_padding():
-    config = ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10, dropout=0.0)
+def test_bag_term_adds_the_scores_of_the_review_words_and_word_pairs_and_ignores_padding():
+    from seqapps.ngram_scores import HASH_MULTIPLIER
+
+    config = ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10, dropout=0.0, ngram_buckets=7)
     model = imdb_sentiment.build_model(config)
     token_ids = np.array([[2, 3, 3, 0], [5, 0, 0, 0], [0, 0, 0, 0]])
     padded = np.concatenate([token_ids, np.zeros((3, 5), np.int64)], axis=1)
     np.testing.assert_allclose(np.asarray(model(padded)), np.asarray(model(token_ids)), atol=1e-6)
 
-    scores = np.arange(10, dtype="float32")[:, None] / 10 - 0.2  # word 0 (padding) has a nonzero score too
-    model.get_layer("word_scores").set_weights([scores])
+    word_scores = np.arange(10, dtype="float32") / 10 - 0.2  # word 0 (padding) has a nonzero score too
+    pair_scores = np.arange(7, dtype="float32") / 100
+    model.get_layer("bag_of_ngrams").set_weights([word_scores, pair_scores])
     recurrent_logit = model.get_layer("recurrent_logit")
     recurrent_logit.set_weights([np.zeros_like(weight) for weight in recurrent_logit.get_weights()])
-    expected_logits = np.array([[0.0 + 0.1 + 0.1], [0.3], [0.0]])
+    pairs = [((2 * HASH_MULTIPLIER + first) * HASH_MULTIPLIER + second) % 7 for first, second in [(2, 3), (3, 3)]]
+    expected_logits = np.array([[0.0 + 0.1 + 0.1 + sum(pair_scores[pairs])], [0.3], [0.0]])
     np.testing.assert_allclose(np.asarray(model(token_ids)), 1 / (1 + np.exp(-expected_logits)), atol=1e-6)
     np.testing.assert_allclose(np.asarray(model(padded)), 1 / (1 + np.exp(-expected_logits)), atol=1e-6)
+
+
+def test_bag_term_of_words_only():
+    model = imdb_sentiment.build_model(ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10, ngrams=1))
+    assert [weight.name for weight in model.get_layer("bag_of_ngrams").weights] == ["word_scores"]
 
 
 def test_without_bag_of_words_the_classifier_is_the_recurrent_part_only():
     model = imdb_sentiment.build_model(ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10,
                                                            bag_of_words=False))
     names = [layer.name for layer in model.layers]
-    assert "word_scores" not in names and "recurrent_logit" not in names and names[-1] == "probability"
+    assert "bag_of_ngrams" not in names and "recurrent_logit" not in names and names[-1] == "probability"
 
 
 def test_vectorizer_keeps_head_and_tail_of_long_reviews():
