@@ -10,6 +10,7 @@ SERIALIZABLE_MODULES = (
     "seqapps.cells",
     "seqapps.char_vocabulary",
     "seqapps.masked_global_pooling",
+    "seqapps.ngram_scores",
     "seqapps.tasks.seq2seq_translation",
     "seqapps.text",
     "seqapps.token_window",
