@@ -77,6 +77,11 @@ def variant_flags(settings):
     return " ".join(flags)
 
 
+def run_folder(key):
+    """A run folder name for a row key: `"etth1 --no-linear-component"` -> `"etth1_no-linear-component"`."""
+    return key.replace(" --", "_").replace(" ", "_")
+
+
 def today():
     return datetime.date.today().isoformat()
 

@@ -52,11 +52,6 @@ PUBLISHED = {
 }
 
 
-def _folder(key):
-    """A run folder name for a row key: `"etth1 --no-linear-component"` -> `"etth1_no-linear-component"`."""
-    return key.replace(" --", "_").replace(" ", "_")
-
-
 def run(dataset, key, literature=False, settings=None):
     """Trains one configuration (the defaults, changed by `settings`); returns the JSON-ready record."""
     overrides = dict(settings or {})
@@ -180,12 +175,12 @@ def main(argv=None):
     variant = reporting.variant_flags(settings)
     for dataset in arguments.datasets:
         key = f"{dataset} {variant}".strip()
-        runs[key] = run(dataset, _folder(key), settings=settings)
+        runs[key] = run(dataset, reporting.run_folder(key), settings=settings)
         reporting.write_section(NAME, TITLE, body(runs), results)
     if arguments.literature is not None:
         for dataset in arguments.literature or LITERATURE:
             key = f"{dataset}_all_targets_h{LITERATURE_HORIZON} {variant}".strip()
-            runs[key] = {**run(dataset, _folder(key), literature=True, settings=settings), "literature": True}
+            runs[key] = {**run(dataset, reporting.run_folder(key), literature=True, settings=settings), "literature": True}
             reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))
     return 0

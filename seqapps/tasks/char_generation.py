@@ -104,9 +104,9 @@ class CharGenerationConfig:
     embedding_dim: int = 64
     dropout: float = 0.1
     tbptt: bool = True
-    sequence_length: int = 100
-    batch_size: int = 64
-    epochs: int = 8
+    sequence_length: int = 50
+    batch_size: int = 32
+    epochs: int = 7
     time_budget_minutes: float = None
     learning_rate: float = 3e-3
     clipnorm: float = 5.0

@@ -31,3 +31,8 @@ def test_variant_flags_spell_settings_as_the_recipe_flags():
     assert reporting.variant_flags({"max_tokens": 600, "bag_of_words": False, "bidirectional": True}) == (
         "--max-tokens 600 --no-bag-of-words --bidirectional")
     assert reporting.variant_flags({}) == ""
+
+
+def test_run_folders_drop_the_flag_dashes():
+    assert reporting.run_folder("etth1 --no-linear-component") == "etth1_no-linear-component"
+    assert reporting.run_folder("default --dropout 0.1 --batch-size 64") == "default_dropout_0.1_batch-size_64"

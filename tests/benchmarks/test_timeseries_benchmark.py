@@ -21,4 +21,3 @@ def test_variant_rows_name_their_flags_and_the_model():
     assert rows[0].startswith("| etth1 | **gru 64 + linear component** | 0.8000 |") and "target met: yes" in rows[0]
     assert rows[2].startswith("| etth1 --no-linear-component | **gru 64** | 1.2000 |")
     assert "-20.0%, target met: **no**" in rows[2]
-    assert benchmark._folder("etth1 --no-linear-component") == "etth1_no-linear-component"
