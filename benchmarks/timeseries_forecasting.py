@@ -180,7 +180,8 @@ def main(argv=None):
     if arguments.literature is not None:
         for dataset in arguments.literature or LITERATURE:
             key = f"{dataset}_all_targets_h{LITERATURE_HORIZON} {variant}".strip()
-            runs[key] = {**run(dataset, reporting.run_folder(key), literature=True, settings=settings), "literature": True}
+            record = run(dataset, reporting.run_folder(key), literature=True, settings=settings)
+            runs[key] = {**record, "literature": True}
             reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))
     return 0
