@@ -2,8 +2,9 @@
 
 Data flows one way: `seqapps.data.imdb.load` -> word vocabulary and token ids
 (`seqapps.text.standardize` inside a `TextVectorization` layer) -> embedding,
-(bidirectional, stacked) recurrent encoder from `seqapps.layers.recurrent`,
-masked pooling (max+average by default), sigmoid classifier -> `seqapps.export`.
+recurrent encoder from `seqapps.layers.recurrent` (one unidirectional Elman
+layer by default; any kind, bidirectional or not, stacked or not), masked
+pooling (max+average by default), sigmoid classifier -> `seqapps.export`.
 By default the classifier's logit also gets a linear bag-of-n-grams term
 (`seqapps.ngram_scores.NgramScores`): one learned score per vocabulary word
 and per hashed word pair, summed over the review ("wide and deep", Cheng et
@@ -83,10 +84,10 @@ class ImdbSentimentConfig:
         verbose: Keras `fit` verbosity (2: one line per epoch).
     """
 
-    cell: str = "gru"
+    cell: str = "elman"
     units: int = 64
     layers: int = 1
-    bidirectional: bool = True
+    bidirectional: bool = False
     max_tokens: int = 400
     truncation: str = "head_tail"
     vocab_size: int = 20_000
@@ -207,9 +208,10 @@ def serving_functions(vectorizer, model):
       the padding after it is masked, so the result equals a run over all
       `max_tokens` positions, in less time for short reviews.
     - `serving_xla` runs the classifier compiled with XLA over all
-      `max_tokens` positions (see `seqapps.export.xla_batch_buckets`): several
-      times faster on CPU, each new power-of-two batch size compiling on its
-      first request (about a second). TF Serving runs it only when started with
+      `max_tokens` positions (see `seqapps.export.xla_batch_buckets`): faster
+      on CPU (2.5x for one review with the default encoder), each new
+      power-of-two batch size compiling on its first request (about a
+      second). TF Serving runs it only when started with
       `--xla_cpu_compilation_enabled=true`.
 
     Any string is a review (empty, invalid UTF-8, NUL bytes, megabytes long:

@@ -211,11 +211,20 @@ def test_recipe_help_lists_every_cell(monkeypatch, capsys):
 def test_every_cell_builds_a_working_classifier(cell):
     import keras
 
-    config = ImdbSentimentConfig(cell=cell, units=3, embedding_dim=4, max_tokens=6, vocab_size=20, layers=2)
+    config = ImdbSentimentConfig(cell=cell, units=3, embedding_dim=4, max_tokens=6, vocab_size=20, layers=2,
+                                 bidirectional=True)
     model = imdb_sentiment.build_model(config)
     probabilities = np.asarray(model(np.array([[2, 3, 4, 0, 0, 0], [0] * 6])))
     assert probabilities.shape == (2, 1) and np.all((probabilities > 0) & (probabilities < 1))
     assert sum(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers) == 2
+
+
+def test_default_encoder_is_one_unidirectional_elman_layer():
+    import keras
+
+    model = imdb_sentiment.build_model(ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=20))
+    recurrent = [layer for layer in model.layers if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
+    assert [type(layer.cell).__name__ for layer in recurrent] == ["ElmanCell"]
 
 
 def test_bag_term_adds_the_scores_of_the_review_words_and_word_pairs_and_ignores_padding():
