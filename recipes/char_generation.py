@@ -60,6 +60,8 @@ def main(argv=None):
     model.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
                        help="peak learning rate (cosine decay to 5%% of it)")
     model.add_argument("--clipnorm", type=float, default=defaults.clipnorm, help="clip gradients to this global norm")
+    model.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
+                       help="decoupled (AdamW) weight decay of the embedding and kernels")
     model.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=defaults.jit_compile,
                        help="compile the training step with XLA")
     model.add_argument("--patience", type=int, default=defaults.patience,

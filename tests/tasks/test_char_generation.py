@@ -49,6 +49,7 @@ def generator_for(config, text=TEXT):
     (dict(max_characters=10), "`max_characters`"),
     (dict(time_budget_minutes=-1), "`time_budget_minutes`"),
     (dict(decode_errors="ignore"), "`decode_errors`"),
+    (dict(weight_decay=-0.1), "`weight_decay` must be in \\[0, 1\\), got -0.1"),
 ])
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -59,6 +60,23 @@ def test_quick_shrinks_the_run():
     config = CharGenerationConfig(quick=True)
     assert (config.epochs, config.layers, config.max_characters) == (1, 1, 200_000)
     assert config.units <= 64 and config.batch_size <= 32
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_weight_decay_shrinks_the_kernels_and_embedding_but_not_the_biases(weight_decay):
+    config = small_config(learning_rate=0.01, weight_decay=weight_decay)
+    model = task.build_language_model(config, vocabulary_size=5)
+    before = {variable.path: np.array(variable) for variable in model.trainable_variables}
+    model.get_layer("logits").bias.assign(np.ones(5, np.float32))
+    before[model.get_layer("logits").bias.path] = np.ones(5, np.float32)
+    optimizer = task.build_optimizer(config, decay_steps=10)
+    # Zero gradients: Adam moves nothing, so any change is the weight decay's.
+    optimizer.apply_gradients([(tf.zeros_like(variable), variable) for variable in model.trainable_variables])
+    for variable in model.trainable_variables:
+        expected = before[variable.path]
+        if weight_decay and variable.name != "bias":
+            expected = expected * (1 - weight_decay * 0.01)
+        np.testing.assert_allclose(np.array(variable), expected, rtol=1e-6, err_msg=variable.path)
 
 
 # --- data ------------------------------------------------------------------------
