@@ -63,6 +63,7 @@ def test_common_config_checks():
 @pytest.mark.parametrize("field, bad, fragment", [
     ("dropout", 1.0, "`dropout` must be in [0, 1), got 1.0."),
     ("dropout", -0.1, "`dropout` must be in [0, 1)"),
+    ("weight_decay", -0.1, "`weight_decay` must be in [0, 1), got -0.1."),
     ("learning_rate", 0.0, "`learning_rate` must be positive, got 0.0."),
     ("clipnorm", -1.0, "`clipnorm` must be positive or None, got -1.0."),
     ("time_budget_minutes", 0, "`time_budget_minutes` must be positive or None, got 0."),
@@ -72,6 +73,7 @@ def test_training_settings_are_checked_where_the_config_has_them(field, bad, fra
     class TrainingConfig:
         cell: str = "gru"
         dropout: float = 0.1
+        weight_decay: float = 0.0
         learning_rate: float = 1e-3
         clipnorm: float = None
         time_budget_minutes: float = None

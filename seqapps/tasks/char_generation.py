@@ -138,8 +138,6 @@ class CharGenerationConfig:
             raise ValueError(f"`decode_errors` must be one of {', '.join(shakespeare.DECODE_ERRORS)}, "
                              f"got {self.decode_errors!r}.")
         check_sampling(self.temperature, self.top_k, self.top_p)
-        if not (isinstance(self.weight_decay, (int, float)) and 0 <= self.weight_decay < 1):
-            raise ValueError(f"`weight_decay` must be in [0, 1), got {self.weight_decay!r}.")
         if self.quick:
             self.epochs = 1
             self.units = min(self.units, 64)
