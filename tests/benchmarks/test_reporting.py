@@ -1,4 +1,5 @@
-"""benchmarks/reporting.py: `--set FIELD=VALUE` variants typed like the recipe's defaults, and their row names."""
+"""benchmarks/reporting.py: `--set FIELD=VALUE` variants typed like the recipe's defaults, their row names, and the
+machine line."""
 
 import argparse
 
@@ -36,3 +37,10 @@ def test_variant_flags_spell_settings_as_the_recipe_flags():
 def test_run_folders_drop_the_flag_dashes():
     assert reporting.run_folder("etth1 --no-linear-component") == "etth1_no-linear-component"
     assert reporting.run_folder("default --dropout 0.1 --batch-size 64") == "default_dropout_0.1_batch-size_64"
+
+
+def test_vector_extensions_read_the_cpu_flags():
+    cpuinfo = "processor\t: 0\nmodel name\t: Xeon\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw amx_tile\n"
+    assert reporting.vector_extensions(cpuinfo) == "AVX2, AVX-512, AMX"
+    assert reporting.vector_extensions(cpuinfo.replace(" avx512f avx512bw amx_tile", "")) == "AVX2"
+    assert reporting.vector_extensions("model name\t: Apple M2\n") == ""
