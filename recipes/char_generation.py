@@ -56,7 +56,7 @@ def main(argv=None):
     model.add_argument("--batch-size", type=int, default=defaults.batch_size)
     model.add_argument("--epochs", type=int, default=defaults.epochs, help="maximum epochs (early stopping)")
     model.add_argument("--time-budget-minutes", type=float, default=defaults.time_budget_minutes,
-                       help="stop before an epoch that would end past this many minutes of training")
+                       help="train for at most this many minutes, with the learning-rate decay planned to end then")
     model.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
                        help="peak learning rate (cosine decay to 5%% of it)")
     model.add_argument("--clipnorm", type=float, default=defaults.clipnorm, help="clip gradients to this global norm")

@@ -279,20 +279,134 @@ def _rename_into_place(temporary, path):
         os.close(folder)
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stops training when another epoch (as long as the slowest so far) would overrun `minutes`.
+@keras.saving.register_keras_serializable(package="seqapps")
+class PlannedCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Cosine decay whose length `TimeBudget` re-plans during training.
 
-    `epoch_seconds` is the list the epoch timer of `standard_callbacks` fills.
+    The learning rate falls from `initial_learning_rate` to `alpha *
+    initial_learning_rate` over `decay_steps` steps and stays there. Unlike
+    `keras.optimizers.schedules.CosineDecay`, `decay_steps` is a variable: a
+    `TimeBudget` given this schedule sets it, at every epoch end, to the steps
+    the remaining training time affords, so that the decay ends when the budget
+    does, on a fast machine or a slow one.
+
+    Args:
+        initial_learning_rate: the learning rate at step 0.
+        decay_steps: the steps of the decay (until `TimeBudget` re-plans them).
+        alpha: the final learning rate as a fraction of the initial one.
+        name: the schedule's name.
+
+    Call arguments:
+        step: the optimizer's step count.
+
+    Example:
+
+    >>> schedule = PlannedCosineDecay(1e-3, decay_steps=100, alpha=0.1)
+    >>> optimizer = keras.optimizers.Adam(schedule)
+    >>> schedule.decay_steps.assign(50)  # what TimeBudget does
     """
 
-    def __init__(self, minutes, epoch_seconds, print_function=print):
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="planned_cosine_decay"):
+        super().__init__()
+        if not initial_learning_rate > 0:
+            raise ValueError(f"`initial_learning_rate` must be positive, got {initial_learning_rate}.")
+        if int(decay_steps) < 1:
+            raise ValueError(f"`decay_steps` must be a positive integer, got {decay_steps}.")
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"`alpha` must be in [0, 1], got {alpha}.")
+        self.initial_learning_rate, self.alpha, self.name = initial_learning_rate, alpha, name
+        self.decay_steps = keras.Variable(int(decay_steps), dtype="int64", trainable=False, name="decay_steps")
+
+    def __call__(self, step):
+        progress = keras.ops.minimum(
+            keras.ops.cast(step, "float32") / keras.ops.cast(self.decay_steps, "float32"), 1.0)
+        cosine = 0.5 * (1.0 + keras.ops.cos(math.pi * progress))
+        return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": int(self.decay_steps),
+                "alpha": self.alpha, "name": self.name}
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Keeps training within `minutes` of wall-clock time.
+
+    Without a schedule it stops after the epoch that leaves too little time for
+    another one (as long as the slowest so far). Given the optimizer's
+    `PlannedCosineDecay`, it instead plans the decay to end with the budget: at
+    every epoch end it measures the seconds per step so far (validation
+    included), sets the schedule's `decay_steps` to the steps the remaining time
+    affords (keeping one validation pass in reserve, and never more than the
+    schedule started with, which is `fit`'s epochs), and stops training at that
+    step, mid-epoch if need be. A resumed run counts the time of the epochs
+    before its interruption.
+
+    Args:
+        minutes: the training-time budget.
+        epoch_seconds: the list the epoch timer of `standard_callbacks` fills
+            (it holds the interrupted run's epochs after a resume).
+        print_function: where the stopping and planning messages go.
+        schedule: the `PlannedCosineDecay` of the model's optimizer, or `None`.
+    """
+
+    def __init__(self, minutes, epoch_seconds, print_function=print, schedule=None):
         super().__init__()
         self.minutes, self.epoch_seconds, self.print_function = minutes, epoch_seconds, print_function
+        self.schedule = schedule
+
+    def on_train_begin(self, logs=None):
+        self.start, self.earlier_seconds, self.validation_seconds = time.perf_counter(), sum(self.epoch_seconds), 0.0
+        if self.schedule is not None:
+            self.most_steps = self.planned = int(self.schedule.decay_steps)
+            if self.earlier_seconds:
+                self._plan()  # a resumed run: the schedule was built anew, with its longest decay
+
+    def _elapsed(self):
+        return self.earlier_seconds + time.perf_counter() - self.start
+
+    def _steps(self):
+        return int(self.model.optimizer.iterations)
+
+    def on_test_begin(self, logs=None):
+        self.validation_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.validation_seconds = time.perf_counter() - self.validation_start
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.schedule is None or self.model.stop_training:
+            return
+        out_of_time = self._elapsed() + self.validation_seconds >= self.minutes * 60
+        if out_of_time or (self.planned < self.most_steps and self._steps() >= self.planned):
+            self.print_function(f"\nTime budget: stopping at step {self._steps()}, "
+                                f"{self._elapsed() / 60:.1f} of {self.minutes:g} min spent.")
+            self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.schedule is not None:
+            self._plan()
+            return
         spent = sum(self.epoch_seconds)
         last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
         if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
             self.print_function(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
                                 "another epoch; stopping.")
+            self.model.stop_training = True
+
+    def _plan(self):
+        steps, elapsed = self._steps(), self._elapsed()
+        if self.model.stop_training or steps == 0:
+            return
+        seconds_per_step = elapsed / steps
+        affordable = steps + int(max(self.minutes * 60 - elapsed - self.validation_seconds, 0) / seconds_per_step)
+        planned = min(self.most_steps, affordable)
+        if planned != self.planned:
+            self.planned = planned
+            self.schedule.decay_steps.assign(planned)
+            self.print_function(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent at "
+                                f"{seconds_per_step:.3f} s per step; learning-rate decay planned to end at step "
+                                f"{planned}.")
+        if steps >= planned and planned < self.most_steps:
+            self.print_function(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent, too little for "
+                                "another step; stopping.")
             self.model.stop_training = True

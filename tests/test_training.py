@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -196,3 +197,84 @@ def test_time_budget_stops_training():
         budget.set_params({"epochs": epochs})
         budget.on_epoch_end(1)
         assert model.stop_training == stops, (minutes, epochs)
+
+
+@pytest.mark.parametrize("step", [0, 1, 7, 20, 39, 40, 55])
+def test_planned_cosine_decay_matches_keras_cosine_decay(step):
+    planned = training.PlannedCosineDecay(0.01, decay_steps=40, alpha=0.1)
+    expected = keras.optimizers.schedules.CosineDecay(0.01, decay_steps=40, alpha=0.1)(step)
+    np.testing.assert_allclose(float(planned(step)), float(expected), rtol=1e-6)
+
+
+def test_planned_cosine_decay_follows_its_new_plan_and_serializes_it():
+    schedule = training.PlannedCosineDecay(0.01, decay_steps=40, alpha=0.1)
+    schedule.decay_steps.assign(10)
+    np.testing.assert_allclose(float(schedule(5)), 0.01 * (0.1 + 0.9 * 0.5), rtol=1e-6)
+    np.testing.assert_allclose(float(schedule(10)), 0.001, rtol=1e-6)
+    assert schedule.get_config() == {"initial_learning_rate": 0.01, "decay_steps": 10, "alpha": 0.1,
+                                     "name": "planned_cosine_decay"}
+    serialized = json.dumps(keras.optimizers.serialize(keras.optimizers.Adam(schedule)))
+    learning_rate = json.loads(serialized)["config"]["learning_rate"]
+    assert learning_rate["config"]["decay_steps"] == 10
+    restored = keras.optimizers.deserialize(json.loads(serialized))
+    assert keras.optimizers.serialize(restored)["config"]["learning_rate"] == learning_rate
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(initial_learning_rate=0.0, decay_steps=10), "`initial_learning_rate` must be positive, got 0.0."),
+    (dict(initial_learning_rate=0.1, decay_steps=0), "`decay_steps` must be a positive integer, got 0."),
+    (dict(initial_learning_rate=0.1, decay_steps=10, alpha=1.5), "`alpha` must be in [0, 1], got 1.5."),
+])
+def test_planned_cosine_decay_rejects_bad_arguments(arguments, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        training.PlannedCosineDecay(**arguments)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_the_compiled_train_step_reads_the_replanned_decay(jit_compile):
+    # w <- w + 2 * learning_rate * (1 - w) with SGD on the loss (1 - w)^2 of one weight.
+    schedule = training.PlannedCosineDecay(0.1, decay_steps=1000, alpha=0.5)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse", jit_compile=jit_compile)
+    data = (np.ones((1, 1), np.float32), np.ones((1, 1), np.float32))
+    model.fit(*data, verbose=0)
+    schedule.decay_steps.assign(1)  # from now on the learning rate is alpha * 0.1
+    model.fit(*data, verbose=0)
+    expected = 2 * 0.1
+    expected += 2 * 0.05 * (1 - expected)
+    np.testing.assert_allclose(float(model.layers[0].kernel[0, 0]), expected, rtol=1e-5)
+
+
+class _FakeClock:
+    """`time.perf_counter` stand-in that moves only when a training step begins: one second per step."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize("minutes, earlier_steps, earlier_seconds, steps, epochs", [
+    (25 / 60, 0, [], 25, 7),  # planned after epoch 1 at 1 s per step: 25 steps, stopping mid-epoch 7
+    (100 / 60, 0, [], 40, 10),  # the budget affords more than `epochs`: all 10 epochs, the decay unchanged
+    (25 / 60, 10, [10.0], 25, 4),  # resumed after 10 steps in 10 s: 15 more steps
+])
+def test_time_budget_plans_the_decay_to_end_with_the_budget(monkeypatch, minutes, earlier_steps, earlier_seconds,
+                                                             steps, epochs):
+    clock = _FakeClock()
+    monkeypatch.setattr(training.time, "perf_counter", clock)
+    schedule = training.PlannedCosineDecay(0.01, decay_steps=40)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    model.optimizer.iterations.assign(earlier_steps)
+    messages = []
+    budget = training.TimeBudget(minutes, earlier_seconds, print_function=messages.append, schedule=schedule)
+    tick = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: setattr(clock, "now", clock.now + 1))
+    data = np.zeros((4, 1), np.float32)
+    history = model.fit(data, data, batch_size=1, epochs=10, callbacks=[tick, budget], verbose=0)
+    assert int(model.optimizer.iterations) == steps
+    assert int(schedule.decay_steps) == steps
+    assert len(history.history["loss"]) == epochs
+    assert any("stopping" in message for message in messages) == (steps < 40)

@@ -70,10 +70,12 @@ class CharGenerationConfig:
         sequence_length: characters per training window (the BPTT length).
         batch_size: windows per batch (streams, with `tbptt`).
         epochs: maximum training epochs (early stopping on validation loss).
-        time_budget_minutes: stop after the epoch that would leave too little
-            time for another one within this many minutes of training (`None`: no budget).
+        time_budget_minutes: train for at most this many minutes (`None`: no
+            budget): the learning-rate decay is planned, from the measured speed,
+            to end when the budget does (or after `epochs`, if sooner), and
+            training stops there, mid-epoch if need be.
         learning_rate: peak Adam learning rate; it follows a cosine decay to
-            `learning_rate * 0.05` over `epochs`.
+            `learning_rate * 0.05` over `epochs` (or the time budget).
         clipnorm: clip the gradient to this global norm (`None`: no clipping).
         weight_decay: decoupled weight decay (AdamW) of the embedding and the
             kernels, not the biases: each step multiplies them by
@@ -529,10 +531,9 @@ class PrintSample(keras.callbacks.Callback):
                             f"{self.prompt}{text}\n---")
 
 
-def build_optimizer(config, decay_steps):
-    """Adam with a cosine decay to 5% of `learning_rate` over `decay_steps`, global clipping and weight decay."""
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps, alpha=0.05)
-    optimizer = keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm,
+def build_optimizer(config, learning_rate):
+    """Adam on `learning_rate` (a float or a schedule) with global clipping and weight decay (not of biases)."""
+    optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=config.clipnorm,
                                       weight_decay=config.weight_decay or None)
     optimizer.exclude_from_weight_decay(var_names=["bias"])
     return optimizer
@@ -573,7 +574,9 @@ def train(config, print_function=print):
         train_data = window_dataset(ids["train"], config, shuffle=True)
         validation_data = window_dataset(ids["validation"], config, shuffle=False).cache()
     steps_per_epoch = int(train_data.cardinality())
-    model.compile(optimizer=build_optimizer(config, config.epochs * steps_per_epoch),
+    # A cosine decay to 5% of the peak over `epochs`, which a time budget re-plans to end with the budget.
+    schedule = training.PlannedCosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
+    model.compile(optimizer=build_optimizer(config, schedule),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=config.jit_compile)
     model.summary(print_fn=print_function)
     print_function(f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
@@ -587,7 +590,8 @@ def train(config, print_function=print):
     callbacks = training.standard_callbacks(run_dir, "val_loss", "min", config.patience, epoch_seconds,
                                             train_dataset=None if config.tbptt else train_data) + [sampler]
     if config.time_budget_minutes:
-        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function))
+        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function,
+                                             schedule=schedule))
     if config.tbptt:
         callbacks.insert(0, ResetStates())
     history = model.fit(train_data, validation_data=validation_data, epochs=config.epochs, callbacks=callbacks,
