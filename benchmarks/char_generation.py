@@ -62,6 +62,7 @@ def run(key, settings, minutes, repeats, command):
     result = train(config)
     return {
         "date": reporting.today(),
+        "cpu_extensions": reporting.cpu_extensions(),
         "command": command,
         "config": dataclasses.asdict(config),
         "metrics": result.metrics,
@@ -100,7 +101,8 @@ def body(runs):
             f"| {model_label(config)} | "
             f"**{test['nats_per_character']:.3f}** | {test['bits_per_character']:.3f} | {test['perplexity']:.2f} | "
             f"{record['metrics']['validation']['nats_per_character']:.3f} | {record['epochs']} | "
-            f"{record['training_minutes']:.1f} | {speed['1']:.0f} | {speed['32']:.0f} | {verdict} | {record['date']} |"
+            f"{record['training_minutes']:.1f} | {speed['1']:.0f} | {speed['32']:.0f} | {verdict} | {record['date']} | "
+            f"{record.get('cpu_extensions', 'not recorded')} |"
         )
     samples = "\n\n".join(f"Sample ({model_label(record['config'])}; temperature 0.8, prompt = the first "
                           f"validation line):\n\n```\n{record['sample']}\n```"
@@ -117,10 +119,12 @@ def body(runs):
         f"`serving_default` ({GENERATED_CHARACTERS} characters per row, temperature 0.8). Target: test loss <= "
         f"{TARGET_NATS} nats/char within {TARGET_MINUTES} min of training. For scale (not measured here): nanoGPT's "
         "character Transformer reports 1.47 (validation, A100) and 1.88 (small CPU configuration). Timings are wall-clock on "
-        "a shared 2-core machine that may have been running other jobs: approximate.\n\n"
+        "a shared 2-core machine that may have been running other jobs: approximate. The machine changed between "
+        "sessions (CPU: its vector extensions, where recorded): an earlier one had no AVX-512, and there XLA made "
+        "training about 20% faster, while on an AVX-512 one it made it 2.4 times slower.\n\n"
         "| model | test nats/char | test bits/char | test perplexity | val nats/char | epochs | training min | "
-        "chars/s batch 1 | chars/s batch 32 | target met | date |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n" + "\n".join(rows) + "\n\n" + samples
+        "chars/s batch 1 | chars/s batch 32 | target met | date | CPU |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n" + "\n".join(rows) + "\n\n" + samples
     )
 
 

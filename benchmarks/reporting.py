@@ -32,6 +32,12 @@ def vector_extensions(cpuinfo):
                      if flag in present)
 
 
+def cpu_extensions():
+    """`vector_extensions` of this machine's /proc/cpuinfo (`""` where there is none)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    return vector_extensions(cpuinfo.read_text()) if cpuinfo.exists() else ""
+
+
 def machine_description():
     """One line: CPU model and vector extensions, core count, memory, Python, TensorFlow and Keras versions."""
     import keras
@@ -40,11 +46,10 @@ def machine_description():
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        text = cpuinfo.read_text()
-        names = re.findall(r"^model name\s*:\s*(.+)$", text, flags=re.MULTILINE)
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), flags=re.MULTILINE)
         cpu = names[0] if names else cpu
-        extensions = vector_extensions(text)
-        cpu += f" ({extensions})" if extensions else ""
+    extensions = cpu_extensions()
+    cpu += f" ({extensions})" if extensions else ""
     memory = ""
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
