@@ -14,6 +14,7 @@ SERIALIZABLE_MODULES = (
     "seqapps.tasks.seq2seq_translation",
     "seqapps.text",
     "seqapps.token_window",
+    "seqapps.training",
 )
 
 
