@@ -21,11 +21,8 @@ HEADER = "# Benchmarks\n\nWritten by the scripts in `benchmarks/`; each section 
 
 
 def vector_extensions(cpuinfo):
-    """The vector extensions named in the text of /proc/cpuinfo, as `"AVX2, AVX-512, AMX"`.
-
-    They matter: on an AVX-512 machine the char recipe's training step ran 2.4 times faster without
-    XLA than with it, on an AVX2 one XLA was the faster.
-    """
+    """The vector extensions named in the text of /proc/cpuinfo, as `"AVX2, AVX-512, AMX"` (whether XLA
+    speeds up or slows down CPU training depends on them; the char recipe's `jit_compile` gives figures)."""
     flags = re.search(r"^flags\s*:\s*(.+)$", cpuinfo, flags=re.MULTILINE)
     present = set(flags.group(1).split()) if flags else set()
     return ", ".join(name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX"))
