@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,21 +61,23 @@ def machine_description():
 
 def setting_parser(config_class, excluded=()):
     """An argparse `type` for `--set FIELD=VALUE`: a field of the recipe config class `config_class`
-    (not one of `excluded`) -> `(field, value)`, the value converted to the type of the field's default."""
+    (not one of `excluded`) -> `(field, value)`, the value converted to the field's type."""
     fields = {field.name: field for field in dataclasses.fields(config_class)}
+    types = typing.get_type_hints(config_class)
 
     def parse(text):
         name, separator, value = text.partition("=")
         if not separator or name not in fields or name in excluded:
             raise argparse.ArgumentTypeError(
                 f"expected FIELD=VALUE with a setting of {config_class.__name__}, got {text!r}")
-        default = fields[name].default
-        if isinstance(default, bool):
+        if types[name] is bool:
             if value.lower() not in ("true", "false"):
                 raise argparse.ArgumentTypeError(f"{text!r}: expected true or false")
             return name, value.lower() == "true"
+        if types[name] not in (int, float, str):
+            raise argparse.ArgumentTypeError(f"{text!r}: a {types[name].__name__} setting cannot be given with --set")
         try:
-            return name, type(default)(value) if default is not None else value
+            return name, types[name](value)
         except ValueError as error:
             raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
 

@@ -49,6 +49,8 @@ def main(argv=None):
     model.add_argument("--layers", type=int, default=defaults.layers, help="stacked recurrent layers")
     model.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
     model.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout after each recurrent layer")
+    model.add_argument("--recurrent-dropout", type=float, default=defaults.recurrent_dropout,
+                       help="variational dropout of the hidden state inside each recurrent layer")
     model.add_argument("--tbptt", action=argparse.BooleanOptionalAction, default=defaults.tbptt,
                        help="stateful truncated BPTT over contiguous streams instead of independent windows")
     model.add_argument("--sequence-length", type=int, default=defaults.sequence_length,
@@ -62,6 +64,8 @@ def main(argv=None):
     model.add_argument("--clipnorm", type=float, default=defaults.clipnorm, help="clip gradients to this global norm")
     model.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
                        help="decoupled (AdamW) weight decay of the embedding and kernels")
+    model.add_argument("--ema-momentum", type=float, default=defaults.ema_momentum,
+                       help="validate, checkpoint and export a moving average of the weights with this momentum")
     model.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=defaults.jit_compile,
                        help="compile the training step with XLA")
     model.add_argument("--patience", type=int, default=defaults.patience,

@@ -60,7 +60,7 @@ def shuffle_each_epoch(dataset, buffer_size, seed):
     return read_once
 
 
-def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_dataset=None):
+def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_dataset=None, averaged_weights=False):
     """NaN stop, early stopping, TensorBoard, an epoch timer, and the resumable checkpoint of the run.
 
     Args:
@@ -73,6 +73,9 @@ def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_da
         train_dataset: the `tf.data.Dataset` passed to `fit`, when it is shuffled by
             `shuffle_each_epoch`. A resumed run reads one element of it per finished epoch
             first, so that each epoch sees the order of an uninterrupted run.
+        averaged_weights: the optimizer keeps a moving average of the weights
+            (`use_ema=True`), and validation, early stopping and the checkpoints
+            use it: see `SwapAveragedWeights`.
     """
     epoch_start = {}
     timer = keras.callbacks.LambdaCallback(
@@ -83,12 +86,36 @@ def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_da
         monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
     )
     return [
+        *([SwapAveragedWeights(run_dir)] if averaged_weights else []),
         keras.callbacks.TerminateOnNaN(),
         early_stopping,
         keras.callbacks.TensorBoard(str(Path(run_dir) / "logs")),
         timer,
         _RunCheckpoint(run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset),
     ]
+
+
+class SwapAveragedWeights(keras.callbacks.SwapEMAWeights):
+    """`keras.callbacks.SwapEMAWeights(swap_on_epoch=True)` that a resumed run can carry on.
+
+    Between epochs the model holds the optimizer's moving average of its
+    weights (`use_ema=True`) and the optimizer the training weights, so that
+    validation, early stopping's best weights and every checkpoint are of the
+    averaged weights. The backup of a run is saved that way too, so when there
+    is one to resume from, the weights are swapped back before the first epoch.
+    It must come before early stopping and the checkpoint in the callback list.
+
+    Args:
+        run_dir: the run folder from `start_run`.
+    """
+
+    def __init__(self, run_dir):
+        super().__init__(swap_on_epoch=True)
+        self.state_path = Path(run_dir) / BACKUP_FOLDER / BACKUP_STATE
+
+    def on_train_begin(self, logs=None):
+        # The flag SwapEMAWeights keeps: its on_epoch_begin swaps the training weights back in.
+        self._ema_weights_in_model = self.state_path.exists()
 
 
 def check_finite_history(history, run_dir):

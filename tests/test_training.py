@@ -186,6 +186,60 @@ def test_shuffle_each_epoch_draws_an_order_per_read_epoch_only():
     assert [int(value) for value in other_seed.as_numpy_iterator()] != expected[0]
 
 
+class Interrupted(Exception):
+    pass
+
+
+def interrupt_in_epoch(epoch_number):
+    """A callback that raises `Interrupted` after the second batch of epoch `epoch_number` (1-based)."""
+
+    def interrupt(batch, logs):
+        if interrupt.epoch == epoch_number - 1 and batch == 1:
+            raise Interrupted
+
+    interrupt.epoch = None
+    return keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: setattr(interrupt, "epoch", epoch), on_train_batch_end=interrupt
+    )
+
+
+class RecordWeights(keras.callbacks.Callback):
+    """Before `SwapAveragedWeights` at each epoch end: the training weights and the optimizer's averages."""
+
+    def __init__(self):
+        super().__init__()
+        self.training, self.averaged = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.training.append([np.array(variable) for variable in self.model.trainable_variables])
+        self.averaged.append([np.array(variable) for variable in self.model.optimizer._model_variables_moving_average])
+
+
+def test_averaged_weights_are_validated_kept_and_resumed(tmp_path):
+    record = RecordWeights()
+    model, history = training_run.train(tmp_path / "uninterrupted", epochs=3, ema_momentum=0.5,
+                                        extra_callbacks=[record])
+    best = int(np.argmax(history.history["val_accuracy"]))
+    # The run ends with the averaged weights of its best epoch, which validation scored.
+    for value, averaged, trained in zip(model.trainable_weights, record.averaged[best], record.training[best]):
+        np.testing.assert_allclose(np.array(value), averaged, atol=1e-6)
+    assert any(np.abs(averaged - trained).max() > 1e-3
+               for averaged, trained in zip(record.averaged[best], record.training[best]))
+    rng = np.random.default_rng(training_run.SEED)
+    training_run.sequence_sum.make_data(training_run.TRAIN_SIZE, training_run.LENGTH, rng)
+    validation = training_run.sequence_sum.make_data(training_run.VALIDATION_SIZE, training_run.LENGTH, rng)
+    scores = model.evaluate(*validation, verbose=0, return_dict=True)
+    np.testing.assert_allclose(scores["loss"], history.history["val_loss"][best], rtol=1e-5)
+
+    run_dir = tmp_path / "interrupted"
+    with pytest.raises(Interrupted):
+        training_run.train(run_dir, epochs=3, ema_momentum=0.5, extra_callbacks=[interrupt_in_epoch(2)])
+    assert backup_state(run_dir)["epochs"] == 1
+    resumed, resumed_history = training_run.train(run_dir, epochs=3, ema_momentum=0.5)
+    assert resumed_history.epoch == [1, 2]
+    assert_same_run(resumed_history.history, resumed.get_weights(), (history.history, model.get_weights()))
+
+
 def test_time_budget_stops_training():
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(loss="mse")

@@ -30,8 +30,11 @@ LENGTH = 10
 TRAIN_SIZE, VALIDATION_SIZE, BATCH_SIZE = 256, 64, 32
 
 
-def train(run_dir, epochs=3, learning_rate=1e-2, restart=False, extra_callbacks=()):
-    """Trains the tiny model in `run_dir` (resuming its backup unless `restart`); returns `(model, history)`."""
+def train(run_dir, epochs=3, learning_rate=1e-2, restart=False, extra_callbacks=(), ema_momentum=None):
+    """Trains the tiny model in `run_dir` (resuming its backup unless `restart`); returns `(model, history)`.
+
+    With `ema_momentum`, Adam keeps a moving average of the weights, which validation and checkpoints use.
+    """
     run_dir = training.start_run(run_dir, restart, SEED)
     rng = np.random.default_rng(SEED)
     train_data = sequence_sum.make_data(TRAIN_SIZE, LENGTH, rng)
@@ -40,10 +43,15 @@ def train(run_dir, epochs=3, learning_rate=1e-2, restart=False, extra_callbacks=
         tf.data.Dataset.from_tensor_slices(train_data), TRAIN_SIZE, SEED
     ).batch(BATCH_SIZE)
     model = sequence_sum.build_model("lstm", LENGTH, units=8, dropout=0.3)
-    sequence_sum.compile_model(model, learning_rate)
+    if ema_momentum is None:
+        sequence_sum.compile_model(model, learning_rate)
+    else:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate, use_ema=True, ema_momentum=ema_momentum),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     epoch_seconds = []
     callbacks = training.standard_callbacks(
-        run_dir, "val_accuracy", "max", patience=10, epoch_seconds=epoch_seconds, train_dataset=train_batches
+        run_dir, "val_accuracy", "max", patience=10, epoch_seconds=epoch_seconds, train_dataset=train_batches,
+        averaged_weights=ema_momentum is not None,
     )
     history = model.fit(
         train_batches,

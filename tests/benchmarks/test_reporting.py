@@ -1,4 +1,4 @@
-"""benchmarks/reporting.py: `--set FIELD=VALUE` variants typed like the recipe's defaults, their row names, and the
+"""benchmarks/reporting.py: `--set FIELD=VALUE` variants typed like the recipe's fields, their row names, and the
 machine line."""
 
 import argparse
@@ -12,14 +12,16 @@ from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig
 imdb_setting = reporting.setting_parser(ImdbSentimentConfig, excluded=("cell", "run_dir"))
 
 
-def test_settings_take_the_type_of_the_default():
+def test_settings_take_the_type_of_the_field():
     assert imdb_setting("max_tokens=600") == ("max_tokens", 600)
     assert imdb_setting("learning_rate=1e-3") == ("learning_rate", 0.001)
     assert imdb_setting("bidirectional=false") == ("bidirectional", False)
     assert imdb_setting("pooling=max") == ("pooling", "max")
     timeseries_setting = reporting.setting_parser(TimeseriesForecastingConfig)
     assert timeseries_setting("linear_component=False") == ("linear_component", False)
-    assert timeseries_setting("period=24") == ("period", "24")  # a default of None keeps the text
+    assert timeseries_setting("period=24") == ("period", 24)  # typed by the annotation when the default is None
+    with pytest.raises(argparse.ArgumentTypeError, match="a list setting cannot be given with --set"):
+        timeseries_setting("target=OT")
 
 
 @pytest.mark.parametrize("text", ["max_tokens", "max_tokens=many", "bidirectional=no", "cell=lstm", "colour=red"])

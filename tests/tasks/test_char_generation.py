@@ -50,6 +50,9 @@ def generator_for(config, text=TEXT):
     (dict(time_budget_minutes=-1), "`time_budget_minutes`"),
     (dict(decode_errors="ignore"), "`decode_errors`"),
     (dict(weight_decay=-0.1), "`weight_decay` must be in \\[0, 1\\), got -0.1"),
+    (dict(recurrent_dropout=1.0), "`recurrent_dropout` must be in \\[0, 1\\), got 1.0"),
+    (dict(ema_momentum=1.0), "`ema_momentum` must be a float in \\(0, 1\\) or None, got 1.0"),
+    (dict(ema_momentum="0.9"), "`ema_momentum` must be a float"),
 ])
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -225,7 +228,7 @@ print(json.dumps(results))
 
 def test_train_evaluate_export_and_serve(tmp_path):
     config = small_config(tmp_path, cell="lstm", epochs=2, prompt="ROMEO 1: O, ", sample_length=15,
-                          time_budget_minutes=60)
+                          time_budget_minutes=60, ema_momentum=0.9)
     printed = []
     result = task.train(config, print_function=printed.append)
     assert result.epochs_trained == 2
@@ -240,7 +243,9 @@ def test_train_evaluate_export_and_serve(tmp_path):
 
     vocabulary = CharVocabulary(json.loads((result.run_dir / "vocabulary.json").read_text())["characters"])
     generator = CharGenerator(config, vocabulary)
-    generator.copy_weights_from(keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True))
+    reloaded = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
+    assert reloaded.optimizer.use_ema and reloaded.optimizer.ema_momentum == 0.9
+    generator.copy_weights_from(reloaded)
     expected = generator.generate(["ROMEO 1: O, "] * 2, length=12, greedy=True)
 
     completed = subprocess.run([sys.executable, "-c", RELOAD, str(result.export_path), str(generator.state_size)],
@@ -269,12 +274,15 @@ def test_windows_mode_and_the_recipe_script(tmp_path):
     completed = subprocess.run(
         [sys.executable, str(RECIPES / "char_generation.py"), "--text", config.text, "--no-tbptt", "--cell", "gru",
          "--units", "8", "--layers", "1", "--embedding-dim", "4", "--sequence-length", "16", "--batch-size", "4",
-         "--epochs", "1", "--sample-length", "10", "--run-dir", config.run_dir, "--export-root", config.export_root],
+         "--epochs", "1", "--sample-length", "10", "--recurrent-dropout", "0.2", "--run-dir", config.run_dir,
+         "--export-root", config.export_root],
         capture_output=True, text=True, timeout=300, check=False)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "independent windows" in completed.stdout
     assert "test:" in completed.stdout and "Exported to" in completed.stdout
     assert (Path(config.export_root) / task.MODEL_NAME / "1" / "saved_model.pb").exists()
+    model = keras.saving.load_model(Path(config.run_dir) / "model.keras", safe_mode=True)
+    assert model.get_layer("gru_1").cell.recurrent_dropout == 0.2
 
 
 def test_recipe_rejects_bad_flags(capsys):
