@@ -102,8 +102,8 @@ def body(runs):
         speed = record["characters_per_second"]
         rows.append(
             f"| {model_label(config)} | "
-            f"**{test['nats_per_character']:.3f}** | {test['bits_per_character']:.3f} | {test['perplexity']:.2f} | "
-            f"{record['metrics']['validation']['nats_per_character']:.3f} | {record['epochs']} | "
+            f"**{test['nats_per_character']:.4f}** | {test['bits_per_character']:.3f} | {test['perplexity']:.2f} | "
+            f"{record['metrics']['validation']['nats_per_character']:.4f} | {record['epochs']} | "
             f"{record['training_minutes']:.1f} | {speed['1']:.0f} | {speed['32']:.0f} | {verdict} | {record['date']} | "
             f"{record.get('cpu_extensions', 'not recorded')} |"
         )
