@@ -76,7 +76,8 @@ def run(key, settings, minutes, repeats, command):
 
 
 def model_label(config):
-    """What a row trained: `lstm 2x384, dropout 0.25, batch 32 x 50 characters, TBPTT, 7 epochs at most`."""
+    """What a row trained: `lstm 2x384, dropout 0.25, batch 32 x 50 characters, TBPTT, 8 epochs at most`
+    (`, XLA` at the end when the training step was compiled with XLA)."""
     weight_decay, recurrent_dropout, ema_momentum = (config.get(name) for name in (
         "weight_decay", "recurrent_dropout", "ema_momentum"))
     return (f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
@@ -84,7 +85,8 @@ def model_label(config):
             + (f"weight decay {weight_decay:g}, " if weight_decay else "")
             + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum is not None else "")
             + f"batch {config['batch_size']} x {config['sequence_length']} characters"
-            f"{', TBPTT' if config['tbptt'] else ''}, {config['epochs']} epochs at most")
+            f"{', TBPTT' if config['tbptt'] else ''}, {config['epochs']} epochs at most"
+            f"{', XLA' if config.get('jit_compile') else ''}")
 
 
 def target_met(record):

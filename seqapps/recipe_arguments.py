@@ -29,8 +29,8 @@ def check_cell_and_sizes(config, positive_integers):
     """The checks every recipe config makes: a known `cell`, positive integers where named, and training settings.
 
     The training settings are checked where the config has them: `dropout`,
-    `recurrent_dropout` and `weight_decay` in [0, 1), a positive `learning_rate`, and `clipnorm` and `time_budget_minutes`
-    positive or None.
+    `recurrent_dropout` and `weight_decay` in [0, 1), a positive `learning_rate`,
+    and `clipnorm` and `time_budget_minutes` positive or None.
 
     Raises:
         ValueError: naming the bad value and the valid choices.

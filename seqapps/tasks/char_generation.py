@@ -116,12 +116,12 @@ class CharGenerationConfig:
     units: int = 384
     layers: int = 2
     embedding_dim: int = 64
-    dropout: float = 0.1
+    dropout: float = 0.25
     recurrent_dropout: float = 0.0
     tbptt: bool = True
     sequence_length: int = 50
     batch_size: int = 32
-    epochs: int = 7
+    epochs: int = 8
     time_budget_minutes: float = None
     learning_rate: float = 3e-3
     clipnorm: float = 5.0

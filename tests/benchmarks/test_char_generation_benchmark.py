@@ -17,12 +17,12 @@ def record(test_nats, minutes, **settings):
 def test_rows_name_the_configuration_and_the_target_needs_loss_and_time():
     runs = {
         "default": record(1.49, 59.0),
-        "default --dropout 0.1": record(1.51, 55.0, dropout=0.1),
+        "default --dropout 0.1 --jit-compile": record(1.51, 55.0, dropout=0.1, jit_compile=True),
         "default --batch-size 64 --sequence-length 100": record(1.45, 61.0, batch_size=64, sequence_length=100),
         "default --recurrent-dropout 0.1 --ema-momentum 0.999": record(1.5, 20.0, recurrent_dropout=0.1,
                                                                      ema_momentum=0.999),
     }
-    del runs["default --dropout 0.1"]["cpu_extensions"]  # a run from before the CPU was recorded
+    del runs["default --dropout 0.1 --jit-compile"]["cpu_extensions"]  # a run from before the CPU was recorded
     body = benchmark.body(runs)
     rows = [line for line in body.splitlines() if line.startswith("| lstm")]
     defaults = CharGenerationConfig()
@@ -31,6 +31,7 @@ def test_rows_name_the_configuration_and_the_target_needs_loss_and_time():
                               "**1.4900** |")
     assert rows[0].endswith("| yes | 2026-11-28 | AVX2, AVX-512 |")
     assert "dropout 0.1," in rows[1] and rows[1].endswith("| **no** | 2026-11-28 | not recorded |")
+    assert "epochs at most, XLA |" in rows[1] and "XLA" not in rows[0]
     assert "batch 64 x 100 characters" in rows[2]
     assert rows[2].endswith("| **no** | 2026-11-28 | AVX2, AVX-512 |")  # over 60 min
     assert "recurrent dropout 0.1, weight average (EMA 0.999), batch 32" in rows[3] and "| yes |" in rows[3]
