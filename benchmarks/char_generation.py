@@ -9,7 +9,8 @@ with `tf.saved_model.load` as TF Serving would: characters per second through
 `--repeats` calls after a warm-up call). Writes the "Character generation"
 section of BENCHMARKS.md and benchmarks/results/char_generation.json; runs
 accumulate, keyed by cell and `--set` variant, so a variant or an earlier
-default keeps its own row.
+default keeps its own row, and a rerun of a row's settings keeps the earlier
+runs' scores beside the new ones.
 Target (issue 7): test loss <= 1.50 nats/char (2.16 bits/char) with at most
 60 minutes of training on 2 cores.
 
@@ -76,14 +77,14 @@ def run(key, settings, minutes, repeats, command):
 
 
 def model_label(config):
-    """What a row trained: `lstm 2x384, dropout 0.25, batch 32 x 50 characters, TBPTT, 8 epochs at most`
-    (`, XLA` at the end when the training step was compiled with XLA)."""
+    """What a row trained, e.g. `lstm 2x384, dropout 0.25, weight average (EMA 0.999), batch 32 x 50 characters,
+    TBPTT, 9 epochs at most` (`, XLA` at the end when the training step was compiled with XLA)."""
     weight_decay, recurrent_dropout, ema_momentum = (config.get(name) for name in (
         "weight_decay", "recurrent_dropout", "ema_momentum"))
     return (f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
             + (f"recurrent dropout {recurrent_dropout:g}, " if recurrent_dropout else "")
             + (f"weight decay {weight_decay:g}, " if weight_decay else "")
-            + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum is not None else "")
+            + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum else "")
             + f"batch {config['batch_size']} x {config['sequence_length']} characters"
             f"{', TBPTT' if config['tbptt'] else ''}, {config['epochs']} epochs at most"
             f"{', XLA' if config.get('jit_compile') else ''}")
@@ -95,6 +96,28 @@ def target_met(record):
             and record["training_minutes"] <= TARGET_MINUTES)
 
 
+def settings_of(config):
+    """A recorded config without the fields the benchmark sets itself (run folder, budget...)."""
+    return {name: value for name, value in config.items() if name not in NOT_SETTINGS}
+
+
+def with_earlier_runs(record, previous):
+    """`record`, plus the scores of the earlier runs of its row when `previous` (the row's last record, or None)
+    trained the same settings: a rerun then shows the run-to-run spread instead of replacing the earlier result."""
+    if previous is None or settings_of(previous["config"]) != settings_of(record["config"]):
+        return record
+    earlier = {"date": previous["date"], "training_minutes": previous["training_minutes"],
+               **{f"{part}_nats_per_character": previous["metrics"][part]["nats_per_character"]
+                  for part in ("test", "validation")}}
+    return {**record, "earlier_runs": previous.get("earlier_runs", []) + [earlier]}
+
+
+def with_earlier(nats, record, part):
+    """`1.5012 (earlier: 1.5000)`: a score and the same row's earlier scores, to 4 decimals."""
+    earlier = [f"{run[f'{part}_nats_per_character']:.4f}" for run in record.get("earlier_runs", [])]
+    return f"{nats:.4f}" + (f" (earlier: {', '.join(earlier)})" if earlier else "")
+
+
 def body(runs):
     defaults = CharGenerationConfig()
     rows = []
@@ -104,8 +127,10 @@ def body(runs):
         speed = record["characters_per_second"]
         rows.append(
             f"| {model_label(config)} | "
-            f"**{test['nats_per_character']:.4f}** | {test['bits_per_character']:.3f} | {test['perplexity']:.2f} | "
-            f"{record['metrics']['validation']['nats_per_character']:.4f} | {record['epochs']} | "
+            f"**{with_earlier(test['nats_per_character'], record, 'test')}** | {test['bits_per_character']:.3f} | "
+            f"{test['perplexity']:.2f} | "
+            f"{with_earlier(record['metrics']['validation']['nats_per_character'], record, 'validation')} | "
+            f"{record['epochs']} | "
             f"{record['training_minutes']:.1f} | {speed['1']:.0f} | {speed['32']:.0f} | {verdict} | {record['date']} | "
             f"{record.get('cpu_extensions', 'not recorded')} |"
         )
@@ -117,12 +142,14 @@ def body(runs):
         "(train / validation / test). Test loss: the mean negative log-likelihood of every test character given "
         "all the test text before it (the test part read as one stream, state carried). Default configuration: "
         f"`{defaults.cell}` {defaults.layers} layers x {defaults.units} units, embedding {defaults.embedding_dim}, "
-        f"dropout {defaults.dropout}, {'stateful truncated BPTT' if defaults.tbptt else 'independent windows'} over "
+        f"dropout {defaults.dropout}, weight average (EMA {defaults.ema_momentum:g}), "
+        f"{'stateful truncated BPTT' if defaults.tbptt else 'independent windows'} over "
         f"{defaults.sequence_length}-character windows, batch {defaults.batch_size}, Adam {defaults.learning_rate:g} "
         f"with cosine decay, global gradient clipping {defaults.clipnorm}, up to {defaults.epochs} epochs within a "
         "training-time budget. Generation speed: characters per second through the reloaded export's "
         f"`serving_default` ({GENERATED_CHARACTERS} characters per row, temperature 0.8). Target: test loss <= "
-        f"{TARGET_NATS} nats/char within {TARGET_MINUTES} min of training. For scale (not measured here): nanoGPT's "
+        f"{TARGET_NATS} nats/char within {TARGET_MINUTES} min of training; a row rerun with the same settings "
+        "shows the earlier runs' scores in parentheses. For scale (not measured here): nanoGPT's "
         "character Transformer reports 1.47 (validation, A100) and 1.88 (small CPU configuration). Timings are wall-clock on "
         "a shared 2-core machine that may have been running other jobs: approximate. The machine changed between "
         "sessions (CPU: its vector extensions, where recorded): an earlier one had no AVX-512, and there XLA made "
@@ -148,7 +175,8 @@ def main(argv=None):
     runs = results.setdefault("runs", {})
     settings = dict(arguments.set)
     key = f"default {reporting.variant_flags(settings)}".strip()
-    runs[key] = run(key, settings, arguments.minutes, arguments.repeats, command.strip())
+    runs[key] = with_earlier_runs(run(key, settings, arguments.minutes, arguments.repeats, command.strip()),
+                                  runs.get(key))
     results["command"] = "; ".join(dict.fromkeys(record.get("command", "") for record in runs.values()))
     reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))

@@ -29,7 +29,7 @@ def check_cell_and_sizes(config, positive_integers):
     """The checks every recipe config makes: a known `cell`, positive integers where named, and training settings.
 
     The training settings are checked where the config has them: `dropout`,
-    `recurrent_dropout` and `weight_decay` in [0, 1), a positive `learning_rate`,
+    `recurrent_dropout`, `weight_decay` and `ema_momentum` in [0, 1), a positive `learning_rate`,
     and `clipnorm` and `time_budget_minutes` positive or None.
 
     Raises:
@@ -41,7 +41,7 @@ def check_cell_and_sizes(config, positive_integers):
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    for name in ("dropout", "recurrent_dropout", "weight_decay"):
+    for name in ("dropout", "recurrent_dropout", "weight_decay", "ema_momentum"):
         value = getattr(config, name, 0)
         if not (isinstance(value, (int, float)) and 0 <= value < 1):
             raise ValueError(f"`{name}` must be in [0, 1), got {value!r}.")

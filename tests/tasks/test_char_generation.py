@@ -51,8 +51,9 @@ def generator_for(config, text=TEXT):
     (dict(decode_errors="ignore"), "`decode_errors`"),
     (dict(weight_decay=-0.1), "`weight_decay` must be in \\[0, 1\\), got -0.1"),
     (dict(recurrent_dropout=1.0), "`recurrent_dropout` must be in \\[0, 1\\), got 1.0"),
-    (dict(ema_momentum=1.0), "`ema_momentum` must be a float in \\(0, 1\\) or None, got 1.0"),
-    (dict(ema_momentum="0.9"), "`ema_momentum` must be a float"),
+    (dict(ema_momentum=1.0), "`ema_momentum` must be in \\[0, 1\\), got 1.0"),
+    (dict(ema_momentum=None), "`ema_momentum` must be in \\[0, 1\\), got None"),
+    (dict(ema_momentum="0.9"), "`ema_momentum` must be in"),
 ])
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -80,6 +81,12 @@ def test_weight_decay_shrinks_the_kernels_and_embedding_but_not_the_biases(weigh
         if weight_decay and variable.name != "bias":
             expected = expected * (1 - weight_decay * 0.01)
         np.testing.assert_allclose(np.array(variable), expected, rtol=1e-6, err_msg=variable.path)
+
+
+@pytest.mark.parametrize("ema_momentum", [0.0, 0.999])
+def test_ema_momentum_zero_turns_the_weight_average_off(ema_momentum):
+    optimizer = task.build_optimizer(small_config(ema_momentum=ema_momentum), 0.01)
+    assert optimizer.use_ema == bool(ema_momentum)
 
 
 # --- data ------------------------------------------------------------------------
