@@ -65,7 +65,8 @@ def main(argv=None):
     model.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
                        help="decoupled (AdamW) weight decay of the embedding and kernels")
     model.add_argument("--ema-momentum", type=float, default=defaults.ema_momentum,
-                       help="validate, checkpoint and export a moving average of the weights with this momentum (0: none)")
+                       help="validate, checkpoint and export a moving average of the weights with this "
+                            "momentum (0: none)")
     model.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=defaults.jit_compile,
                        help="compile the training step with XLA")
     model.add_argument("--patience", type=int, default=defaults.patience,
