@@ -78,16 +78,18 @@ def run(key, settings, minutes, repeats, command):
 
 def model_label(config):
     """What a row trained, e.g. `lstm 2x384, dropout 0.25, weight average (EMA 0.999), batch 32 x 50 characters,
-    TBPTT, 9 epochs at most` (`, XLA` at the end when the training step was compiled with XLA)."""
-    weight_decay, recurrent_dropout, ema_momentum = (config.get(name) for name in (
-        "weight_decay", "recurrent_dropout", "ema_momentum"))
+    TBPTT, 9 epochs at most` (then `, XLA` when the training step was compiled with XLA, and the seed when it
+    is not the default one)."""
+    weight_decay, recurrent_dropout, ema_momentum, seed = (config.get(name) for name in (
+        "weight_decay", "recurrent_dropout", "ema_momentum", "seed"))
     return (f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
             + (f"recurrent dropout {recurrent_dropout:g}, " if recurrent_dropout else "")
             + (f"weight decay {weight_decay:g}, " if weight_decay else "")
             + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum else "")
             + f"batch {config['batch_size']} x {config['sequence_length']} characters"
             f"{', TBPTT' if config['tbptt'] else ''}, {config['epochs']} epochs at most"
-            f"{', XLA' if config.get('jit_compile') else ''}")
+            f"{', XLA' if config.get('jit_compile') else ''}"
+            + (f", seed {seed}" if seed != CharGenerationConfig.seed else ""))
 
 
 def target_met(record):

@@ -21,7 +21,7 @@ def test_rows_name_the_configuration_and_the_target_needs_loss_and_time():
         "default --batch-size 64 --sequence-length 100": record(1.45, 61.0, batch_size=64, sequence_length=100),
         "default --recurrent-dropout 0.1 --ema-momentum 0.995": record(1.5, 20.0, recurrent_dropout=0.1,
                                                                      ema_momentum=0.995),
-        "default --ema-momentum 0.0": record(1.5, 20.0, ema_momentum=0.0),
+        "default --ema-momentum 0.0 --seed 2": record(1.5, 20.0, ema_momentum=0.0, seed=2),
     }
     del runs["default --dropout 0.1 --jit-compile"]["cpu_extensions"]  # a run from before the CPU was recorded
     body = benchmark.body(runs)
@@ -38,6 +38,7 @@ def test_rows_name_the_configuration_and_the_target_needs_loss_and_time():
     assert rows[2].endswith("| **no** | 2026-11-28 | AVX2, AVX-512 |")  # over 60 min
     assert "recurrent dropout 0.1, weight average (EMA 0.995), batch 32" in rows[3] and "| yes |" in rows[3]
     assert "recurrent dropout" not in rows[0] and "weight average" not in rows[4]
+    assert "9 epochs at most, seed 2 |" in rows[4] and "seed" not in rows[0]
     assert body.count("Sample (") == 1
 
 
