@@ -77,12 +77,13 @@ def run(key, settings, minutes, repeats, command):
 
 
 def model_label(config):
-    """What a row trained, e.g. `lstm 2x384, dropout 0.25, weight average (EMA 0.999), batch 32 x 50 characters,
-    TBPTT, 9 epochs at most` (then `, XLA` when the training step was compiled with XLA, and the seed when it
-    is not the default one)."""
-    weight_decay, recurrent_dropout, ema_momentum, seed = (config.get(name) for name in (
-        "weight_decay", "recurrent_dropout", "ema_momentum", "seed"))
-    return (f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
+    """What a row trained, e.g. `ensemble of 2: lstm 2x384, dropout 0.25, weight average (EMA 0.999), batch 32 x 50
+    characters, TBPTT, 9 epochs at most` (then `, XLA` when the training step was compiled with XLA, and the seed
+    when it is not the default one)."""
+    weight_decay, recurrent_dropout, ema_momentum, seed, ensemble = (config.get(name) for name in (
+        "weight_decay", "recurrent_dropout", "ema_momentum", "seed", "ensemble"))
+    return ((f"ensemble of {ensemble}: " if ensemble and ensemble > 1 else "")
+            + f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
             + (f"recurrent dropout {recurrent_dropout:g}, " if recurrent_dropout else "")
             + (f"weight decay {weight_decay:g}, " if weight_decay else "")
             + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum else "")
@@ -143,6 +144,8 @@ def body(runs):
         "Task: next-character prediction on Tiny Shakespeare (1,115,394 characters), contiguous split 90/5/5 "
         "(train / validation / test). Test loss: the mean negative log-likelihood of every test character given "
         "all the test text before it (the test part read as one stream, state carried). Default configuration: "
+        f"an ensemble of {defaults.ensemble} models (seeds {defaults.seed}, {defaults.seed + 1}, ..., trained one after "
+        "the other, the time budget shared between them; their next-character distributions averaged), each "
         f"`{defaults.cell}` {defaults.layers} layers x {defaults.units} units, embedding {defaults.embedding_dim}, "
         f"dropout {defaults.dropout}, weight average (EMA {defaults.ema_momentum:g}), "
         f"{'stateful truncated BPTT' if defaults.tbptt else 'independent windows'} over "

@@ -48,6 +48,9 @@ def main(argv=None):
     model.add_argument("--units", type=int, default=defaults.units, help="units per recurrent layer")
     model.add_argument("--layers", type=int, default=defaults.layers, help="stacked recurrent layers")
     model.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
+    model.add_argument("--ensemble", type=int, default=defaults.ensemble,
+                       help="train this many models (seeds --seed, --seed + 1, ...) and use the mean of their "
+                            "predictions")
     model.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout after each recurrent layer")
     model.add_argument("--recurrent-dropout", type=float, default=defaults.recurrent_dropout,
                        help="variational dropout of the hidden state inside each recurrent layer")

@@ -192,7 +192,8 @@ def _add_diagnose(subparsers):
         "model",
         metavar="RECIPE-OR-MODEL",
         nargs="?",
-        help="a saved Keras model (.keras) or the name of a recipe that saved runs/RECIPE/model.keras",
+        help="a saved Keras model (.keras) or the name of a recipe that saved runs/RECIPE/model.keras "
+             "(or runs/RECIPE/member_1/model.keras)",
     )
     parser.add_argument(
         "--out", metavar="DIR", required=True, help="folder for the plots (nothing is written outside it)"

@@ -24,20 +24,23 @@ def resolve_model_path(target, runs_dir=RUNS_DIR):
     """`target` if it is a file, else the saved model of the recipe named `target`.
 
     Recipes write their outputs under `runs/<recipe>/`, the trained model as
-    `runs/<recipe>/model.keras`.
+    `runs/<recipe>/model.keras`, or, for an ensemble, each member's as
+    `runs/<recipe>/member_<k>/model.keras` (the first member's is used).
 
     Raises:
-        FileNotFoundError: neither exists.
+        FileNotFoundError: none of these exists.
     """
     target = os.fspath(target)
     if os.path.isfile(target):
         return target
-    candidate = os.path.join(runs_dir, target, MODEL_FILE)
-    if os.path.isfile(candidate):
-        return candidate
+    candidates = [os.path.join(runs_dir, target, MODEL_FILE), os.path.join(runs_dir, target, "member_1", MODEL_FILE)]
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
     raise FileNotFoundError(
         f"{target!r} is neither a saved Keras model file nor a recipe with a trained model "
-        f"({candidate} does not exist). Pass the path of a .keras file, or run the recipe first."
+        f"(neither {candidates[0]} nor {candidates[1]} exists). Pass the path of a .keras file, or run the recipe "
+        "first."
     )
 
 

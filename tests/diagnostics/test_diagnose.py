@@ -62,6 +62,18 @@ def test_recipe_name_resolves_to_its_saved_model(tmp_path, monkeypatch):
     assert norms[3] == 0 < norms[2]
 
 
+def test_an_ensemble_recipe_resolves_to_its_first_member_and_a_missing_model_is_explained(tmp_path):
+    runs = tmp_path / "runs"
+    with pytest.raises(FileNotFoundError, match="nor a recipe with a trained model .*member_1.*run the recipe first"):
+        diagnose.resolve_model_path("char_generation", runs_dir=runs)
+    (runs / "char_generation" / "member_1").mkdir(parents=True)
+    (runs / "char_generation" / "member_1" / "model.keras").write_bytes(b"")
+    assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(
+        runs / "char_generation" / "member_1" / "model.keras")
+    (runs / "char_generation" / "model.keras").write_bytes(b"")
+    assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(runs / "char_generation" / "model.keras")
+
+
 def test_string_model_needs_an_inputs_file(tmp_path, capsys):
     vectorizer = keras.layers.TextVectorization(split="character", standardize=None)
     vectorizer.adapt(["hello world"])
@@ -95,7 +107,8 @@ def test_compare_cells_command(tmp_path, capsys):
     [
         (["diagnose", "--out", "x"], 2, "exactly one"),
         (["diagnose", "model.keras", "--compare-cells", "--out", "x"], 2, "exactly one"),
-        (["diagnose", "no_such_recipe", "--out", "x"], 1, "runs/no_such_recipe/model.keras does not exist"),
+        (["diagnose", "no_such_recipe", "--out", "x"], 1,
+         "neither runs/no_such_recipe/model.keras nor runs/no_such_recipe/member_1/model.keras exists"),
         (["diagnose", "--compare-cells", "--cells", "transformer", "--out", "x"], 1, "'transformer'"),
     ],
 )

@@ -1,5 +1,6 @@
 """The character-generation recipe: vocabulary, data, sampling, state handling, export."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -20,7 +21,7 @@ TEXT = "".join(f"ROMEO {index}: O, ça — she doth teach the torches to burn br
 
 def small_config(tmp_path=None, **overrides):
     arguments = dict(cell="gru", units=8, layers=1, embedding_dim=4, sequence_length=16, batch_size=4, epochs=1,
-                     dropout=0.0, sample_length=20, verbose=0)
+                     dropout=0.0, sample_length=20, verbose=0, ensemble=1)
     if tmp_path is not None:
         text = tmp_path / "text.txt"
         text.write_text(TEXT, encoding="utf-8")
@@ -42,6 +43,7 @@ def generator_for(config, text=TEXT):
 @pytest.mark.parametrize("arguments, fragment", [
     (dict(cell="transformer"), "Unknown cell"),
     (dict(units=0), "`units` must be a positive integer"),
+    (dict(ensemble=0), "`ensemble` must be a positive integer"),
     (dict(dropout=1.0), "`dropout`"),
     (dict(temperature=0.0), "`temperature`"),
     (dict(top_p=1.5), "`top_p`"),
@@ -62,7 +64,7 @@ def test_bad_config(arguments, fragment):
 
 def test_quick_shrinks_the_run():
     config = CharGenerationConfig(quick=True)
-    assert (config.epochs, config.layers, config.max_characters) == (1, 1, 200_000)
+    assert (config.epochs, config.layers, config.ensemble, config.max_characters) == (1, 1, 1, 200_000)
     assert config.units <= 64 and config.batch_size <= 32
 
 
@@ -139,6 +141,33 @@ def test_generator_steps_match_the_language_model(cell):
         logits, state = generator.step(tf.constant(ids[:, position]), state)
         np.testing.assert_allclose(logits.numpy(), expected[:, position], atol=1e-5)
     assert state.shape == (2, generator.state_size)
+
+
+def test_an_ensemble_averages_its_members_distributions():
+    config = small_config(cell="lstm", layers=2)
+    vocabulary = CharVocabulary.from_text(TEXT)
+    models = [task.build_language_model(config, vocabulary.size) for _ in range(2)]
+    singles = []
+    for model in models:
+        single = CharGenerator(config, vocabulary)
+        single.copy_weights_from(model)
+        singles.append(single)
+    ensemble = CharGenerator(dataclasses.replace(config, ensemble=2), vocabulary)
+    ensemble.copy_weights_from(models)
+    assert ensemble.state_size == 2 * singles[0].state_size
+    ids = tf.constant([3, 7, 1])
+    states = [single.initial_state(3) + 0.1 * index for index, single in enumerate(singles)]
+    outputs = [single.step(ids, state) for single, state in zip(singles, states)]
+    logits, state = ensemble.step(ids, tf.concat(states, axis=-1))
+    np.testing.assert_allclose(tf.nn.softmax(logits), np.mean([tf.nn.softmax(each) for each, _ in outputs], axis=0),
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(state, tf.concat([each for _, each in outputs], axis=-1), rtol=1e-6)
+    text_ids = vocabulary.encode_text(TEXT[:300])
+    member_losses = [single.stream_loss(text_ids)[0] for single in singles]
+    # The log of a mean probability is at least the mean of the logs (Jensen): an ensemble never scores worse.
+    assert ensemble.stream_loss(text_ids)[0] <= np.mean(member_losses) + 1e-6
+    with pytest.raises(ValueError, match="Expected 2 model\\(s\\), one per ensemble member, got 1"):
+        ensemble.copy_weights_from(models[0])
 
 
 def test_stream_loss_does_not_depend_on_the_window():
@@ -286,6 +315,41 @@ def test_train_evaluate_export_and_serve(tmp_path):
         2, generator.state_size)
 
 
+def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp_path):
+    config = small_config(tmp_path, ensemble=2, time_budget_minutes=30)
+    printed = []
+    result = task.train(config, print_function=printed.append)
+    assert result.epochs_trained == 2 and len(result.epoch_seconds) == 2
+    assert sum("--- member" in line for line in printed) == 2
+    for member, seed in ((1, config.seed), (2, config.seed + 1)):
+        folder = result.run_dir / f"member_{member}"
+        assert (folder / "model.keras").exists() and (folder / "history.png").exists()
+        assert json.loads((folder / "member.json").read_text())["settings"]["seed"] == config.seed
+        assert any(f"member {member} of 2 (seed {seed}, " in line for line in printed)
+    # Member 2 shares out what member 1 left of the budget.
+    assert any(f"member 2 of 2 (seed 1338, {30 - result.epoch_seconds[0] / 60:.1f} minutes)" in line
+               for line in printed), printed
+    members = [keras.saving.load_model(result.run_dir / f"member_{k}" / "model.keras") for k in (1, 2)]
+    vocabulary = CharVocabulary(json.loads((result.run_dir / "vocabulary.json").read_text())["characters"])
+    generator = CharGenerator(config, vocabulary)
+    generator.copy_weights_from(members)
+    assert generator.stream_loss(vocabulary.encode_text(TEXT[:200]))[0] > 0
+    step = tf.saved_model.load(str(result.export_path)).signatures["step"]
+    assert step(text=tf.constant(["RO"]), state=tf.zeros([1, generator.state_size]),
+                temperature=tf.constant([1.0]))["state"].shape == (1, generator.state_size)
+
+    printed.clear()
+    again = task.train(dataclasses.replace(config, sample_length=5), print_function=printed.append)
+    assert sum("reusing the finished model" in line for line in printed) == 2
+    assert not any("--- member" in line for line in printed)
+    assert again.metrics == result.metrics and again.epoch_seconds == result.epoch_seconds
+
+    for changed in (dict(restart=True), dict(learning_rate=0.01)):  # a restart, or other settings: trained again
+        printed.clear()
+        task.train(dataclasses.replace(config, **changed), print_function=printed.append)
+        assert sum("--- member" in line for line in printed) == 2, changed
+
+
 def test_windows_mode_and_the_recipe_script(tmp_path):
     config = small_config(tmp_path)
     completed = subprocess.run(
@@ -297,8 +361,9 @@ def test_windows_mode_and_the_recipe_script(tmp_path):
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "independent windows" in completed.stdout
     assert "test:" in completed.stdout and "Exported to" in completed.stdout
+    assert "Ensemble of 2 models, seeds 1337 to 1338" in completed.stdout  # the default
     assert (Path(config.export_root) / task.MODEL_NAME / "1" / "saved_model.pb").exists()
-    model = keras.saving.load_model(Path(config.run_dir) / "model.keras", safe_mode=True)
+    model = keras.saving.load_model(Path(config.run_dir) / "member_2" / "model.keras", safe_mode=True)
     assert model.get_layer("gru_1").cell.recurrent_dropout == 0.2
 
 
