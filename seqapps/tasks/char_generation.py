@@ -69,8 +69,8 @@ class CharGenerationConfig:
             the scores, samples and export use the mean of their
             next-character distributions (on Tiny Shakespeare, two models
             scored 0.03 nats/char lower on validation, and 0.04 to 0.05
-            lower on test, than each alone). A time budget is shared out between them. 1: one model,
-            in `run_dir`.
+            lower on test, than each alone). A time budget is shared out
+            between them. 1: one model, in `run_dir`.
         dropout: dropout after each recurrent layer.
         recurrent_dropout: dropout of each recurrent layer's hidden state
             inside the recurrence, one mask per window (variational dropout,
