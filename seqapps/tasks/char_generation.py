@@ -108,7 +108,7 @@ class CharGenerationConfig:
             also used by the export.
         top_p: sample from the smallest set of characters whose probability
             reaches `top_p` (`None`: all); also used by the export.
-        quick: a small model on 200,000 training characters for one epoch, a smoke run.
+        quick: one small model (no ensemble) on 200,000 training characters for one epoch, a smoke run.
         export_root: where the servable model is written (`<root>/char_generator/<version>/`).
         run_dir: checkpoints, TensorBoard logs, `history.png`, `metrics.json`,
             `vocabulary.json` and `model.keras` (ids -> next-character logits);
