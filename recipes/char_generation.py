@@ -15,7 +15,7 @@ Baseline: a uniform guess over the 65 characters scores ln 65 = 4.17
 nats/char; nanoGPT's character Transformer reports 1.47 nats/char
 (validation, A100) and 1.88 in its small CPU configuration.
 Expected result: see BENCHMARKS.md ("Character generation") for the default
-configuration's test loss and training time; `--quick` (a small model, 200,000
+configuration's test loss and training time; `--quick` (one small model, 200,000
 characters, one epoch) only checks that everything runs, in about a minute on 2 cores.
 
     python recipes/char_generation.py --quick
@@ -74,7 +74,7 @@ def main(argv=None):
                        help="compile the training step with XLA")
     model.add_argument("--patience", type=int, default=defaults.patience,
                        help="epochs without validation improvement before stopping")
-    model.add_argument("--quick", action="store_true", help="small model, 200,000 characters, one epoch")
+    model.add_argument("--quick", action="store_true", help="one small model, 200,000 characters, one epoch")
     sampling = parser.add_argument_group("samples")
     sampling.add_argument("--prompt", default=defaults.prompt,
                           help="prompt of the per-epoch samples (default: the first validation line)")

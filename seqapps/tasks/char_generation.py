@@ -69,8 +69,8 @@ class CharGenerationConfig:
             the scores, samples and export use the mean of their
             next-character distributions (on Tiny Shakespeare, two models
             scored 0.03 nats/char lower on validation, and 0.04 to 0.05
-            lower on test, than each alone). A time budget is shared out between them. 1: one model,
-            in `run_dir`.
+            lower on test, than each alone). A time budget is shared out
+            between them. 1: one model, in `run_dir`.
         dropout: dropout after each recurrent layer.
         recurrent_dropout: dropout of each recurrent layer's hidden state
             inside the recurrence, one mask per window (variational dropout,
@@ -108,7 +108,7 @@ class CharGenerationConfig:
             also used by the export.
         top_p: sample from the smallest set of characters whose probability
             reaches `top_p` (`None`: all); also used by the export.
-        quick: a small model on 200,000 training characters for one epoch, a smoke run.
+        quick: one small model (no ensemble) on 200,000 training characters for one epoch, a smoke run.
         export_root: where the servable model is written (`<root>/char_generator/<version>/`).
         run_dir: checkpoints, TensorBoard logs, `history.png`, `metrics.json`,
             `vocabulary.json` and `model.keras` (ids -> next-character logits);

@@ -70,8 +70,9 @@ def test_an_ensemble_recipe_resolves_to_its_first_member_and_a_missing_model_is_
     (runs / "char_generation" / "member_1" / "model.keras").write_bytes(b"")
     assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(
         runs / "char_generation" / "member_1" / "model.keras")
-    (runs / "char_generation" / "model.keras").write_bytes(b"")
-    assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(runs / "char_generation" / "model.keras")
+    single = runs / "char_generation" / "model.keras"
+    single.write_bytes(b"")
+    assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(single)
 
 
 def test_string_model_needs_an_inputs_file(tmp_path, capsys):

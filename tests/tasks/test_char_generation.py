@@ -316,7 +316,7 @@ def test_train_evaluate_export_and_serve(tmp_path):
 
 
 def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp_path):
-    config = small_config(tmp_path, ensemble=2, time_budget_minutes=30)
+    config = small_config(tmp_path, ensemble=2, time_budget_minutes=30, max_characters=1000)
     printed = []
     result = task.train(config, print_function=printed.append)
     assert result.epochs_trained == 2 and len(result.epoch_seconds) == 2
@@ -348,6 +348,28 @@ def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp
         printed.clear()
         task.train(dataclasses.replace(config, **changed), print_function=printed.append)
         assert sum("--- member" in line for line in printed) == 2, changed
+
+
+def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other(tmp_path, monkeypatch, capsys):
+    config = small_config(tmp_path, ensemble=2, epochs=2, max_characters=1000)
+    uninterrupted = task.train(dataclasses.replace(config, run_dir=str(tmp_path / "uninterrupted")),
+                               print_function=lambda line: None)
+
+    def stop_in_member_2(sampler, epoch, logs=None):  # after the epoch's checkpoint, as a kill there would
+        if sampler.config.seed == config.seed + 1:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(task.PrintSample, "on_epoch_end", stop_in_member_2)
+        with pytest.raises(KeyboardInterrupt):
+            task.train(config, print_function=lambda line: None)
+    capsys.readouterr()
+
+    printed = []
+    resumed = task.train(config, print_function=printed.append)
+    assert sum("reusing the finished model" in line for line in printed) == 1
+    assert f"Resuming the interrupted run in {tmp_path / 'run' / 'member_2'} after epoch 1" in capsys.readouterr().out
+    assert resumed.metrics == uninterrupted.metrics
 
 
 def test_windows_mode_and_the_recipe_script(tmp_path):
