@@ -315,6 +315,7 @@ def test_train_evaluate_export_and_serve(tmp_path):
         2, generator.state_size)
 
 
+@pytest.mark.large  # 30 s; the interrupted-ensemble test below covers reuse and resuming in `make test`
 def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp_path):
     config = small_config(tmp_path, ensemble=2, time_budget_minutes=30, max_characters=1000)
     printed = []
