@@ -28,6 +28,7 @@ sample. The prompt is read once; each generated character costs one step.
 """
 
 import dataclasses
+import hashlib
 import json
 import math
 import time
@@ -653,7 +654,8 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, print_f
     A member's run folder keeps its checkpoints (an interrupted member resumes
     there), `history.json`, `history.png` and `model.keras`; an ensemble member
     also `member.json`, and a later run with the same settings (but for
-    `_OUTPUT_SETTINGS`) reloads a finished member instead of training it again.
+    `_OUTPUT_SETTINGS`) and training text reloads a finished member instead of
+    training it again.
     A time budget's remainder after `seconds_spent` is shared out equally
     between the members left.
 
@@ -668,9 +670,11 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, print_f
             config.ensemble - index))
         member_config = dataclasses.replace(config, seed=config.seed + index, time_budget_minutes=budget)
         settings = {name: value for name, value in dataclasses.asdict(config).items() if name not in _OUTPUT_SETTINGS}
+        # The text itself, so that a changed file at the same path is trained on again.
+        settings["training_text"] = hashlib.sha256(np.asarray(ids["train"]).tobytes()).hexdigest()
         finished = run_dir / "member.json"
-        if not config.restart and finished.exists() and json.loads(finished.read_text())["settings"] == settings:
-            record = json.loads(finished.read_text())
+        record = json.loads(finished.read_text()) if finished.exists() and not config.restart else None
+        if record is not None and record["settings"] == settings:
             print_function(f"Member {index + 1}: reusing the finished model in {run_dir}.")
             return keras.saving.load_model(run_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
         finished.unlink(missing_ok=True)

@@ -349,6 +349,10 @@ def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp
         printed.clear()
         task.train(dataclasses.replace(config, **changed), print_function=printed.append)
         assert sum("--- member" in line for line in printed) == 2, changed
+    Path(config.text).write_text(TEXT.replace("ROMEO", "JULIET"), encoding="utf-8")  # the same path, another text
+    printed.clear()
+    task.train(dataclasses.replace(config, learning_rate=0.01), print_function=printed.append)
+    assert sum("--- member" in line for line in printed) == 2
 
 
 def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other(tmp_path, monkeypatch, capsys):
