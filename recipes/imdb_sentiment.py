@@ -33,7 +33,7 @@ import sys
 
 from seqapps import layers, recipe_arguments
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
-from seqapps.token_window import MODES as TRUNCATION_MODES
+from seqapps.layers.token_window import MODES as TRUNCATION_MODES
 from seqapps.tuning import arguments as tuning_arguments
 from seqapps.tuning import hypermodel_class
 

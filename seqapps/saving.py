@@ -8,12 +8,9 @@ import keras
 # `keras.saving.register_keras_serializable(package="seqapps")`.
 SERIALIZABLE_MODULES = (
     "seqapps.cells",
-    "seqapps.char_vocabulary",
-    "seqapps.masked_global_pooling",
-    "seqapps.ngram_scores",
+    "seqapps.layers",
     "seqapps.tasks.seq2seq_translation",
     "seqapps.text",
-    "seqapps.token_window",
     "seqapps.training",
 )
 

@@ -1,4 +1,8 @@
+import json
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import keras
@@ -6,18 +10,92 @@ import numpy as np
 import pytest
 
 from seqapps import saving
-from seqapps.masked_global_pooling import MaskedGlobalPooling1D
+from seqapps.layers import CharVocabulary, MaskedGlobalPooling1D, NgramScores, TokenWindow
 
 PACKAGE = Path(saving.__file__).parent
 
 
-def test_every_module_that_registers_serializables_is_listed():
-    registering = set()
+def test_every_registered_class_is_registered_by_the_listed_modules():
+    """Importing `SERIALIZABLE_MODULES` alone (a fresh process) registers every class the package registers."""
+    names = set()
     for path in PACKAGE.rglob("*.py"):
-        if "register_keras_serializable" in path.read_text() and path.name != "saving.py":
-            module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-            registering.add(re.sub(r"\.(\w+_cell|recurrent_cell)$", "", module))
-    assert registering <= set(saving.SERIALIZABLE_MODULES)
+        names |= set(re.findall(r"register_keras_serializable\(package=\"seqapps\"\)\s*\n(?:class|def) (\w+)",
+                                path.read_text()))
+    assert {"LSTMCell", "MaskedGlobalPooling1D", "CharVocabulary"} <= names
+    code = (
+        "import importlib, json, sys, keras\n"
+        "from seqapps import saving\n"
+        "for module in saving.SERIALIZABLE_MODULES: importlib.import_module(module)\n"
+        "names = json.loads(sys.argv[1])\n"
+        "print(json.dumps(sorted(name for name in names "
+        "if keras.saving.get_registered_object('seqapps>' + name) is None)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(sorted(names))],
+                            capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+# Where the registered classes lived before `seqapps.layers` became a package.
+PREVIOUS_MODULES = {
+    "MaskedGlobalPooling1D": "seqapps.masked_global_pooling",
+    "NgramScores": "seqapps.ngram_scores",
+    "TokenWindow": "seqapps.token_window",
+    "CharVocabulary": "seqapps.char_vocabulary",
+}
+
+
+def _with_previous_modules(path):
+    """Rewrites a `.keras` file's config as the previous layout wrote it (classes at their old modules)."""
+    def rewrite(value):
+        if isinstance(value, dict):
+            if value.get("class_name") in PREVIOUS_MODULES and "module" in value:
+                value = {**value, "module": PREVIOUS_MODULES[value["class_name"]]}
+            return {key: rewrite(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rewrite(item) for item in value]
+        return value
+
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(contents["config.json"])
+    contents["config.json"] = json.dumps(rewrite(config)).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+    return config
+
+
+def test_a_model_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_path):
+    texts = keras.Input((), dtype="string")
+    words = keras.layers.TextVectorization(vocabulary=["a", "b", "c", "d"], ragged=True)(texts)
+    windowed = TokenWindow(4, "head_tail")(words)
+    pooled = MaskedGlobalPooling1D("max")(keras.layers.Embedding(6, 2, mask_zero=True)(windowed))
+    scores = NgramScores(6, ngrams=2, buckets=8, scores_initializer="random_normal")(windowed)
+    model = keras.Model(texts, keras.layers.Concatenate()([pooled, scores]))
+    batch = np.array(["a b c d a", "d c"])
+    expected = model(batch).numpy()
+    model.save(tmp_path / "model.keras")
+    saved = json.dumps(_with_previous_modules(tmp_path / "model.keras"))
+    rewritten = zipfile.ZipFile(tmp_path / "model.keras").read("config.json").decode()
+    for class_name in ("MaskedGlobalPooling1D", "NgramScores", "TokenWindow"):
+        module = PREVIOUS_MODULES[class_name]
+        assert f'"module": "{module}"' not in saved and f'"module": "{module}"' in rewritten
+    # CharVocabulary is a weightless layer the char task holds outside a functional graph: its serialized form.
+    vocabulary = keras.saving.serialize_keras_object(CharVocabulary("abc"))
+    assert vocabulary["module"] == "seqapps.layers.char_vocabulary"
+    (tmp_path / "vocabulary.json").write_text(json.dumps({**vocabulary, "module": "seqapps.char_vocabulary"}))
+    code = (
+        "import json, sys, keras, numpy as np\n"
+        "from seqapps import saving\n"
+        "model = saving.load_model(sys.argv[1])\n"
+        "np.save(sys.argv[2], model(np.array(['a b c d a', 'd c'])).numpy())\n"
+        "vocabulary = keras.saving.deserialize_keras_object(json.loads(open(sys.argv[3]).read()))\n"
+        "assert vocabulary(np.array(['cab'])).to_list() == [[3, 1, 2]], vocabulary\n"
+    )
+    arguments = [str(tmp_path / name) for name in ("model.keras", "out.npy", "vocabulary.json")]
+    subprocess.run([sys.executable, "-c", code, *arguments],
+                   check=True, capture_output=True, text=True)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6)
 
 
 def test_load_model_round_trip(tmp_path):

@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqapps import diagnostics, export, layers, recipe_arguments, training
-from seqapps.char_vocabulary import OOV_ID, CharVocabulary
+from seqapps.layers.char_vocabulary import OOV_ID, CharVocabulary
 from seqapps.data import shakespeare
 
 MODEL_NAME = "char_generator"

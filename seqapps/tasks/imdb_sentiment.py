@@ -6,7 +6,7 @@ recurrent encoder from `seqapps.layers.recurrent` (one unidirectional Elman
 layer by default; any kind, bidirectional or not, stacked or not), masked
 pooling (max+average by default), sigmoid classifier -> `seqapps.export`.
 By default the classifier's logit also gets a linear bag-of-n-grams term
-(`seqapps.ngram_scores.NgramScores`): one learned score per vocabulary word
+(`seqapps.layers.ngram_scores.NgramScores`): one learned score per vocabulary word
 and per hashed word pair, summed over the review ("wide and deep", Cheng et
 al. 2016), trained jointly with the recurrent encoder.
 
@@ -26,11 +26,11 @@ import tensorflow as tf
 
 from seqapps import diagnostics, export, layers, recipe_arguments, text, training
 from seqapps.data import imdb
-from seqapps.masked_global_pooling import MODES as POOLING_MODES
-from seqapps.masked_global_pooling import MaskedGlobalPooling1D
-from seqapps.ngram_scores import NgramScores
-from seqapps.token_window import MODES as TRUNCATION_MODES
-from seqapps.token_window import TokenWindow
+from seqapps.layers.masked_global_pooling import MODES as POOLING_MODES
+from seqapps.layers.masked_global_pooling import MaskedGlobalPooling1D
+from seqapps.layers.ngram_scores import NgramScores
+from seqapps.layers.token_window import MODES as TRUNCATION_MODES
+from seqapps.layers.token_window import TokenWindow
 
 MODEL_NAME = "imdb_sentiment"
 LABELS = imdb.CLASS_NAMES
@@ -146,7 +146,7 @@ def make_vectorizer(vocabulary, max_tokens, truncation="head_tail"):
     """A model mapping raw strings `(batch,)` to int64 token ids `(batch, max_tokens)`.
 
     0 is padding and 1 out of vocabulary; a review longer than `max_tokens`
-    keeps what `truncation` says (see `seqapps.token_window.TokenWindow`).
+    keeps what `truncation` says (see `seqapps.layers.token_window.TokenWindow`).
     """
     reviews = keras.Input((), dtype="string", name="text")
     words = keras.layers.TextVectorization(

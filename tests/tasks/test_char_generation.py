@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from seqapps.tasks import char_generation as task
-from seqapps.char_vocabulary import CharVocabulary
+from seqapps.layers.char_vocabulary import CharVocabulary
 from seqapps.tasks.char_generation import CharGenerationConfig, CharGenerator
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"

@@ -228,7 +228,7 @@ def test_default_encoder_is_one_unidirectional_elman_layer():
 
 
 def test_bag_term_adds_the_scores_of_the_review_words_and_word_pairs_and_ignores_padding():
-    from seqapps.ngram_scores import HASH_MULTIPLIER
+    from seqapps.layers.ngram_scores import HASH_MULTIPLIER
 
     config = ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10, dropout=0.0, ngram_buckets=7)
     model = imdb_sentiment.build_model(config)

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from seqapps.ngram_scores import HASH_MULTIPLIER, NgramScores
+from seqapps.layers.ngram_scores import HASH_MULTIPLIER, NgramScores
 
 TOKEN_IDS = np.array([[2, 3, 3, 4, 0, 0], [5, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqapps.char_vocabulary import CharVocabulary
+from seqapps.layers.char_vocabulary import CharVocabulary
 
 
 def test_vocabulary_round_trip_unknown_characters_and_serialization():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqapps.token_window import TokenWindow
+from seqapps.layers.token_window import TokenWindow
 
 IDS = tf.ragged.constant([[1, 2, 3, 4, 5, 6, 7], [8, 9], [], [10, 11, 12, 13]], dtype=tf.int64)
 

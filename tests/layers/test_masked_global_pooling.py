@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from seqapps.masked_global_pooling import MaskedGlobalPooling1D
+from seqapps.layers.masked_global_pooling import MaskedGlobalPooling1D
 
 VALUES = np.array([[[1.0, -5.0], [3.0, -2.0], [100.0, 100.0]], [[-1.0, -4.0], [9.0, 9.0], [9.0, 9.0]]], "float32")
 MASK = np.array([[True, True, False], [True, False, False]])
