@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import reporting
+from seqapps.serving_layout import version_dirs
 
 NAME = "inference"
 TITLE = "Serving latency"
@@ -88,15 +89,13 @@ print(json.dumps({"inputs": inputs, "load_seconds": load_seconds, "signatures": 
 
 def newest_versions(roots):
     """`{label: version folder}` of the newest version of every model under `roots`."""
-    from seqapps import serving
-
     found = {}
     for root in roots:
         root = Path(root)
         if not root.is_dir():
             continue
         for model_dir in sorted(path for path in root.iterdir() if path.is_dir()):
-            versions = serving.version_dirs(model_dir)
+            versions = version_dirs(model_dir)
             if versions:
                 found[f"{root}/{model_dir.name}"] = versions[-1][1]
     return found

@@ -11,7 +11,8 @@
                                   when it loads the version
 
 which is the layout TF Serving's file-system poller watches: `<version>` is an
-integer, one more than the highest version already there.
+integer, one more than the highest version already there. The layout's names
+(version folders, warmup path, default signature) are in `seqapps.serving_layout`.
 
 The version appears atomically: everything is written into a temporary sibling
 `<name>/.tmp-<version>-<random>` (TF Serving ignores folders whose name is not
@@ -37,18 +38,19 @@ import secrets
 import shutil
 from pathlib import Path
 
-DEFAULT_SIGNATURE = "serving_default"
-WARMUP_DIRNAME = "assets.extra"
-WARMUP_FILENAME = "tf_serving_warmup_requests"
-WARMUP_RELATIVE_PATH = f"{WARMUP_DIRNAME}/{WARMUP_FILENAME}"
-# TF Serving refuses to load a version whose warmup file holds more records
-# (`WarmupConsts::kMaxNumRecords` in saved_model_warmup_util).
-MAX_WARMUP_RECORDS = 1000
-TEMP_PREFIX = ".tmp-"
+from seqapps import serving
+from seqapps.serving_layout import (
+    DEFAULT_SIGNATURE,
+    MAX_WARMUP_RECORDS,
+    TEMP_PREFIX,
+    WARMUP_DIRNAME,
+    WARMUP_FILENAME,
+    is_version_name,
+)
+
 # Attributes of keras.export.ExportArchive's saved object, not usable as signature names.
 _RESERVED_NAMES = frozenset({"variables", "trainable_variables", "non_trainable_variables"})
 
-_VERSION_NAME = re.compile(r"[0-9]+")
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
@@ -63,23 +65,6 @@ class ExportError(RuntimeError):
         if self.problems:
             message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(message)
-
-
-def is_version_name(name):
-    """True for a folder name TF Serving reads as a version: ASCII digits only."""
-    return bool(_VERSION_NAME.fullmatch(name))
-
-
-def list_versions(model_dir):
-    """The integer versions (sorted) of the version folders in `model_dir`."""
-    model_dir = Path(model_dir)
-    if not model_dir.is_dir():
-        return []
-    return sorted(
-        int(entry.name)
-        for entry in model_dir.iterdir()
-        if is_version_name(entry.name) and entry.is_dir()
-    )
 
 
 def next_version(model_dir):
@@ -520,8 +505,6 @@ def make_prediction_log(model_name, inputs, signature_name=DEFAULT_SIGNATURE):
 def _verify(version_dir, examples, expected):
     """Checks the written SavedModel; raises ExportError listing every problem."""
     import numpy as np
-
-    from seqapps import serving
 
     report = serving.check_export(version_dir, layout=False, load=True)
     problems = list(report.problems)

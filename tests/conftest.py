@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session", autouse=True)
 def _op_list_cache(tmp_path_factory):
-    """One cache of TF Serving's op list (see seqapps.serving) for the whole
+    """One cache of TF Serving's op list (see seqapps.serving.ops) for the whole
     session, shared with CLI subprocesses, instead of the user's ~/.cache."""
     from seqapps import serving
 

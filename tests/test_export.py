@@ -15,7 +15,8 @@ import tensorflow_text as tf_text
 from tensorflow_serving.apis import prediction_log_pb2
 
 from seqapps import export, serving
-from seqapps.export import ExportError, export_for_serving, list_versions
+from seqapps.export import ExportError, export_for_serving
+from seqapps.serving_layout import TEMP_PREFIX, WARMUP_RELATIVE_PATH, list_versions
 
 TEXTS = ["a wonderful, moving film", "dull and far too long", "great acting", "a boring mess"]
 
@@ -85,7 +86,7 @@ def test_writes_a_complete_version_folder(exported):
     assert visible_entries(root / "sentiment") == ["1"]  # no temporary folder left behind
     assert (path / "saved_model.pb").is_file()
     assert (path / "variables" / "variables.index").is_file()
-    assert (path / export.WARMUP_RELATIVE_PATH).is_file()
+    assert (path / WARMUP_RELATIVE_PATH).is_file()
     mode = path.stat().st_mode & 0o777
     assert mode & 0o500 == 0o500 and mode == 0o777 & ~_umask()  # readable by TF Serving's user
 
@@ -130,7 +131,7 @@ def seqapps_command():
 
 def test_warmup_records_parse_as_prediction_logs(exported):
     _, path = exported
-    raw_records = [record.numpy() for record in tf.data.TFRecordDataset(str(path / export.WARMUP_RELATIVE_PATH))]
+    raw_records = [record.numpy() for record in tf.data.TFRecordDataset(str(path / WARMUP_RELATIVE_PATH))]
     logs = [prediction_log_pb2.PredictionLog.FromString(raw) for raw in raw_records]
     assert len(logs) == 2
     for log in logs:
@@ -173,7 +174,7 @@ def test_crash_after_writing_variables_leaves_no_new_version(tmp_path, monkeypat
     monkeypatch.setattr(export, "_write_warmup", crash)
     with pytest.raises(RuntimeError, match="injected crash"):
         export_for_serving(module, tmp_path, "scale", {"serving_default": serve}, [{"features": [[1, 2, 3]]}])
-    assert seen and seen[0].name.startswith(export.TEMP_PREFIX)  # it wrote into a temporary folder
+    assert seen and seen[0].name.startswith(TEMP_PREFIX)  # it wrote into a temporary folder
     assert visible_entries(tmp_path / "scale") == ["1"]
     assert first == tmp_path / "scale" / "1" and serving.check_export(first).ok
 
