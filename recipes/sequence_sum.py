@@ -28,48 +28,25 @@ reported; this recipe has no servable export.
 import argparse
 import sys
 
-from seqapps import layers
+from seqapps import console, layers, recipe_arguments
 from seqapps.tasks.sequence_sum import SequenceSumConfig, run
 from seqapps.tuning import arguments as tuning_arguments
 from seqapps.tuning import hypermodel_class
 
 
 def main(argv=None):
-    defaults = SequenceSumConfig()
+    console.configure()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--kinds", nargs="+", choices=layers.KINDS, default=list(defaults.kinds),
-                        help="recurrent layer kinds to compare")
-    parser.add_argument("--length", type=int, default=defaults.length, help="time steps per sequence")
-    parser.add_argument("--train-size", type=int, default=defaults.train_size)
-    parser.add_argument("--units", type=int, default=defaults.units)
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--run-dir", default=defaults.run_dir, help="training curves go to RUN_DIR/<kind>/history.png")
-    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=defaults.verbose,
-                        help="Keras fit verbosity")
+    recipe_arguments.add_config_arguments(
+        parser, SequenceSumConfig, choices={"kinds": layers.KINDS, "verbose": (0, 1, 2)}
+    )
     parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of comparing --kinds")
     tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)
-    try:
-        config = SequenceSumConfig(
-            kinds=tuple(arguments.kinds),
-            length=arguments.length,
-            train_size=arguments.train_size,
-            units=arguments.units,
-            epochs=arguments.epochs,
-            batch_size=arguments.batch_size,
-            learning_rate=arguments.learning_rate,
-            seed=arguments.seed,
-            verbose=arguments.verbose,
-            run_dir=arguments.run_dir,
-        )
-    except ValueError as error:
-        parser.error(str(error))
+    config = recipe_arguments.config_from_arguments(SequenceSumConfig, arguments, parser)
     if arguments.tune:
         options = hypermodel_class("sequence_sum").options_from_config(config)
         return tuning_arguments.run_tuning(arguments, "sequence_sum", options, parser.prog)

@@ -10,26 +10,46 @@ the previous checkpoint whole.
 """
 
 import json
+import logging
 import math
 import os
 import shutil
+import statistics
 import time
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
+from seqapps import configs
+from seqapps.diagnostics.history import plot_history
+
+logger = logging.getLogger(__name__)
+
 BACKUP_FOLDER = "backup"
 BACKUP_STATE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
 
 
-def start_run(run_dir, restart, seed):
-    """Creates `run_dir` (dropping the backup of an interrupted run if `restart`) and seeds Keras."""
+def start_run(run_dir, restart, seed, config=None):
+    """Creates `run_dir` (dropping the backup of an interrupted run if `restart`) and seeds Keras.
+
+    With `config` (the task's settings dataclass), the run remembers its
+    settings in `run_dir/config.json` (see `seqapps.configs`), and an
+    interrupted run is resumed only with the settings it was started with
+    (`seqapps.configs.check_resumable`).
+
+    Raises:
+        seqapps.configs.SettingsError: resuming with settings that change the model.
+    """
     run_dir = Path(run_dir)
     if restart and (run_dir / BACKUP_FOLDER).exists():
         shutil.rmtree(run_dir / BACKUP_FOLDER)
+    elif config is not None and (run_dir / BACKUP_FOLDER).exists():
+        configs.check_resumable(config, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        configs.save_run_config(config, run_dir)
     keras.utils.set_random_seed(seed)
     return run_dir
 
@@ -143,6 +163,31 @@ def check_finite_history(history, run_dir):
         f"nothing was evaluated or exported. {checkpoint} Lower the learning rate (or clip the gradients) "
         "and run again; the run starts over."
     )
+
+
+def record_history(history, run_dir, epoch_seconds=()):
+    """What every task does right after `fit`: check, save and plot the history, and log the epoch time.
+
+    Raises (through `check_finite_history`) if a loss diverged, then writes
+    `run_dir/history.json` and `run_dir/history.png`, and logs the number of
+    epochs with their median and total time.
+
+    Args:
+        history: the `keras.callbacks.History` returned by `fit`.
+        run_dir: the run folder.
+        epoch_seconds: seconds of each epoch (the list `standard_callbacks` fills).
+
+    Returns:
+        The number of epochs trained.
+    """
+    check_finite_history(history, run_dir)
+    run_dir = Path(run_dir)
+    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
+    plot_history(history, run_dir / "history.png")
+    if epoch_seconds:
+        logger.info("Training: %d epoch(s), median %.0f s per epoch, %.1f min", len(epoch_seconds),
+                    statistics.median(epoch_seconds), sum(epoch_seconds) / 60)
+    return len(history.history.get("loss", []))
 
 
 class _RunCheckpoint(keras.callbacks.Callback):

@@ -9,7 +9,9 @@ training set.
 """
 
 import dataclasses
+import logging
 import time
+import typing
 from pathlib import Path
 
 import keras
@@ -17,6 +19,8 @@ import numpy as np
 
 from seqapps import diagnostics
 from seqapps import layers as seqapps_layers
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -34,6 +38,8 @@ class SequenceSumConfig:
         seed: seed of the data and of the weights.
         verbose: Keras `fit` verbosity (0, 1 or 2).
         run_dir: each kind's training curves go to `<run_dir>/<kind>/history.png`.
+
+    `PRESETS["quick"]`: two kinds, 1,000 training sequences, two epochs.
     """
 
     kinds: tuple = ("elman", "lstm", "gru", "peephole_lstm", "layer_norm_lstm")
@@ -48,6 +54,8 @@ class SequenceSumConfig:
     seed: int = 0
     verbose: int = 0
     run_dir: str = "runs/sequence_sum"
+
+    PRESETS: typing.ClassVar[dict] = {"quick": {"kinds": ("lstm", "gru"), "train_size": 1000, "epochs": 2}}
 
     def __post_init__(self):
         unknown = [kind for kind in self.kinds if kind not in seqapps_layers.KINDS]
@@ -137,7 +145,7 @@ def majority_baseline(train_sums, test_sums):
     return float((test_sums == most_frequent).mean())
 
 
-def run(config, print_function=print):
+def run(config):
     """Trains one model per kind and prints a comparison table.
 
     Returns:
@@ -146,7 +154,7 @@ def run(config, print_function=print):
     """
     data = prepare_data(config)
     train, validation, test, baseline = data.train, data.validation, data.test, data.baseline_accuracy
-    print_function(
+    logger.info(
         f"Sequence sum: {config.train_size}/{config.validation_size}/{config.test_size} "
         f"generated binary sequences of length {config.length}; "
         f"{config.epochs} epochs per model."
@@ -156,7 +164,7 @@ def run(config, print_function=print):
         keras.utils.set_random_seed(config.seed)
         model = build_model(kind, config.length, config.units)
         if index == 0:
-            model.summary(print_fn=print_function)
+            model.summary(print_fn=logger.info)
         compile_model(model, config.learning_rate)
         start = time.perf_counter()
         history = model.fit(
@@ -177,19 +185,19 @@ def run(config, print_function=print):
             seconds=seconds,
         )
         results.append(result)
-        print_function(
+        logger.info(
             f"  {kind}: test accuracy {result.test_accuracy:.3f} in {seconds:.1f} s"
         )
         if best is None or result.test_accuracy > best.test_accuracy:
             best, best_model = result, model
-    print_function("")
-    print_function(format_table(results, baseline))
-    print_function("")
+    logger.info("")
+    logger.info(format_table(results, baseline))
+    logger.info("")
     predictions = best_model.predict(test[0][:3], verbose=0).argmax(axis=-1)
-    print_function(f"Sample predictions of the best model ({best.kind}):")
+    logger.info(f"Sample predictions of the best model ({best.kind}):")
     for sequence, truth, prediction in zip(test[0][:3], test[1][:3], predictions):
         bits = "".join(str(int(bit)) for bit in sequence[:, 0])
-        print_function(f"  {bits}  sum {truth:2d}  predicted {prediction:2d}")
+        logger.info(f"  {bits}  sum {truth:2d}  predicted {prediction:2d}")
     return results, baseline
 
 

@@ -17,18 +17,18 @@ def test_make_data_sums_the_ones():
     np.testing.assert_array_equal(sums, sequences[:, :, 0].sum(axis=1))
 
 
-def test_run_prints_a_row_per_kind_and_the_baseline(tmp_path):
-    lines = []
+def test_run_prints_a_row_per_kind_and_the_baseline(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
     config = SequenceSumConfig(
         kinds=("lstm", "keras_gru"), length=5, train_size=64, validation_size=32,
         test_size=32, units=4, epochs=1, batch_size=32, run_dir=str(tmp_path),
     )
-    results, baseline = sequence_sum.run(config, print_function=lambda *a: lines.append(" ".join(map(str, a))))
+    results, baseline = sequence_sum.run(config)
     assert [result.kind for result in results] == ["lstm", "keras_gru"]
     for result in results:
         assert 0.0 <= result.test_accuracy <= 1.0 and result.parameters > 0
     assert 0.0 < baseline < 1.0
-    output = "\n".join(lines)
+    output = caplog.text
     assert "| lstm |" in output and "| keras_gru |" in output and "baseline" in output
     assert "Sample predictions" in output
     for kind in ("lstm", "keras_gru"):
