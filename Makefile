@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_DATASETS)),)
 export SEQAPPS_DATA_DIR ?= $(SHARED_DATASETS)
 endif
 
-.PHONY: install demo demo-cells test test-large bench bench-speed clean
+.PHONY: install demo demo-cells lint format test test-large bench bench-speed clean
 
 install: $(STAMP)
 
@@ -29,6 +29,16 @@ demo: $(STAMP)
 
 demo-cells: $(STAMP)
 	$(PYTHON) recipes/sequence_sum.py
+
+# The style gate CI runs before the tests (ruff: pyflakes, pycodestyle, import order, formatting).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Rewrites the files the way `make lint` wants them.
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 test: $(STAMP)
 	$(PYTHON) -m pytest -m "not large"
