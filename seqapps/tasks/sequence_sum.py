@@ -17,7 +17,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from seqapps import diagnostics
+from seqapps import configs, diagnostics
 from seqapps import layers as seqapps_layers
 
 logger = logging.getLogger(__name__)
@@ -146,12 +146,13 @@ def majority_baseline(train_sums, test_sums):
 
 
 def run(config):
-    """Trains one model per kind and prints a comparison table.
+    """Trains one model per kind and logs a comparison table; the settings go to `run_dir/config.json`.
 
     Returns:
         `(results, baseline_accuracy)`: a list of `SequenceSumResult` and the
         majority-class test accuracy.
     """
+    configs.save_run_config(config, config.run_dir)
     data = prepare_data(config)
     train, validation, test, baseline = data.train, data.validation, data.test, data.baseline_accuracy
     logger.info(

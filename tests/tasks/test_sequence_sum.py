@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from seqapps import configs
 from seqapps.tasks import sequence_sum
 from seqapps.tasks.sequence_sum import SequenceSumConfig
 
@@ -33,6 +34,7 @@ def test_run_prints_a_row_per_kind_and_the_baseline(tmp_path, caplog):
     assert "Sample predictions" in output
     for kind in ("lstm", "keras_gru"):
         assert (tmp_path / kind / "history.png").stat().st_size > 0
+    assert configs.load_run_config(SequenceSumConfig, tmp_path) == config
 
 
 def test_recipe_main_runs(capsys, monkeypatch, tmp_path):
