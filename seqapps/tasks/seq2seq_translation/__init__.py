@@ -18,7 +18,7 @@ Where each role lives:
   `[end]` markers.
 - `model.py`: `Translator` (vectorizing, encoder, attention, the step
   decoder, greedy / sampling / beam decoding through `seqapps.decoding`,
-  detokenizing, `attention_map`); the module docstring describes the network.
+  detokenizing, `attention_map`); its docstring describes the network.
 - `serving.py`: `serving_signatures` (`serving_default`, `beam_search`).
 - `datasets.py`: `pair_dataset`, length-bucketed training batches.
 - `evaluation.py`: `evaluate` (BLEU, chrF, speed per decoding), `plot_attention`.
