@@ -9,7 +9,8 @@ import keras
 SERIALIZABLE_MODULES = (
     "seqapps.cells",
     "seqapps.layers",
-    "seqapps.tasks.seq2seq_translation",
+    "seqapps.tasks.seq2seq_translation.model",
+    "seqapps.tasks.seq2seq_translation.preprocessing",
     "seqapps.text",
     "seqapps.training",
 )

@@ -5,12 +5,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import pytest
 
 from seqapps import saving
 from seqapps.layers import CharVocabulary, MaskedGlobalPooling1D, NgramScores, TokenWindow
+from seqapps.tasks.seq2seq_translation import Translator
 
 PACKAGE = Path(saving.__file__).parent
 
@@ -41,6 +43,7 @@ PREVIOUS_MODULES = {
     "NgramScores": "seqapps.ngram_scores",
     "TokenWindow": "seqapps.token_window",
     "CharVocabulary": "seqapps.char_vocabulary",
+    "Translator": "seqapps.tasks.seq2seq_translation",  # before the task became a package
 }
 
 
@@ -96,6 +99,57 @@ def test_a_model_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_path)
     subprocess.run([sys.executable, "-c", code, *arguments],
                    check=True, capture_output=True, text=True)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6)
+
+
+# The weights of a `Translator` file as the previous layout wrote them (before the task became a package and its
+# attention a seqapps layer): a model's layers by attribute name, those after `layers` alphabetically by class
+# name and position among its layers.
+PREVIOUS_TRANSLATOR_WEIGHTS = {
+    "luong": ["bridges/dense/vars/0", "bridges/dense/vars/1", "combine/vars/0", "combine/vars/1",
+              "combine_norm/vars/0", "combine_norm/vars/1", "decoder/cell/vars/0", "decoder/cell/vars/1",
+              "decoder/cell/vars/2", "encoder/backward_layer/cell/vars/0", "encoder/backward_layer/cell/vars/1",
+              "encoder/backward_layer/cell/vars/2", "encoder/forward_layer/cell/vars/0",
+              "encoder/forward_layer/cell/vars/1", "encoder/forward_layer/cell/vars/2", "key_projection/vars/0",
+              "layers/dense_3/vars/0", "layers/dense_3/vars/1", "layers/embedding/vars/0", "layers/embedding_1/vars/0"],
+    "bahdanau": ["bridges/dense/vars/0", "bridges/dense/vars/1", "bridges/dense_1/vars/0", "bridges/dense_1/vars/1",
+                 "combine/vars/0", "combine/vars/1", "combine_norm/vars/0", "combine_norm/vars/1",
+                 "decoder/cell/vars/0", "decoder/cell/vars/1", "decoder/cell/vars/2",
+                 "encoder/backward_layer/cell/vars/0", "encoder/backward_layer/cell/vars/1",
+                 "encoder/backward_layer/cell/vars/2", "encoder/forward_layer/cell/vars/0",
+                 "encoder/forward_layer/cell/vars/1", "encoder/forward_layer/cell/vars/2", "key_projection/vars/0",
+                 "layers/additive_attention/vars/0", "layers/dense_3/vars/0", "layers/dense_5/vars/0",
+                 "layers/dense_5/vars/1", "layers/embedding/vars/0", "layers/embedding_1/vars/0"],
+}
+
+
+@pytest.mark.parametrize("cell, attention", [("gru", "luong"), ("lstm", "bahdanau")])
+def test_a_translator_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_path, cell, attention):
+    translator = Translator(["", "[UNK]", ".", "yo", "veo"], ["", "[UNK]", "[start]", "[end]", ".", "i", "see"],
+                            cell=cell, units=4, embedding_dim=3, attention=attention, dropout=0.0)
+    inputs = (np.array([[3, 4, 2]], "int32"), np.array([[2, 5, 6]], "int32"))
+    expected = translator(inputs).numpy()
+    expected_translation = translator.translate(["Yo veo."], "greedy", max_length=6)
+    path = tmp_path / "translator.keras"
+    translator.save(path)
+    assert _with_previous_modules(path)["module"] == "seqapps.tasks.seq2seq_translation.model"
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("config.json"))["module"] == "seqapps.tasks.seq2seq_translation"
+        (tmp_path / "weights.h5").write_bytes(archive.read("model.weights.h5"))
+    with h5py.File(tmp_path / "weights.h5", "r") as weights:
+        datasets = []
+        weights.visititems(lambda name, item: datasets.append(name) if isinstance(item, h5py.Dataset) else None)
+    assert sorted(datasets) == PREVIOUS_TRANSLATOR_WEIGHTS[attention]
+    code = (
+        "import json, sys, numpy as np\n"
+        "from seqapps import saving\n"
+        "translator = saving.load_model(sys.argv[1])\n"
+        "np.save(sys.argv[2], translator((np.array([[3, 4, 2]]), np.array([[2, 5, 6]]))).numpy())\n"
+        "print(json.dumps(translator.translate(['Yo veo.'], 'greedy', max_length=6)))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "out.npy")],
+                               check=True, capture_output=True, text=True)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6)
+    assert json.loads(completed.stdout.splitlines()[-1]) == expected_translation
 
 
 def test_load_model_round_trip(tmp_path):

@@ -4,6 +4,8 @@
 (`seqapps.cells.NAMES`) or one of the Keras built-in layers (`BUILTIN_KINDS`),
 so recipes and hyperparameter searches can treat the cell type as a plain
 string. `KINDS` lists every accepted name (used as argparse choices).
+`flat_state_sizes(cell)` lists the sizes of a cell's state vectors, for code
+that steps a cell itself.
 """
 
 import keras
@@ -86,3 +88,15 @@ def recurrent(kind, units, bidirectional=False, merge_mode="concat", **kwargs):
     if bidirectional:
         return keras.layers.Bidirectional(layer, merge_mode=merge_mode)
     return layer
+
+
+def flat_state_sizes(cell):
+    """The sizes of a recurrent cell's state vectors, as a list: `[units]` for a GRU, `[units, units]` for an LSTM.
+
+    Example:
+
+    >>> flat_state_sizes(recurrent("lstm", 8).cell)
+    [8, 8]
+    """
+    sizes = cell.state_size
+    return list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
