@@ -107,7 +107,8 @@ def test_recipe_tune_quick_passes_the_presets_settings(tmp_path, monkeypatch):
     from seqapps.tuning import arguments as tuning_arguments
 
     calls = []
-    monkeypatch.setattr(tuning_arguments, "run_tuning", lambda arguments, name, options, program: calls.append(options) or 0)
+    monkeypatch.setattr(tuning_arguments, "run_tuning",
+                        lambda arguments, name, options, program: calls.append(options) or 0)
     assert recipe.main(["--tune", "--quick", "--limit", "200"]) == 0
     assert calls == [{"limit": 200, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "vocab_size": 5000}]
 
