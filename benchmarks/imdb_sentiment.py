@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from benchmarks import reporting
-from seqapps import layers, text
+from seqapps import console, layers, text
 from seqapps.data import imdb
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
 
@@ -92,6 +92,7 @@ def seed_summaries(runs):
 
 
 def main(argv=None):
+    console.configure()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--cells", nargs="*", choices=layers.KINDS, default=["elman", "gru", "lstm", "keras_lstm"])

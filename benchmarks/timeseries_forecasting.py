@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks import reporting
-from seqapps import export
+from seqapps import console, export
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, train
 
@@ -155,6 +155,7 @@ def literature_rows(runs):
 
 
 def main(argv=None):
+    console.configure()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--datasets", nargs="*", choices=tuple(timeseries.PRESETS), default=list(SHIPPED))

@@ -31,43 +31,32 @@ hyperparameters are retrained on train+validation and exported.
 import argparse
 import sys
 
-from seqapps import layers, recipe_arguments
-from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
+from seqapps import console, layers, recipe_arguments
+from seqapps.layers.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.layers.token_window import MODES as TRUNCATION_MODES
+from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
 from seqapps.tuning import arguments as tuning_arguments
 from seqapps.tuning import hypermodel_class
 
+GROUPS = {
+    "model": ("cell", "units", "layers", "bidirectional", "embedding_dim", "dropout", "pooling", "bag_of_words",
+              "ngrams", "ngram_buckets"),
+    "data": ("max_tokens", "truncation", "vocab_size", "limit", "data"),
+    "training": ("epochs", "batch_size", "learning_rate", "patience", "baseline_epochs", "verbose"),
+    "outputs": ("export_root", "run_dir", "restart", "seed"),
+}
+
 
 def main(argv=None):
-    defaults = ImdbSentimentConfig()
+    console.configure()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--cell", choices=layers.KINDS, default=defaults.cell, help="recurrent layer kind")
-    parser.add_argument("--units", type=int, default=defaults.units, help="units per direction and layer")
-    parser.add_argument("--layers", type=int, default=defaults.layers, help="stacked recurrent layers")
-    parser.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=defaults.bidirectional)
-    parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens, help="tokens kept per review")
-    parser.add_argument("--truncation", choices=TRUNCATION_MODES, default=defaults.truncation,
-                        help="what a review longer than --max-tokens keeps")
-    parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
-    parser.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
-    parser.add_argument("--dropout", type=float, default=defaults.dropout)
-    parser.add_argument("--bag-of-words", action=argparse.BooleanOptionalAction, default=defaults.bag_of_words,
-                        help="add a linear bag-of-n-grams term (one learned score per word and per hashed n-gram) "
-                             "to the classifier's logit")
-    parser.add_argument("--ngrams", type=int, default=defaults.ngrams,
-                        help="longest word sequence the bag term scores (1: words only)")
-    parser.add_argument("--ngram-buckets", type=int, default=defaults.ngram_buckets,
-                        help="hashed scores shared by the bag term's n-grams of two or more words")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    parser.add_argument("--quick", action="store_true", help="1000 reviews per split, one short epoch")
-    parser.add_argument("--limit", type=int, default=defaults.limit, help="reviews per split (default: all)")
-    parser.add_argument("--data", default=defaults.data, help="aclImdb folder or archive")
-    recipe_arguments.add_output_arguments(parser, defaults)
+    recipe_arguments.add_config_arguments(
+        parser, ImdbSentimentConfig, groups=GROUPS,
+        choices={"cell": layers.KINDS, "truncation": TRUNCATION_MODES, "pooling": POOLING_MODES, "verbose": (0, 1, 2)},
+    )
     parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
     tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)

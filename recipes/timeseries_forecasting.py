@@ -33,63 +33,41 @@ checks that everything runs, in about a minute on 2 cores.
 import argparse
 import sys
 
-from seqapps import layers, recipe_arguments
+from seqapps import console, layers, recipe_arguments
 from seqapps.data import timeseries
-from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, train
+from seqapps.tasks.timeseries_forecasting import LOSSES, TimeseriesForecastingConfig, train
+
+GROUPS = {
+    "data": ("dataset", "csv", "data", "time_column", "time_format", "target", "features", "missing", "duplicates",
+             "categorical", "missing_values", "split", "period"),
+    "task and model": ("input_steps", "horizon", "cell", "units", "layers", "dropout", "epochs", "batch_size",
+                       "learning_rate", "loss", "patience", "linear_component", "max_train_windows", "verbose"),
+    "outputs": ("export_root", "run_dir", "restart", "seed"),
+}
+# Flags that keep their own spelling: --target and --missing-value repeat, --split takes three fractions.
+OVERRIDES = {
+    "target": {"action": "append", "nargs": None, "type": str,
+               "help": "column to forecast (repeat for several); default: the preset's"},
+    "missing_values": {"flags": ("--missing-value",), "action": "append", "nargs": None, "type": float,
+                       "help": "number meaning 'missing' in --csv, e.g. -9999 (repeatable)"},
+    "split": {"type": float, "nargs": 3, "metavar": ("TRAIN", "VALIDATION", "TEST")},
+    "time_format": {"help": "strptime format of --csv timestamps, e.g. '%%d.%%m.%%Y %%H:%%M:%%S' "
+                            "(default: ISO 8601)"},
+}
 
 
 def main(argv=None):
-    defaults = TimeseriesForecastingConfig()
+    console.configure()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset", choices=tuple(timeseries.PRESETS), default=defaults.dataset,
-                      help="preset dataset (ignored with --csv)")
-    data.add_argument("--csv", default=defaults.csv, help="any CSV file with a timestamp column, instead of a preset")
-    data.add_argument("--data", default=defaults.data, help="explicit file of the preset dataset")
-    data.add_argument("--time-column", default=defaults.time_column,
-                      help="timestamp column of --csv, or comma-separated year,month,day,hour columns")
-    data.add_argument("--time-format", default=defaults.time_format,
-                      help="strptime format of --csv timestamps, e.g. '%%d.%%m.%%Y %%H:%%M:%%S' (default: ISO 8601)")
-    data.add_argument("--target", action="append", default=defaults.target,
-                      help="column to forecast (repeat for several); default: the preset's")
-    data.add_argument("--features", nargs="+", default=defaults.features,
-                      help="input columns (default: every column but the time columns)")
-    data.add_argument("--missing", choices=timeseries.MISSING_POLICIES, default=defaults.missing,
-                      help="missing values and timestamps (default: the preset's policy, error for --csv)")
-    data.add_argument("--duplicates", choices=timeseries.DUPLICATE_POLICIES, default=defaults.duplicates,
-                      help="repeated timestamps (default: the preset's policy, error for --csv)")
-    data.add_argument("--categorical", choices=timeseries.CATEGORICAL_POLICIES, default=defaults.categorical,
-                      help="non-numeric columns (default: the preset's policy, error for --csv)")
-    data.add_argument("--missing-value", dest="missing_values", type=float, action="append",
-                      default=defaults.missing_values, help="number meaning 'missing' in --csv, e.g. -9999 (repeatable)")
-    data.add_argument("--split", type=float, nargs=3, default=defaults.split, metavar=("TRAIN", "VALIDATION", "TEST"),
-                      help="chronological split fractions of --csv rows")
-    data.add_argument("--period", type=int, default=defaults.period,
-                      help="rows per season for the seasonal-naive baseline (default: the preset's, one day for --csv)")
-    task = parser.add_argument_group("task and model")
-    task.add_argument("--input-steps", type=int, default=defaults.input_steps, help="rows read per window")
-    task.add_argument("--horizon", type=int, default=defaults.horizon, help="rows forecast per window")
-    task.add_argument("--cell", choices=layers.KINDS, default=defaults.cell, help="recurrent layer kind")
-    task.add_argument("--units", type=int, default=defaults.units, help="units per recurrent layer")
-    task.add_argument("--layers", type=int, default=defaults.layers, help="stacked recurrent layers")
-    task.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout on the encoder output")
-    task.add_argument("--epochs", type=int, default=defaults.epochs, help="maximum epochs (early stopping)")
-    task.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    task.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    task.add_argument("--loss", choices=("mse", "mae"), default=defaults.loss,
-                      help="training loss on the standardized targets")
-    task.add_argument("--patience", type=int, default=defaults.patience,
-                      help="epochs without validation improvement before stopping")
-    task.add_argument("--linear-component", action=argparse.BooleanOptionalAction, default=defaults.linear_component,
-                      help="add the ridge baseline's forecast to the model's (frozen; the recurrent part learns "
-                           "its residual) instead of forecasting the change from the last value")
-    task.add_argument("--max-train-windows", type=int, default=defaults.max_train_windows,
-                      help="train on at most this many evenly spaced windows (default: all)")
-    task.add_argument("--quick", action="store_true", help="small model, 2000 training windows, one epoch")
-    recipe_arguments.add_output_arguments(parser, defaults)
+    recipe_arguments.add_config_arguments(
+        parser, TimeseriesForecastingConfig, groups=GROUPS, overrides=OVERRIDES,
+        choices={"dataset": tuple(timeseries.PRESETS), "missing": timeseries.MISSING_POLICIES,
+                 "duplicates": timeseries.DUPLICATE_POLICIES, "categorical": timeseries.CATEGORICAL_POLICIES,
+                 "cell": layers.KINDS, "loss": LOSSES, "verbose": (0, 1, 2)},
+    )
     arguments = parser.parse_args(argv)
     config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)
     train(config)

@@ -2,7 +2,8 @@
 
 Each subcommand is a function `_add_<name>(subparsers)` that registers its
 parser and sets `handler`; `main()` dispatches to it. Library code does the
-work, this module only parses arguments and prints.
+work, this module only parses arguments and prints; what the library logs
+(a search's progress) is shown through `seqapps.console`.
 """
 
 import argparse
@@ -329,6 +330,9 @@ def build_parser():
 
 
 def main(argv=None):
+    from seqapps import console
+
+    console.configure()
     arguments = build_parser().parse_args(argv)
     return arguments.handler(arguments)
 

@@ -109,15 +109,17 @@ def read_settings_file(path, config_class):
     if not path.is_file():
         raise SettingsError(f"Settings file {path} does not exist: pass the path of a YAML or JSON file.")
     text = path.read_text()
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    is_yaml = path.suffix.lower() in (".yaml", ".yml")
+    if is_yaml:
+        import yaml
 
-            values = yaml.safe_load(text)
-        else:
-            values = json.loads(text)
-    except (ValueError, ImportError) as error:
-        kind = "YAML" if path.suffix.lower() in (".yaml", ".yml") else "JSON"
+        load, errors = yaml.safe_load, (yaml.YAMLError, ValueError)
+    else:
+        load, errors = json.loads, ValueError
+    try:
+        values = load(text)
+    except errors as error:
+        kind = "YAML" if is_yaml else "JSON"
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise SettingsError(f"Settings file {path} is not valid {kind}: {first_line}.") from None
     if values is None:

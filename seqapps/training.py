@@ -236,8 +236,8 @@ class _RunCheckpoint(keras.callbacks.Callback):
                 f"Cannot resume the interrupted run from {self.backup_dir}: {error}. If the model or its settings "
                 "changed since the run was interrupted, run with --restart (restart=True) to start over."
             ) from error
-        print(f"Resuming the interrupted run in {self.run_dir} after epoch {state['epochs']} "
-              "(--restart starts over).")
+        logger.info("Resuming the interrupted run in %s after epoch %d (--restart starts over).",
+                    self.run_dir, state["epochs"])
 
     def _restore(self, state):
         model = self.model
@@ -417,14 +417,14 @@ class TimeBudget(keras.callbacks.Callback):
         minutes: the training-time budget.
         epoch_seconds: the list the epoch timer of `standard_callbacks` fills
             (it holds the interrupted run's epochs after a resume).
-        print_function: where the stopping and planning messages go.
         schedule: the `PlannedCosineDecay` of the model's optimizer, or `None`.
+
+    The stopping and planning messages go to the `seqapps.training` logger.
     """
 
-    def __init__(self, minutes, epoch_seconds, print_function=print, schedule=None):
+    def __init__(self, minutes, epoch_seconds, *, schedule=None):
         super().__init__()
-        self.minutes, self.epoch_seconds, self.print_function = minutes, epoch_seconds, print_function
-        self.schedule = schedule
+        self.minutes, self.epoch_seconds, self.schedule = minutes, epoch_seconds, schedule
 
     def on_train_begin(self, logs=None):
         self.start, self.earlier_seconds, self.validation_seconds = time.perf_counter(), sum(self.epoch_seconds), 0.0
@@ -450,8 +450,8 @@ class TimeBudget(keras.callbacks.Callback):
             return
         out_of_time = self._elapsed() + self.validation_seconds >= self.minutes * 60
         if out_of_time or (self.planned < self.most_steps and self._steps() >= self.planned):
-            self.print_function(f"\nTime budget: stopping at step {self._steps()}, "
-                                f"{self._elapsed() / 60:.1f} of {self.minutes:g} min spent.")
+            logger.info(f"\nTime budget: stopping at step {self._steps()}, "
+                        f"{self._elapsed() / 60:.1f} of {self.minutes:g} min spent.")
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
@@ -461,8 +461,8 @@ class TimeBudget(keras.callbacks.Callback):
         spent = sum(self.epoch_seconds)
         last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
         if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
-            self.print_function(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
-                                "another epoch; stopping.")
+            logger.info(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
+                        "another epoch; stopping.")
             self.model.stop_training = True
 
     def _plan(self):
@@ -475,10 +475,10 @@ class TimeBudget(keras.callbacks.Callback):
         if planned != self.planned:
             self.planned = planned
             self.schedule.decay_steps.assign(planned)
-            self.print_function(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent at "
-                                f"{seconds_per_step:.3f} s per step; learning-rate decay planned to end at step "
-                                f"{planned}.")
+            logger.info(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent at "
+                        f"{seconds_per_step:.3f} s per step; learning-rate decay planned to end at step "
+                        f"{planned}.")
         if steps >= planned and planned < self.most_steps:
-            self.print_function(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent, too little for "
-                                "another step; stopping.")
+            logger.info(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent, too little for "
+                        "another step; stopping.")
             self.model.stop_training = True

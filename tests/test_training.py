@@ -165,6 +165,31 @@ def test_restart_drops_the_backup(tmp_path):
     assert not backup.exists()
 
 
+def _history(**logs):
+    history = keras.callbacks.History()
+    history.history = logs
+    return history
+
+
+def test_record_history_writes_the_history_and_its_plot_and_logs_the_epoch_times(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    logs = {"loss": [0.9, 0.5], "val_loss": [1.0, 0.7], "accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}
+    epochs = training.record_history(_history(**logs), tmp_path, [30.0, 50.0])
+    assert epochs == 2
+    assert json.loads((tmp_path / "history.json").read_text()) == logs
+    assert (tmp_path / "history.png").stat().st_size > 0
+    assert "Training: 2 epoch(s), median 40 s per epoch, 1.3 min" in caplog.messages
+    caplog.clear()
+    training.record_history(_history(loss=[0.3]), tmp_path, [])
+    assert not any(message.startswith("Training:") for message in caplog.messages)
+
+
+def test_record_history_refuses_a_diverged_run_and_writes_nothing(tmp_path):
+    with pytest.raises(RuntimeError, match=r"loss of epoch 2 is nan"):
+        training.record_history(_history(loss=[0.5, float("nan")]), tmp_path, [1.0, 1.0])
+    assert not (tmp_path / "history.json").exists() and not (tmp_path / "history.png").exists()
+
+
 def test_shuffle_each_epoch_draws_an_order_per_read_epoch_only():
     def orders(dataset, epochs, unread_iterators):
         result = []
@@ -246,7 +271,7 @@ def test_time_budget_stops_training():
     seconds = [10.0, 40.0]
     for minutes, epochs, stops in ((1.0, 5, True), (2.0, 5, False), (1.0, 2, False)):  # the last epoch never "stops"
         model.stop_training = False
-        budget = training.TimeBudget(minutes, seconds, print_function=lambda text: None)
+        budget = training.TimeBudget(minutes, seconds)
         budget.set_model(model)
         budget.set_params({"epochs": epochs})
         budget.on_epoch_end(1)
@@ -315,7 +340,8 @@ class _FakeClock:
     (25 / 60, 10, [10.0], 25, 4),  # resumed after 10 steps in 10 s: 15 more steps
 ])
 def test_time_budget_plans_the_decay_to_end_with_the_budget(monkeypatch, minutes, earlier_steps, earlier_seconds,
-                                                             steps, epochs):
+                                                             steps, epochs, caplog):
+    caplog.set_level("INFO", logger="seqapps")
     clock = _FakeClock()
     monkeypatch.setattr(training.time, "perf_counter", clock)
     schedule = training.PlannedCosineDecay(0.01, decay_steps=40)
@@ -323,12 +349,11 @@ def test_time_budget_plans_the_decay_to_end_with_the_budget(monkeypatch, minutes
     model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse")
     model.optimizer.build(model.trainable_variables)
     model.optimizer.iterations.assign(earlier_steps)
-    messages = []
-    budget = training.TimeBudget(minutes, earlier_seconds, print_function=messages.append, schedule=schedule)
+    budget = training.TimeBudget(minutes, earlier_seconds, schedule=schedule)
     tick = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: setattr(clock, "now", clock.now + 1))
     data = np.zeros((4, 1), np.float32)
     history = model.fit(data, data, batch_size=1, epochs=10, callbacks=[tick, budget], verbose=0)
     assert int(model.optimizer.iterations) == steps
     assert int(schedule.decay_steps) == steps
     assert len(history.history["loss"]) == epochs
-    assert any("stopping" in message for message in messages) == (steps < 40)
+    assert any("stopping" in message for message in caplog.messages) == (steps < 40)

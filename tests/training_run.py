@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import training
+from seqapps import console, training
 from seqapps.tasks import sequence_sum
 
 SEED = 7
@@ -79,6 +79,7 @@ def pause_in_epoch(epoch_number, seconds=120):
 
 
 def main():
+    console.configure()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir")
     parser.add_argument("--epochs", type=int, default=3)

@@ -16,21 +16,24 @@ unit).
 """
 
 import dataclasses
-import json
+import logging
 import time
+import typing
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers, recipe_arguments, text, training
+from seqapps import configs, export, layers, recipe_arguments, text, training
 from seqapps.data import imdb
 from seqapps.layers.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.layers.masked_global_pooling import MaskedGlobalPooling1D
 from seqapps.layers.ngram_scores import NgramScores
 from seqapps.layers.token_window import MODES as TRUNCATION_MODES
 from seqapps.layers.token_window import TokenWindow
+
+logger = logging.getLogger(__name__)
 
 MODEL_NAME = "imdb_sentiment"
 LABELS = imdb.CLASS_NAMES
@@ -72,8 +75,7 @@ class ImdbSentimentConfig:
         learning_rate: Adam learning rate.
         patience: epochs without validation improvement before stopping.
         baseline_epochs: epochs of the bag-of-words baseline.
-        quick: a small subset and one short epoch, for a smoke run.
-        limit: reviews per split (`None`: all); `quick` sets 1000.
+        limit: reviews per split (`None`: all).
         data: explicit path of an aclImdb folder or archive (else
             `$SEQAPPS_DATA_DIR`, then tfds).
         export_root: where the servable model is written (`<root>/imdb_sentiment/<version>/`).
@@ -82,6 +84,9 @@ class ImdbSentimentConfig:
         restart: discard the backup of an interrupted run and start over.
         seed: seed of the data split, the shuffling and the weights.
         verbose: Keras `fit` verbosity (2: one line per epoch).
+
+    `PRESETS["quick"]`: 1000 reviews per split, one epoch of a small model
+    (128 tokens, 32 units, 5000 words), for a smoke run.
     """
 
     cell: str = "elman"
@@ -102,7 +107,6 @@ class ImdbSentimentConfig:
     learning_rate: float = 2e-3
     patience: int = 1
     baseline_epochs: int = 4
-    quick: bool = False
     limit: int = None
     data: str = None
     export_root: str = "saved_models"
@@ -110,6 +114,13 @@ class ImdbSentimentConfig:
     restart: bool = False
     seed: int = 1337
     verbose: int = 2
+
+    PRESETS: typing.ClassVar[dict] = {
+        "quick": {"limit": 1000, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "units": 32,
+                  "vocab_size": 5000},
+    }
+    # Settings that may change when an interrupted run resumes: they do not touch the model being trained.
+    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + ("baseline_epochs",)
 
     def __post_init__(self):
         recipe_arguments.check_cell_and_sizes(
@@ -123,13 +134,6 @@ class ImdbSentimentConfig:
             )
         if self.pooling not in POOLING_MODES:
             raise ValueError(f"Unknown pooling {self.pooling!r}: choose from {', '.join(POOLING_MODES)}.")
-        if self.quick:
-            self.limit = self.limit or 1000
-            self.epochs = 1
-            self.baseline_epochs = 1
-            self.max_tokens = min(self.max_tokens, 128)
-            self.units = min(self.units, 32)
-            self.vocab_size = min(self.vocab_size, 5000)
 
 
 @dataclasses.dataclass
@@ -246,7 +250,7 @@ def serving_functions(vectorizer, model):
     return {"serving_default": signature(classify_longest), "serving_xla": signature(compiled_classifier)}
 
 
-def bag_of_words_baseline(data, vocabulary, config, print_function=print):
+def bag_of_words_baseline(data, vocabulary, config):
     """Test accuracy of a logistic regression on multi-hot bag-of-words vectors.
 
     `vocabulary` is the recipe's (padding token first); the multi-hot layer
@@ -277,7 +281,7 @@ def bag_of_words_baseline(data, vocabulary, config, print_function=print):
         verbose=0,
     )
     _, accuracy = logistic.evaluate(featurize(data.test), verbose=0)
-    print_function(
+    logger.info(
         f"Baseline (bag-of-words logistic regression, {config.baseline_epochs} epochs, "
         f"{time.perf_counter() - start:.0f} s): test accuracy {accuracy:.4f}"
     )
@@ -299,7 +303,7 @@ class ImdbSentimentData:
     vectorizer: keras.Model
 
 
-def prepare_data(config, print_function=print):
+def prepare_data(config):
     """Loads the reviews and builds the vocabulary and vectorizer.
 
     Sets `config.vocab_size` to the size of the vocabulary actually built
@@ -310,13 +314,13 @@ def prepare_data(config, print_function=print):
     """
     start = time.perf_counter()
     reviews = imdb.load(config.data, seed=config.seed, limit=config.limit)
-    print_function(
+    logger.info(
         f"IMDB from {reviews.source}: {reviews.train_size} train / {reviews.validation_size} validation / "
         f"{reviews.test_size} test reviews ({time.perf_counter() - start:.0f} s to load)"
     )
     vocabulary = text.build_vocabulary(reviews.train, max_tokens=config.vocab_size)
     config.vocab_size = len(vocabulary)
-    print_function(
+    logger.info(
         f"Vocabulary: {len(vocabulary)} words from the training split; {config.max_tokens} tokens per review "
         f"(longer reviews keep their {config.truncation.replace('_', ' and ')})"
     )
@@ -381,8 +385,8 @@ def compile_model(model, learning_rate):
     return model
 
 
-def export_text_model(config, data, model, print_function=print):
-    """Saves `<run_dir>/model.keras` (raw text -> probability), prints sample predictions, exports.
+def export_text_model(config, data, model):
+    """Saves `<run_dir>/model.keras` (raw text -> probability), logs sample predictions, exports.
 
     Returns:
         The `Path` of the exported version folder.
@@ -395,9 +399,9 @@ def export_text_model(config, data, model, print_function=print):
     serve = signatures["serving_default"]
     samples = [review.decode("utf-8", "replace") for review, _ in data.reviews.test.take(3).as_numpy_iterator()]
     predictions = serve(tf.constant(samples))
-    print_function("\nSample predictions:")
+    logger.info("\nSample predictions:")
     for review, probability, label in zip(samples, predictions["probability"].numpy(), predictions["label"].numpy()):
-        print_function(f"  {label.decode():8s} {probability:.3f}  {review[:100]!r}")
+        logger.info(f"  {label.decode():8s} {probability:.3f}  {review[:100]!r}")
 
     export_path = export.export_for_serving(
         text_model,
@@ -406,25 +410,28 @@ def export_text_model(config, data, model, print_function=print):
         signatures,
         warmup_examples=[{"text": [review]} for review in WARMUP_REVIEWS],
     )
-    print_function(
+    logger.info(
         f"\nExported to {export_path} (serving_default and serving_xla: text -> probability, label; "
         "TF Serving runs serving_xla when started with --xla_cpu_compilation_enabled=true)"
     )
     return Path(export_path)
 
 
-def train(config, print_function=print):
+def train(config):
     """Loads the data, trains, evaluates against the baseline and exports.
+
+    The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
+    the progress and the results table go to the `seqapps` logger.
 
     Returns:
         An `ImdbSentimentResult`.
     """
-    run_dir = training.start_run(config.run_dir, config.restart, config.seed)
+    run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
 
-    data = prepare_data(config, print_function)
+    data = prepare_data(config)
     reviews = data.reviews
     model = build_model(config)
-    model.summary(print_fn=print_function)
+    model.summary(print_fn=logger.info)
     compile_model(model, config.learning_rate)
     epoch_seconds = []
     train_batches = token_batches(data.vectorizer, reviews.train, config.batch_size, config.seed)
@@ -438,24 +445,22 @@ def train(config, print_function=print):
         shuffle=False,
         verbose=config.verbose,
     )
-    training.check_finite_history(history, run_dir)
+    epochs_trained = training.record_history(history, run_dir, epoch_seconds)
     _, test_accuracy = model.evaluate(token_batches(data.vectorizer, reviews.test, config.batch_size), verbose=0)
-    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
-    diagnostics.plot_history(history, run_dir / "history.png")
 
-    baseline_accuracy = bag_of_words_baseline(reviews, data.vocabulary, config, print_function)
-    print_function("")
-    print_function(f"| model | test accuracy |\n|---|---:|")
-    print_function(f"| {config.cell} ({'bi' if config.bidirectional else 'uni'}directional, {config.layers} layer(s), {config.units} units) | {test_accuracy:.4f} |")
-    print_function(f"| baseline: bag-of-words logistic regression | {baseline_accuracy:.4f} |")
-    if epoch_seconds:
-        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch")
+    baseline_accuracy = bag_of_words_baseline(reviews, data.vocabulary, config)
+    direction = "bi" if config.bidirectional else "uni"
+    logger.info("")
+    logger.info("| model | test accuracy |\n|---|---:|")
+    logger.info(f"| {config.cell} ({direction}directional, {config.layers} layer(s), {config.units} units) "
+                f"| {test_accuracy:.4f} |")
+    logger.info(f"| baseline: bag-of-words logistic regression | {baseline_accuracy:.4f} |")
 
-    export_path = export_text_model(config, data, model, print_function)
+    export_path = export_text_model(config, data, model)
     return ImdbSentimentResult(
         test_accuracy=float(test_accuracy),
         baseline_test_accuracy=baseline_accuracy,
-        epochs_trained=len(history.history["loss"]),
+        epochs_trained=epochs_trained,
         epoch_seconds=epoch_seconds,
         export_path=export_path,
         run_dir=run_dir,

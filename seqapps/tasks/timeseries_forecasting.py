@@ -34,16 +34,20 @@ standardized test MAE) in percent.
 
 import dataclasses
 import json
+import logging
 import time
+import typing
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import diagnostics, export, layers, recipe_arguments, training
+from seqapps import export, layers, recipe_arguments, training
 from seqapps.data import timeseries
 from seqapps.diagnostics import plotting
+
+logger = logging.getLogger(__name__)
 
 MODEL_NAME = "timeseries_forecast"
 # Ridge penalties, relative to the mean diagonal of the Gram matrix.
@@ -93,7 +97,6 @@ class TimeseriesForecastingConfig:
             the head forecasts the change from the last value.
         max_train_windows: train on at most this many windows, evenly spaced
             over the training split (`None`: all).
-        quick: a small model on 2000 training windows for one epoch, a smoke run.
         export_root: where the servable model is written (`<root>/timeseries_forecast/<version>/`).
         run_dir: checkpoints, TensorBoard logs, `history.png`, `forecast.png`,
             `metrics.json`, `series.json`, `example_request.json` and
@@ -101,6 +104,9 @@ class TimeseriesForecastingConfig:
         restart: discard the backup of an interrupted run and start over.
         seed: seed of the shuffling and the weights.
         verbose: Keras `fit` verbosity (2: one line per epoch).
+
+    `PRESETS["quick"]`: a small model (16 units) on 2000 training windows
+    for one epoch, a smoke run.
     """
 
     dataset: str = "etth1"
@@ -129,12 +135,13 @@ class TimeseriesForecastingConfig:
     patience: int = 3
     linear_component: bool = False
     max_train_windows: int = None
-    quick: bool = False
     export_root: str = "saved_models"
     run_dir: str = "runs/timeseries_forecasting"
     restart: bool = False
     seed: int = 1337
     verbose: int = 2
+
+    PRESETS: typing.ClassVar[dict] = {"quick": {"epochs": 1, "units": 16, "max_train_windows": 2000}}
 
     def __post_init__(self):
         if self.csv is None and self.dataset not in timeseries.PRESETS:
@@ -155,10 +162,6 @@ class TimeseriesForecastingConfig:
             raise ValueError(f"`loss` must be one of {', '.join(LOSSES)}, got {self.loss!r}.")
         if isinstance(self.target, str):
             self.target = [self.target]
-        if self.quick:
-            self.epochs = 1
-            self.units = min(self.units, 16)
-            self.max_train_windows = min(self.max_train_windows or 2000, 2000)
 
 
 @dataclasses.dataclass
@@ -355,18 +358,18 @@ class RidgeForecaster:
         return forecast if scaled else forecast * self.target_std + self.target_mean
 
 
-def _keep_linear_if_better(trained, ridge, validation_starts, best_validation_mae, print_function):
+def _keep_linear_if_better(trained, ridge, validation_starts, best_validation_mae):
     """Sets the head back to zero (the model = the linear forecast) if training never beat its validation MAE."""
     _, truth = timeseries.gather_windows(ridge.series, validation_starts, 1, ridge.horizon)
     scaled_truth = (truth - ridge.target_mean) / ridge.target_std
     linear_mae = float(np.mean(np.abs(ridge.predict(validation_starts, scaled=True) - scaled_truth)))
     if best_validation_mae < linear_mae:
-        print_function(f"Recurrent correction kept: validation MAE (standardized) {best_validation_mae:.4f}, "
+        logger.info(f"Recurrent correction kept: validation MAE (standardized) {best_validation_mae:.4f}, "
                        f"linear component alone {linear_mae:.4f}.")
         return
     head = trained.get_layer("forecast_change")
     head.set_weights([np.zeros_like(weight) for weight in head.get_weights()])
-    print_function(f"Training never beat the linear component on validation MAE (standardized: best "
+    logger.info(f"Training never beat the linear component on validation MAE (standardized: best "
                    f"{best_validation_mae:.4f}, linear alone {linear_mae:.4f}): the head is set back to zero, "
                    "so the model is the linear forecast.")
 
@@ -455,17 +458,20 @@ def _describe_series(series, config, starts):
     )
 
 
-def train(config, print_function=print):
+def train(config):
     """Loads the data, computes the baselines, trains, evaluates, plots and exports.
+
+    The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
+    the progress and the results tables go to the `seqapps` logger.
 
     Returns:
         A `TimeseriesForecastingResult`.
     """
-    run_dir = training.start_run(config.run_dir, config.restart, config.seed)
+    run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
 
     series = load_series(config)
     for note in series.notes:
-        print_function(note)
+        logger.info(note)
     period = config.period or series.period
     lookback = period if period else None
     starts = {split: timeseries.window_starts(series, split, config.input_steps, config.horizon, lookback)
@@ -473,8 +479,8 @@ def train(config, print_function=print):
     if config.max_train_windows and len(starts["train"]) > config.max_train_windows:
         chosen = np.linspace(0, len(starts["train"]) - 1, config.max_train_windows).round().astype(int)
         starts["train"] = starts["train"][chosen]
-        print_function(f"Training on {config.max_train_windows:,} evenly spaced training windows.")
-    print_function(_describe_series(series, config, starts))
+        logger.info(f"Training on {config.max_train_windows:,} evenly spaced training windows.")
+    logger.info(_describe_series(series, config, starts))
     mean, std = series.statistics()
     target_indices = list(series.target_indices)
     target_mean, target_std = mean[target_indices], std[target_indices]
@@ -490,9 +496,9 @@ def train(config, print_function=print):
         starts["train"], starts["validation"])
     for split in forecasts:
         forecasts[split]["linear"] = ridge.predict(starts[split])
-    print_function("Baselines: persistence, " + (f"seasonal naive (period {period} rows), " if period else "")
-                   + f"linear (ridge on the {config.input_steps}-step window of {ridge.inputs}, penalty "
-                   f"{ridge.penalty:g}, both chosen on validation, {time.perf_counter() - start:.0f} s)")
+    logger.info("Baselines: persistence, " + (f"seasonal naive (period {period} rows), " if period else "")
+                + f"linear (ridge on the {config.input_steps}-step window of {ridge.inputs}, penalty "
+                f"{ridge.penalty:g}, both chosen on validation, {time.perf_counter() - start:.0f} s)")
 
     def standardize(target):
         return (target - target_mean) / target_std
@@ -503,7 +509,7 @@ def train(config, print_function=print):
 
     forecaster, trained = build_model(config, n_features, n_targets, mean, std, target_indices,
                                       linear=ridge if config.linear_component else None)
-    trained.summary(print_fn=print_function)
+    trained.summary(print_fn=logger.info)
     trained.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss,
                     metrics=["mae"])
     epoch_seconds = []
@@ -518,11 +524,9 @@ def train(config, print_function=print):
         shuffle=False,
         verbose=config.verbose,
     )
-    training.check_finite_history(history, run_dir)
+    epochs_trained = training.record_history(history, run_dir, epoch_seconds)
     if config.linear_component:
-        _keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]), print_function)
-    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
-    diagnostics.plot_history(history, run_dir / "history.png")
+        _keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]))
 
     metrics = {}
     for split in forecasts:
@@ -535,14 +539,11 @@ def train(config, print_function=print):
     best_baseline = min(baselines, key=lambda name: metrics["test"][name]["normalized_mae"])
     improvement = improvement_percent(metrics["test"]["model"], metrics["test"][best_baseline])
     units = series.target_names[0] if n_targets == 1 else f"mean of {n_targets} targets"
-    print_function("")
-    print_function(metrics_table(metrics, best_baseline, units))
-    print_function("\nTest MAE per horizon step (file units):")
-    print_function(per_step_table(metrics["test"], config.horizon))
-    print_function(f"\nModel vs best baseline ({best_baseline}) on test MAE: {improvement:+.1f}%")
-    if epoch_seconds:
-        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
-                       f"{sum(epoch_seconds) / 60:.1f} min")
+    logger.info("")
+    logger.info(metrics_table(metrics, best_baseline, units))
+    logger.info("\nTest MAE per horizon step (file units):")
+    logger.info(per_step_table(metrics["test"], config.horizon))
+    logger.info(f"\nModel vs best baseline ({best_baseline}) on test MAE: {improvement:+.1f}%")
     plot_forecasts(series, starts["test"], forecasts["test"], config, run_dir / "forecast.png")
     (run_dir / "metrics.json").write_text(json.dumps(
         {"best_baseline": best_baseline, "improvement_percent": improvement, "linear_inputs": ridge.inputs,
@@ -558,20 +559,20 @@ def train(config, print_function=print):
     test_windows, _ = timeseries.gather_windows(series, starts["test"][[0, -1]], config.input_steps, config.horizon)
     (run_dir / "example_request.json").write_text(json.dumps({"window": test_windows[:1].tolist()}))
     sample = serve(tf.constant(test_windows))["forecast"].numpy()
-    print_function(f"\nSample forecast of {series.target_names[0]} for the first test window (first 6 steps): "
-                   + ", ".join(f"{value:.3f}" for value in sample[0, :6, 0]))
+    logger.info(f"\nSample forecast of {series.target_names[0]} for the first test window (first 6 steps): "
+                + ", ".join(f"{value:.3f}" for value in sample[0, :6, 0]))
     export_path = export.export_for_serving(
         forecaster, config.export_root, MODEL_NAME, {"serving_default": serve},
         warmup_examples=[{"window": window[None]} for window in test_windows],
     )
-    print_function(f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
-                   f"{n_features}] -> forecast [batch, {config.horizon}, {n_targets}], file units). Plots: "
-                   f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}")
+    logger.info(f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
+                f"{n_features}] -> forecast [batch, {config.horizon}, {n_targets}], file units). Plots: "
+                f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}")
     return TimeseriesForecastingResult(
         metrics=metrics,
         best_baseline=best_baseline,
         improvement_percent=improvement,
-        epochs_trained=len(history.history["loss"]),
+        epochs_trained=epochs_trained,
         epoch_seconds=epoch_seconds,
         export_path=Path(export_path),
         run_dir=run_dir,

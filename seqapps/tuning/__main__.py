@@ -16,9 +16,11 @@ def main(argv=None):
         print("usage: python -m seqapps.tuning CONFIG.json", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from seqapps import console
     from seqapps.tuning import search
     from seqapps.tuning.tuning_config import TuningConfig, TuningError
 
+    console.configure()
     config = TuningConfig.from_json(Path(argv[0]).read_text())
     try:
         search.tune(config)

@@ -1,6 +1,7 @@
 """The IMDB sentiment recipe as a keras-tuner hypermodel."""
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import keras
@@ -9,6 +10,8 @@ from seqapps import layers
 from seqapps.tasks import imdb_sentiment
 from seqapps.tuning.recipe_hyper_model import RecipeHyperModel
 from seqapps.tuning.search_space import SearchSpace
+
+logger = logging.getLogger(__name__)
 
 
 class ImdbSentimentHyperModel(RecipeHyperModel):
@@ -26,13 +29,14 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
 
     Args:
         recipe_options: fields of `ImdbSentimentConfig`, e.g.
-            `{"limit": 2000, "data": "path/to/aclImdb"}`.
+            `{"limit": 2000, "data": "path/to/aclImdb"}`, and `preset`
+            (`{"preset": "quick"}`: its subset, epochs and sizes).
         space: overrides of the default search space.
         objective: `val_accuracy` (default), `val_loss`, `accuracy` or `loss`.
 
     Example:
 
-    >>> hypermodel = ImdbSentimentHyperModel({"quick": True}, space={"cells": ["gru", "keras_gru"]})
+    >>> hypermodel = ImdbSentimentHyperModel({"preset": "quick"}, space={"cells": ["gru", "keras_gru"]})
     >>> hypermodel.objective.name, hypermodel.space.choices["pooling"]
     ('val_accuracy', ('max_average', 'max', 'average'))
     """
@@ -63,15 +67,9 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
         super().__init__(recipe_options, space, objective)
         self.data = None
 
-    def make_config(self, options):
-        config = super().make_config(options)
-        # `quick` has shrunk the config already; trial configs must not shrink their units again.
-        config.quick = False
-        return config
-
-    def prepare(self, print_function=print):
+    def prepare(self):
         if self.data is None:
-            self.data = imdb_sentiment.prepare_data(self.config, print_function)
+            self.data = imdb_sentiment.prepare_data(self.config)
 
     def trial_config(self, values):
         return dataclasses.replace(
@@ -107,8 +105,8 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
             verbose=config.verbose,
         )
 
-    def retrain(self, values, epochs, output_dir, print_function=print):
-        self.prepare(print_function)
+    def retrain(self, values, epochs, output_dir):
+        self.prepare()
         config = dataclasses.replace(self.trial_config(values), epochs=epochs, run_dir=str(output_dir))
         reviews, vectorizer = self.data.reviews, self.data.vectorizer
         model = self.build_seeded(values)
@@ -123,11 +121,11 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
         test_loss, test_accuracy = model.evaluate(
             imdb_sentiment.token_batches(vectorizer, reviews.test, config.batch_size), verbose=0
         )
-        print_function(
+        logger.info(
             f"Best hyperparameters retrained on train+validation for {epochs} epoch(s): "
             f"test accuracy {test_accuracy:.4f}"
         )
-        export_path = imdb_sentiment.export_text_model(config, self.data, model, print_function)
+        export_path = imdb_sentiment.export_text_model(config, self.data, model)
         return {
             "test_accuracy": float(test_accuracy),
             "test_loss": float(test_loss),

@@ -4,7 +4,7 @@ Each process runs the same command; keras-tuner's environment variables make
 it the chief (`KERASTUNER_TUNER_ID=chief`: serves the oracle over gRPC, runs
 no trials) or a worker (`tuner0`, `tuner1`, ...: asks the oracle for trials
 until it answers that the search is over, then exits). Their output is
-streamed with a `[name]` prefix. The run fails, and every other process is
+logged line by line with a `[name]` prefix. The run fails, and every other process is
 stopped, as soon as one exits with a non-zero status or when it exceeds its
 timeout.
 
@@ -23,6 +23,7 @@ to finish, so it is stopped `WORKER_EXIT_SECONDS` after the chief exited.
 """
 
 import collections
+import logging
 import os
 import socket
 import subprocess
@@ -40,6 +41,8 @@ WORKER_EXIT_SECONDS = 30
 # Times each worker killed by a signal is started again.
 WORKER_RESTARTS = 2
 
+logger = logging.getLogger(__name__)
+
 
 def free_port(host=LOOPBACK):
     """A TCP port nothing listens on now (the operating system picks it)."""
@@ -48,15 +51,13 @@ def free_port(host=LOOPBACK):
         return probe.getsockname()[1]
 
 
-def run_chief_and_workers(command, workers, timeout=None, print_function=print):
+def run_chief_and_workers(command, workers, timeout=None):
     """Runs `command` as a chief and `workers` workers on 127.0.0.1 and waits for all of them.
 
     Args:
         command: the argument list every process runs.
         workers: number of worker processes (at least 1).
         timeout: seconds the whole run may take; `None`: no limit.
-        print_function: receives each output line, prefixed `[chief]`,
-            `[tuner0]`, ...
 
     Raises:
         TuningError: a process exited with a non-zero status, the chief was
@@ -74,7 +75,7 @@ def run_chief_and_workers(command, workers, timeout=None, print_function=print):
         "PYTHONUNBUFFERED": "1",
     }
     names = ["chief"] + [f"tuner{index}" for index in range(workers)]
-    print_function(f"Distributed search on {LOOPBACK}:{port}: chief and workers {', '.join(names[1:])}")
+    logger.info(f"Distributed search on {LOOPBACK}:{port}: chief and workers {', '.join(names[1:])}")
     processes, readers, lock = {}, [], threading.Lock()
 
     def start(name):
@@ -87,28 +88,28 @@ def run_chief_and_workers(command, workers, timeout=None, print_function=print):
             errors="replace",
         )
         processes[name] = process
-        reader = threading.Thread(target=_stream, args=(name, process.stdout, print_function, lock), daemon=True)
+        reader = threading.Thread(target=_stream, args=(name, process.stdout, lock), daemon=True)
         reader.start()
         readers.append(reader)
 
     try:
         for name in names:
             start(name)
-        _wait(processes, timeout, start, print_function)
+        _wait(processes, timeout, start)
     finally:
         _stop(processes)
         for reader in readers:
             reader.join(timeout=STOP_SECONDS)
-    print_function(f"Distributed search finished: chief and {workers} worker(s) done")
+    logger.info(f"Distributed search finished: chief and {workers} worker(s) done")
 
 
-def _stream(name, stream, print_function, lock):
+def _stream(name, stream, lock):
     for line in stream:
         with lock:
-            print_function(f"[{name}] {line.rstrip()}")
+            logger.info(f"[{name}] {line.rstrip()}")
 
 
-def _wait(processes, timeout, start_process, print_function):
+def _wait(processes, timeout, start_process):
     start = time.monotonic()
     chief_exited = None
     restarts = collections.Counter()
@@ -118,7 +119,7 @@ def _wait(processes, timeout, start_process, print_function):
             killed_worker = name != "chief" and code is not None and code < 0
             if killed_worker and codes["chief"] is None and restarts[name] < WORKER_RESTARTS:
                 restarts[name] += 1
-                print_function(
+                logger.info(
                     f"{name} was killed by signal {-code}; starting it again with the same tuner id to rerun "
                     f"its trial (restart {restarts[name]} of {WORKER_RESTARTS})."
                 )
@@ -139,7 +140,7 @@ def _wait(processes, timeout, start_process, print_function):
             chief_exited = chief_exited or now
             if now - chief_exited > WORKER_EXIT_SECONDS:
                 running = [name for name, code in codes.items() if code is None]
-                print_function(
+                logger.info(
                     f"{', '.join(running)} still waiting for the oracle {WORKER_EXIT_SECONDS} s after the chief "
                     f"finished the search (started too late to get a trial); stopping them."
                 )

@@ -18,6 +18,7 @@ A worker that was only slow (suspended longer than the timeout) and comes
 back reports its trial like any other; the trial may then have been run twice.
 """
 
+import logging
 import threading
 import time
 
@@ -26,6 +27,8 @@ from keras_tuner.src.engine.oracle import synchronized
 from keras_tuner.src.engine.trial import TrialStatus
 
 from seqapps.tuning.tuning_config import HEARTBEAT_SECONDS
+
+logger = logging.getLogger(__name__)
 
 
 def send_heartbeats(tuner, interval=HEARTBEAT_SECONDS):
@@ -65,7 +68,7 @@ def send_heartbeats(tuner, interval=HEARTBEAT_SECONDS):
     return stop
 
 
-def requeue_silent_workers_trials(oracle, worker_timeout, print_function=print, check_seconds=None):
+def requeue_silent_workers_trials(oracle, worker_timeout, check_seconds=None):
     """Chief side: gives the trial of a worker silent for `worker_timeout` seconds to the next worker.
 
     Args:
@@ -73,8 +76,9 @@ def requeue_silent_workers_trials(oracle, worker_timeout, print_function=print, 
         worker_timeout: seconds without any request from a worker running a
             trial before its trial is requeued. Keep it well above
             `HEARTBEAT_SECONDS`.
-        print_function: receives one line per requeued trial.
         check_seconds: how often to check; `None`: a quarter of the timeout, at most 5 s.
+
+    Each requeued trial is logged (the `seqapps.tuning.liveness` logger).
 
     Returns:
         A `threading.Event`; set it to stop watching.
@@ -119,7 +123,7 @@ def requeue_silent_workers_trials(oracle, worker_timeout, print_function=print, 
             oracle._retry_queue.append(trial.trial_id)
             oracle._save_trial(trial)
             oracle.save()
-            print_function(
+            logger.info(
                 f"{tuner_id} has sent nothing for {silent:.0f} s (worker timeout {worker_timeout:g} s): its trial "
                 f"{trial.trial_id} goes to the next worker asking for one; a rerun of the search runs it if none does."
             )

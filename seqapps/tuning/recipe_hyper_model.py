@@ -7,6 +7,7 @@ import keras
 import keras_tuner
 import numpy as np
 
+from seqapps import configs
 from seqapps.tuning.search_space import FLAGS, SearchSpace
 
 NONE_WORDS = ("none", "null")
@@ -43,7 +44,8 @@ class RecipeHyperModel(keras_tuner.HyperModel):
 
     Args:
         recipe_options: fields of `config_class`, e.g. `{"limit": 2000}`;
-            strings are converted to the field's type (`"none"` to `None`).
+            strings are converted to the field's type (`"none"` to `None`);
+            `preset` names a preset of `config_class` (`"quick"`).
         space: overrides of `default_space` (see `SearchSpace.replace`).
         objective: a key of `metric_directions`; `None`: `default_objective`.
 
@@ -73,9 +75,15 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         self.check_space()
 
     def make_config(self, options):
-        """The recipe config from `options` (field name -> value), each checked and converted."""
+        """The recipe config from `options` (field name -> value), each checked and converted.
+
+        `options["preset"]` names a preset of the config class (`quick`): its
+        settings come first, and the other options override them.
+        """
         fields = {field.name: field for field in dataclasses.fields(self.config_class)}
-        converted = {}
+        options = dict(options)
+        preset = options.pop("preset", None)
+        converted = configs.preset_settings(self.config_class, preset) if preset is not None else {}
         for name, value in options.items():
             if name in self.hyperparameter_fields:
                 raise ValueError(
@@ -85,7 +93,8 @@ class RecipeHyperModel(keras_tuner.HyperModel):
             if name == "export_root" and name not in fields:
                 raise ValueError(f"{self.recipe} has no servable export: --export-root does not apply to it.")
             if name not in fields:
-                valid = ", ".join(sorted(set(fields) - set(self.hyperparameter_fields)))
+                valid = ", ".join(sorted(set(fields) - set(self.hyperparameter_fields)
+                                         | ({"preset"} if configs.presets(self.config_class) else set())))
                 raise ValueError(f"Unknown option {name!r} for {self.recipe}: its options are {valid}.")
             converted[name] = _convert_option(name, value, fields[name].type)
         return self.config_class(**converted)
@@ -151,7 +160,7 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         metrics["seconds"] = seconds
         return metrics
 
-    def prepare(self, print_function=print):
+    def prepare(self):
         """Loads (once) the data every trial trains on."""
         raise NotImplementedError
 
@@ -167,7 +176,7 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         """Trains `model` on the training split, validating every epoch; returns the `History`."""
         raise NotImplementedError
 
-    def retrain(self, values, epochs, output_dir, print_function=print):
+    def retrain(self, values, epochs, output_dir):
         """Trains `values` on train+validation for `epochs`, evaluates on test, saves the model in `output_dir`.
 
         Returns:

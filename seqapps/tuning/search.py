@@ -27,6 +27,7 @@ heartbeats, and the chief gives the trial of a worker silent for
 
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import sys
@@ -49,6 +50,8 @@ BEST_MODEL_DIR = "best_model"
 LOG_DIR = "logs"
 LAUNCH_CONFIG = "launch_config.json"
 HYPERBAND_FACTOR = 3
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -111,12 +114,12 @@ def make_tuner(config, hypermodel, overwrite):
     )
 
 
-def tune(config, print_function=print):
+def tune(config):
     """Runs the search of `config` (a `TuningConfig`), or this process's part of a distributed one.
 
     The search space, options and objective are checked before anything
     runs. An existing search in `config.project_dir` is continued unless
-    `config.overwrite`.
+    `config.overwrite`. Progress goes to the `seqapps.tuning.search` logger.
 
     Returns:
         A `TuningResult`, or `None` in a worker process.
@@ -128,29 +131,29 @@ def tune(config, print_function=print):
     role = distributed_role()
     hypermodel = make_hypermodel(config)
     if config.workers and role is None:
-        return _launch(config, print_function)
+        return _launch(config)
     if role == "worker" and config.overwrite:
-        print_function("Workers never delete a search: --overwrite applies on the chief only.")
+        logger.info("Workers never delete a search: --overwrite applies on the chief only.")
     if role != "chief":
-        hypermodel.prepare(print_function)
+        hypermodel.prepare()
     tuner = make_tuner(config, hypermodel, overwrite=config.overwrite and role != "worker")
     if role != "worker":
         _queue_unfinished_trials(tuner.oracle)
     if role == "chief":
-        print_function(
+        logger.info(
             f"Chief: serving the oracle on {os.environ[ORACLE_IP]}:{os.environ[ORACLE_PORT]} until the "
             f"workers have run the search; a worker silent for {config.worker_timeout:g} s loses its trial to "
             f"the next worker"
         )
-        liveness.requeue_silent_workers_trials(tuner.oracle, config.worker_timeout, print_function)
+        liveness.requeue_silent_workers_trials(tuner.oracle, config.worker_timeout)
     if role == "worker":
         liveness.send_heartbeats(tuner)
     tensorboard = keras.callbacks.TensorBoard(str(config.project_dir / LOG_DIR), write_graph=False)
     tuner.search(epochs=epochs_per_trial(config, hypermodel), callbacks=[tensorboard], verbose=config.verbose)
     if role == "worker":
-        print_function(f"{os.environ[TUNER_ID]}: the oracle ended the search; exiting.")
+        logger.info(f"{os.environ[TUNER_ID]}: the oracle ended the search; exiting.")
         return None
-    return _finish(config, tuner, hypermodel, print_function)
+    return _finish(config, tuner, hypermodel)
 
 
 def _queue_unfinished_trials(oracle):
@@ -179,7 +182,7 @@ def _queue_unfinished_trials(oracle):
                 oracle.start_order.append(trial_id)
 
 
-def _launch(config, print_function):
+def _launch(config):
     project_dir = config.project_dir
     if config.overwrite and project_dir.exists():
         shutil.rmtree(project_dir)
@@ -188,12 +191,12 @@ def _launch(config, print_function):
     config_path = project_dir / LAUNCH_CONFIG
     config_path.write_text(child.to_json())
     command = [sys.executable, "-m", "seqapps.tuning", str(config_path)]
-    launcher.run_chief_and_workers(command, config.workers, timeout=config.timeout, print_function=print_function)
+    launcher.run_chief_and_workers(command, config.workers, timeout=config.timeout)
     result = load_result(project_dir)
     return result if config.retrain else dataclasses.replace(result, final=None)
 
 
-def _finish(config, tuner, hypermodel, print_function):
+def _finish(config, tuner, hypermodel):
     project_dir = Path(tuner.project_dir)
     objective = hypermodel.objective
     # keras-tuner saves the oracle before it drops the last trial from its running trials; on the chief
@@ -204,12 +207,12 @@ def _finish(config, tuner, hypermodel, print_function):
     results.write_csv(project_dir / RESULTS_CSV, columns, rows)
     table = results.markdown_table(columns, rows)
     (project_dir / RESULTS_MARKDOWN).write_text(table + "\n")
-    print_function(f"\nResults of {len(rows)} trial(s), objective {objective.name} ({objective.direction}):")
-    print_function(table)
+    logger.info(f"\nResults of {len(rows)} trial(s), objective {objective.name} ({objective.direction}):")
+    logger.info(table)
     finished = (keras_tuner.engine.trial.TrialStatus.COMPLETED, keras_tuner.engine.trial.TrialStatus.FAILED)
     unfinished = [trial.trial_id for trial in tuner.oracle.trials.values() if trial.status not in finished]
     if unfinished:
-        print_function(f"Trial(s) {', '.join(unfinished)} did not finish (no worker was left to run them): run the "
+        logger.info(f"Trial(s) {', '.join(unfinished)} did not finish (no worker was left to run them): run the "
                        "same command again to run them.")
     results.write_hparams_experiment(project_dir / LOG_DIR, tuner.oracle.get_space(), hypermodel.metric_directions)
 
@@ -229,14 +232,14 @@ def _finish(config, tuner, hypermodel, print_function):
         "hyperparameters": dict(best.hyperparameters.values),
     }
     (project_dir / BEST_HYPERPARAMETERS).write_text(json.dumps(best_info, indent=1) + "\n")
-    print_function(f"Best: trial {best.trial_id}, {objective.name} {best.score:.4f} after {epochs} epoch(s)")
-    print_function(f"Wrote {project_dir / RESULTS_CSV}, {project_dir / RESULTS_MARKDOWN}, "
+    logger.info(f"Best: trial {best.trial_id}, {objective.name} {best.score:.4f} after {epochs} epoch(s)")
+    logger.info(f"Wrote {project_dir / RESULTS_CSV}, {project_dir / RESULTS_MARKDOWN}, "
                    f"{project_dir / BEST_HYPERPARAMETERS} and TensorBoard logs in {project_dir / LOG_DIR}")
 
     final = None
     if config.retrain:
         final = {"trial": best.trial_id, "epochs": epochs}
-        final.update(hypermodel.retrain(best.hyperparameters.values, epochs, project_dir / BEST_MODEL_DIR, print_function))
+        final.update(hypermodel.retrain(best.hyperparameters.values, epochs, project_dir / BEST_MODEL_DIR))
         (project_dir / BEST_MODEL).write_text(json.dumps(final, indent=1) + "\n")
     return TuningResult(project_dir, table, best_info, final)
 

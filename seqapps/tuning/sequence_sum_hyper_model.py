@@ -1,6 +1,7 @@
 """The sequence-sum recipe as a keras-tuner hypermodel."""
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,8 @@ from seqapps import layers
 from seqapps.tasks import sequence_sum
 from seqapps.tuning.recipe_hyper_model import RecipeHyperModel
 from seqapps.tuning.search_space import SearchSpace
+
+logger = logging.getLogger(__name__)
 
 
 class SequenceSumHyperModel(RecipeHyperModel):
@@ -53,10 +56,10 @@ class SequenceSumHyperModel(RecipeHyperModel):
         super().__init__(recipe_options, space, objective)
         self.data = None
 
-    def prepare(self, print_function=print):
+    def prepare(self):
         if self.data is None:
             self.data = sequence_sum.prepare_data(self.config)
-            print_function(
+            logger.info(
                 f"Sequence sum: {self.config.train_size}/{self.config.validation_size}/{self.config.test_size} "
                 f"generated binary sequences of length {self.config.length}"
             )
@@ -94,8 +97,8 @@ class SequenceSumHyperModel(RecipeHyperModel):
             verbose=config.verbose,
         )
 
-    def retrain(self, values, epochs, output_dir, print_function=print):
-        self.prepare(print_function)
+    def retrain(self, values, epochs, output_dir):
+        self.prepare()
         config = self.trial_config(values)
         model = self.build_seeded(values)
         sequences = np.concatenate([self.data.train[0], self.data.validation[0]])
@@ -105,7 +108,7 @@ class SequenceSumHyperModel(RecipeHyperModel):
         output_dir = Path(output_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
         model.save(output_dir / "model.keras")
-        print_function(
+        logger.info(
             f"Best hyperparameters retrained on train+validation for {epochs} epoch(s): test accuracy "
             f"{test_accuracy:.4f} (baseline, most frequent sum: {self.data.baseline_accuracy:.4f}); "
             f"sequence_sum has no servable export, the model is saved to {output_dir / 'model.keras'}"

@@ -1,5 +1,6 @@
 """The IMDB recipe end to end on a tiny synthetic aclImdb folder."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from seqapps import configs
 from seqapps.tasks import imdb_sentiment
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig
 
@@ -135,10 +137,11 @@ def check_served(served, expected):
         assert "missing a required argument: 'text'" in refused[name], refused[name]
 
 
-def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
-    lines = []
-    result = imdb_sentiment.train(_config(tmp_path), print_function=lambda *a: lines.append(" ".join(map(str, a))))
-    output = "\n".join(lines)
+def test_train_evaluate_export_and_serve_raw_strings(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    config = _config(tmp_path)
+    result = imdb_sentiment.train(config)
+    output = caplog.text
     assert 0.0 <= result.test_accuracy <= 1.0 and 0.0 <= result.baseline_test_accuracy <= 1.0
     assert "bag-of-words logistic regression" in output and "Sample predictions" in output
     assert result.export_path == tmp_path / "export" / "imdb_sentiment" / "1"
@@ -146,6 +149,10 @@ def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
     assert (result.run_dir / "model.keras").exists() and (result.run_dir / "logs").is_dir()
     assert (result.run_dir / "history.png").stat().st_size > 0
     assert result.epochs_trained == 1 and len(result.epoch_seconds) == 1
+    assert "Training: 1 epoch(s)" in output and (result.run_dir / "history.json").exists()
+    # The run remembers the settings it was given (the vocabulary built may be smaller than vocab_size asked).
+    saved = configs.load_run_config(ImdbSentimentConfig, result.run_dir)
+    assert saved == dataclasses.replace(config, vocab_size=60)
 
     import keras
 
@@ -172,8 +179,8 @@ def test_train_evaluate_export_and_serve_raw_strings(tmp_path):
 @pytest.mark.large
 def test_second_run_exports_the_next_version(tmp_path):
     config = _config(tmp_path)
-    first = imdb_sentiment.train(config, print_function=lambda *a: None)
-    second = imdb_sentiment.train(_config(tmp_path / "again", export_root=config.export_root), print_function=lambda *a: None)
+    first = imdb_sentiment.train(config)
+    second = imdb_sentiment.train(_config(tmp_path / "again", export_root=config.export_root))
     assert (first.export_path.name, second.export_path.name) == ("1", "2")
 
 
@@ -187,9 +194,26 @@ def test_bad_config(arguments, fragment):
         ImdbSentimentConfig(**arguments)
 
 
-def test_quick_shrinks_the_run():
-    config = ImdbSentimentConfig(quick=True)
-    assert (config.limit, config.epochs, config.max_tokens) == (1000, 1, 128)
+# What `quick=True` set in `ImdbSentimentConfig.__post_init__` before it became a preset.
+OLD_QUICK = {"limit": 1000, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "units": 32, "vocab_size": 5000}
+
+
+def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
+    config = configs.with_preset(ImdbSentimentConfig, "quick")
+    assert config == ImdbSentimentConfig(**OLD_QUICK)
+    assert configs.with_preset(ImdbSentimentConfig, "quick", limit=200).limit == 200
+
+
+@pytest.mark.parametrize("flags", [["--quick"], ["--preset", "quick"]])
+def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import imdb_sentiment as recipe
+
+    resolved = []
+    monkeypatch.setattr(recipe, "train", resolved.append)
+    assert recipe.main(flags + ["--run-dir", "runs/x"]) == 0
+    assert resolved == [ImdbSentimentConfig(**OLD_QUICK, run_dir="runs/x")]
+    assert "Preset quick: limit=1000, epochs=1" in capsys.readouterr().out
 
 
 def test_recipe_help_lists_every_cell(monkeypatch, capsys):

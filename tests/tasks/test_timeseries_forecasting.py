@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 
+from seqapps import configs
 from seqapps.data import timeseries
 from seqapps.tasks import timeseries_forecasting as task
 from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig
@@ -95,10 +96,11 @@ print(json.dumps(results))
 """
 
 
-def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
-    lines = []
-    result = task.train(config(tmp_path), print_function=lambda *a: lines.append(" ".join(map(str, a))))
-    output = "\n".join(lines)
+def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    settings = config(tmp_path)
+    result = task.train(settings)
+    output = caplog.text
     assert set(result.metrics) == {"validation", "test"}
     assert set(result.metrics["test"]) == {"model", "persistence", "seasonal naive", "linear"}
     for metrics in result.metrics["test"].values():
@@ -118,6 +120,8 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
     for name in ("history.png", "forecast.png", "model.keras", "metrics.json", "series.json", "example_request.json"):
         assert (result.run_dir / name).stat().st_size > 0, name
     assert (result.run_dir / "logs").is_dir() and result.epochs_trained == 2
+    assert "Training: 2 epoch(s)" in output and (result.run_dir / "history.json").exists()
+    assert configs.load_run_config(TimeseriesForecastingConfig, result.run_dir) == settings
 
     series = timeseries.load_csv(tmp_path / "series.csv", "date", "OT")
     starts = timeseries.window_starts(series, "test", INPUT_STEPS, HORIZON, lookback=24)
@@ -171,7 +175,7 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path):
 
 def test_diverging_training_raises_instead_of_exporting(tmp_path):
     with pytest.raises(RuntimeError, match=r"Training diverged: the loss of epoch 1 is (nan|inf).*no checkpoint"):
-        task.train(config(tmp_path, learning_rate=1e30, epochs=3), print_function=lambda *parts: None)
+        task.train(config(tmp_path, learning_rate=1e30, epochs=3))
     assert not (tmp_path / "export").exists()
     assert not (tmp_path / "run" / "metrics.json").exists()
 
@@ -240,11 +244,10 @@ def test_ridge_baseline_recovers_a_linear_process_and_picks_its_inputs():
     assert ridge.inputs in task.RidgeForecaster.INPUT_SETS and ridge.penalty in task.RIDGE_PENALTIES
 
 
-def test_training_with_a_linear_component_is_never_worse_than_it_on_validation(tmp_path):
-    lines = []
-    result = task.train(config(tmp_path, linear_component=True, epochs=1, max_train_windows=200),
-                        print_function=lambda *a: lines.append(" ".join(map(str, a))))
-    output = "\n".join(lines)
+def test_training_with_a_linear_component_is_never_worse_than_it_on_validation(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    result = task.train(config(tmp_path, linear_component=True, epochs=1, max_train_windows=200))
+    output = caplog.text
     assert "Recurrent correction kept" in output or "the model is the linear forecast" in output
     assert (result.metrics["validation"]["model"]["normalized_mae"]
             <= result.metrics["validation"]["linear"]["normalized_mae"] + 1e-5)
@@ -283,15 +286,16 @@ def test_untrained_model_with_a_linear_component_is_the_ridge_forecast():
 
 
 @pytest.mark.parametrize("best_validation_mae, head_kept", [(0.0, True), (10.0, False)])
-def test_the_head_is_zeroed_when_training_never_beat_the_linear_component(best_validation_mae, head_kept):
+def test_the_head_is_zeroed_when_training_never_beat_the_linear_component(best_validation_mae, head_kept, caplog):
+    caplog.set_level("INFO", logger="seqapps")
     series, starts, ridge = ar2_series_and_ridge()
     mean, std = series.statistics()
     model_config = TimeseriesForecastingConfig(input_steps=4, horizon=3, units=5)
     _, trained = task.build_model(model_config, 2, 1, mean, std, [0], linear=ridge)
     head = trained.get_layer("forecast_change")
     head.set_weights([np.full_like(weight, 0.5) for weight in head.get_weights()])
-    lines = []
-    task._keep_linear_if_better(trained, ridge, starts["validation"], best_validation_mae, lines.append)
+    task._keep_linear_if_better(trained, ridge, starts["validation"], best_validation_mae)
+    lines = caplog.messages
     assert np.all(head.get_weights()[0] == 0.5) == head_kept
     assert np.all(head.get_weights()[0] == 0.0) == (not head_kept)
     assert ("Recurrent correction kept" in lines[0]) == head_kept
@@ -318,9 +322,30 @@ def test_bad_config(arguments, fragment):
         TimeseriesForecastingConfig(**arguments)
 
 
-def test_quick_shrinks_the_run():
-    quick = TimeseriesForecastingConfig(quick=True)
-    assert (quick.epochs, quick.units, quick.max_train_windows) == (1, 16, 2000)
+# What `quick=True` set in `TimeseriesForecastingConfig.__post_init__` before it became a preset.
+OLD_QUICK = {"epochs": 1, "units": 16, "max_train_windows": 2000}
+
+
+def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
+    assert configs.with_preset(TimeseriesForecastingConfig, "quick") == TimeseriesForecastingConfig(**OLD_QUICK)
+
+
+def test_recipe_flags_keep_their_meaning(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import timeseries_forecasting as recipe
+
+    resolved = []
+    monkeypatch.setattr(recipe, "train", resolved.append)
+    assert recipe.main(["--dataset", "etth1", "--quick"]) == 0
+    assert resolved[-1] == TimeseriesForecastingConfig(**OLD_QUICK)
+    assert "Preset quick: epochs=1, units=16, max_train_windows=2000" in capsys.readouterr().out
+    recipe.main(["--csv", "my.csv", "--target", "load", "--target", "price", "--missing-value", "-9999",
+                 "--missing-value", "-1", "--split", "0.6", "0.2", "0.2", "--features", "a", "b", "--restart",
+                 "--no-linear-component", "--time-format", "%d.%m.%Y", "--missing", "interpolate", "--period", "12"])
+    assert resolved[-1] == TimeseriesForecastingConfig(
+        csv="my.csv", target=["load", "price"], missing_values=[-9999.0, -1.0], split=(0.6, 0.2, 0.2),
+        features=["a", "b"], restart=True, linear_component=False, time_format="%d.%m.%Y", missing="interpolate",
+        period=12)
 
 
 def test_recipe_help_lists_the_flags(monkeypatch, capsys):

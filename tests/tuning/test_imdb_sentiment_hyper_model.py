@@ -43,9 +43,9 @@ def test_two_trial_search_loads_the_reviews_once(tmp_path, monkeypatch, eager_fu
     loads = []
     prepare = ImdbSentimentHyperModel.prepare
 
-    def counting_prepare(self, print_function=print):
+    def counting_prepare(self):
         loads.append(self.data is None)
-        return prepare(self, print_function)
+        return prepare(self)
 
     monkeypatch.setattr(ImdbSentimentHyperModel, "prepare", counting_prepare)
     config = TuningConfig("imdb_sentiment", max_trials=2, directory=str(tmp_path / "tuning"), space=SPACE,
@@ -93,10 +93,24 @@ def test_cli_tune_retrains_the_best_and_exports_it_for_serving(tmp_path, capsys)
     np.testing.assert_allclose(json.loads(completed.stdout.splitlines()[-1]), expected, atol=1e-5)
 
 
-def test_quick_does_not_shrink_the_units_of_a_trial():
-    hypermodel = ImdbSentimentHyperModel({"quick": "true"}, space={"units": [64]})
-    assert hypermodel.config.limit == 1000  # --quick's subset still applies
+def test_the_quick_preset_does_not_shrink_the_units_of_a_trial():
+    hypermodel = ImdbSentimentHyperModel({"preset": "quick", "epochs": "2"}, space={"units": [64]})
+    assert (hypermodel.config.limit, hypermodel.config.epochs) == (1000, 2)  # the preset's subset, epochs overridden
     assert hypermodel.trial_config({**hypermodel.space.first_values()}).units == 64
+    with pytest.raises(ValueError, match="Unknown preset 'tiny' for ImdbSentimentConfig: choose from quick"):
+        ImdbSentimentHyperModel({"preset": "tiny"})
+
+
+def test_recipe_tune_quick_passes_the_presets_settings(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import imdb_sentiment as recipe
+    from seqapps.tuning import arguments as tuning_arguments
+
+    calls = []
+    monkeypatch.setattr(tuning_arguments, "run_tuning",
+                        lambda arguments, name, options, program: calls.append(options) or 0)
+    assert recipe.main(["--tune", "--quick", "--limit", "200"]) == 0
+    assert calls == [{"limit": 200, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "vocab_size": 5000}]
 
 
 def test_recipe_tune_rejects_bad_ranges_before_loading_anything(tmp_path, monkeypatch, capsys):

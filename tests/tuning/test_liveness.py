@@ -30,11 +30,10 @@ def _wait_until(condition, seconds=10.0):
     return condition()
 
 
-def test_a_silent_workers_trial_goes_to_the_next_worker_asking(tmp_path):
+def test_a_silent_workers_trial_goes_to_the_next_worker_asking(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
     oracle = _oracle(tmp_path)
-    lines = []
-    stop = liveness.requeue_silent_workers_trials(oracle, worker_timeout=0.5, print_function=lines.append,
-                                                  check_seconds=0.05)
+    stop = liveness.requeue_silent_workers_trials(oracle, worker_timeout=0.5, check_seconds=0.05)
     try:
         silent = oracle.create_trial("tuner0")
         alive = oracle.create_trial("tuner1")
@@ -45,9 +44,10 @@ def test_a_silent_workers_trial_goes_to_the_next_worker_asking(tmp_path):
         assert set(oracle.ongoing_trials) == {"tuner1"} and oracle.tuner_ids == {"tuner1"}
         assert silent.status == "INVALID" and "tuner0 sent nothing for" in silent.message
         assert oracle._retry_queue == [silent.trial_id]
-        assert len(lines) == 1 and re.match(
+        requeued = [record.getMessage() for record in caplog.records if record.name == liveness.__name__]
+        assert len(requeued) == 1 and re.match(
             rf"tuner0 has sent nothing for \d+ s \(worker timeout 0.5 s\): its trial {silent.trial_id} goes to the "
-            r"next worker asking for one", lines[0])
+            r"next worker asking for one", requeued[0])
 
         oracle.update_trial(alive.trial_id, {"val_loss": 0.5})
         alive.status = "COMPLETED"
@@ -61,7 +61,7 @@ def test_a_silent_workers_trial_goes_to_the_next_worker_asking(tmp_path):
 
 def test_a_worker_that_keeps_reporting_keeps_its_trial(tmp_path):
     oracle = _oracle(tmp_path)
-    stop = liveness.requeue_silent_workers_trials(oracle, worker_timeout=0.4, print_function=print, check_seconds=0.05)
+    stop = liveness.requeue_silent_workers_trials(oracle, worker_timeout=0.4, check_seconds=0.05)
     try:
         trial = oracle.create_trial("tuner0")
         for step in range(10):  # metric updates count as much as heartbeats
