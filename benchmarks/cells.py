@@ -47,8 +47,17 @@ from benchmarks import reporting
 NAME = "cells"
 TITLE = "Recurrent layer speed"
 SIZES = ((64, 100, 64, 128), (32, 200, 128, 256))
-GATES = {"elman": 1, "lstm": 4, "gru": 3, "peephole_lstm": 4, "layer_norm_lstm": 4, "keras_lstm": 4, "keras_gru": 3,
-         "keras_simple_rnn": 1, "tf_block_lstm": 4}
+GATES = {
+    "elman": 1,
+    "lstm": 4,
+    "gru": 3,
+    "peephole_lstm": 4,
+    "layer_norm_lstm": 4,
+    "keras_lstm": 4,
+    "keras_gru": 3,
+    "keras_simple_rnn": 1,
+    "tf_block_lstm": 4,
+}
 FUSED_KIND = "tf_block_lstm"
 PAIRS = (("lstm", "keras_lstm"), ("gru", "keras_gru"), (FUSED_KIND, "keras_lstm"))
 
@@ -103,9 +112,18 @@ def fused_block_lstm(units):
         def call(self, inputs):
             zeros, no_peephole = tf.zeros((tf.shape(inputs)[0], units)), tf.zeros((units,))
             outputs = tf.raw_ops.BlockLSTMV2(
-                seq_len_max=tf.cast(tf.shape(inputs)[1], tf.int64), x=tf.transpose(inputs, [1, 0, 2]),
-                cs_prev=zeros, h_prev=zeros, w=self.kernel, wci=no_peephole, wcf=no_peephole, wco=no_peephole,
-                b=self.bias, cell_clip=0.0, use_peephole=False)
+                seq_len_max=tf.cast(tf.shape(inputs)[1], tf.int64),
+                x=tf.transpose(inputs, [1, 0, 2]),
+                cs_prev=zeros,
+                h_prev=zeros,
+                w=self.kernel,
+                wci=no_peephole,
+                wcf=no_peephole,
+                wco=no_peephole,
+                b=self.bias,
+                cell_clip=0.0,
+                use_peephole=False,
+            )
             return outputs[-1][-1]
 
     return FusedBlockLSTM()
@@ -165,9 +183,11 @@ def body(results):
     peak = results["peak_gflops"]
     rows, ratio_rows = [], []
     for key, record in results["runs"].items():
-        rows.append(f"| {record['kind']} | {size_label(record['size'])} | {'yes' if record['masked'] else 'no'} | "
-                    f"{record['train_sequences_per_second']:.0f} | {record['inference_sequences_per_second']:.0f} | "
-                    f"{record['train_gflops']:.1f} | {100 * record['train_gflops'] / peak:.0f}% |")
+        rows.append(
+            f"| {record['kind']} | {size_label(record['size'])} | {'yes' if record['masked'] else 'no'} | "
+            f"{record['train_sequences_per_second']:.0f} | {record['inference_sequences_per_second']:.0f} | "
+            f"{record['train_gflops']:.1f} | {100 * record['train_gflops'] / peak:.0f}% |"
+        )
     for ours, builtin in PAIRS:
         for size in SIZES:
             for masked in (False, True):
@@ -177,18 +197,23 @@ def body(results):
                     ratio_rows.append(
                         f"| {ours} / {builtin} | {size_label(size)} | {'yes' if masked else 'no'} | "
                         f"{first['train_sequences_per_second'] / second['train_sequences_per_second']:.2f} | "
-                        f"{first['inference_sequences_per_second'] / second['inference_sequences_per_second']:.2f} |")
+                        f"{first['inference_sequences_per_second'] / second['inference_sequences_per_second']:.2f} |"
+                    )
     ceiling_rows = [
         f"| {size_label(size)} | {gates} | {gflops:.1f} | {100 * gflops / peak:.0f}% |"
         for size, gates, gflops in results.get("step_matmul_gflops", [])
     ]
     ceiling = (
-        "\n\nStep-matmul ceiling, same run: `steps` dependent products of the shape one step multiplies "
-        "([batch, features + units] x [features + units, gates x units]), GFLOP/s. The layers' training GFLOP/s "
-        "above count the same products, so a layer near this figure has little left to gain with the same "
-        "equations:\n\n| size | gates | step-shaped matmul GFLOP/s | of peak |\n|---|---:|---:|---:|\n"
-        + "\n".join(ceiling_rows)
-    ) if ceiling_rows else ""
+        (
+            "\n\nStep-matmul ceiling, same run: `steps` dependent products of the shape one step multiplies "
+            "([batch, features + units] x [features + units, gates x units]), GFLOP/s. The layers' training GFLOP/s "
+            "above count the same products, so a layer near this figure has little left to gain with the same "
+            "equations:\n\n| size | gates | step-shaped matmul GFLOP/s | of peak |\n|---|---:|---:|---:|\n"
+            + "\n".join(ceiling_rows)
+        )
+        if ceiling_rows
+        else ""
+    )
     return (
         f"`Input -> [Masking] -> recurrent(kind, units) -> Dense(1)`, Adam + MSE, Keras' default `jit_compile`; "
         f"throughput = sequences per second, median of {results['repeats']} timed `train_on_batch` / "
@@ -200,8 +225,7 @@ def body(results):
         "| kind | size | masked | train seq/s | inference seq/s | train GFLOP/s | of peak |\n"
         "|---|---|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n\n"
         "Speed ratios, same run (issue 9 target: seqapps LSTM and GRU train >= 1.5x faster than the built-ins):\n\n"
-        "| layers | size | masked | training | inference |\n|---|---|---|---:|---:|\n" + "\n".join(ratio_rows)
-        + ceiling
+        "| layers | size | masked | training | inference |\n|---|---|---|---:|---:|\n" + "\n".join(ratio_rows) + ceiling
     )
 
 
@@ -212,21 +236,29 @@ def run_key(kind, size, masked):
 def main(argv=None):
     from seqapps import layers
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--kinds", nargs="+", choices=layers.KINDS + (FUSED_KIND,),
-                        default=list(layers.KINDS) + [FUSED_KIND])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--kinds", nargs="+", choices=layers.KINDS + (FUSED_KIND,), default=list(layers.KINDS) + [FUSED_KIND]
+    )
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--no-mask", action="store_true", help="skip the masked runs")
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.cells " + " ".join(argv if argv is not None else sys.argv[1:])
-    results = {"command": command.strip(), "warmup": arguments.warmup, "repeats": arguments.repeats,
-               "peak_gflops": matmul_peak_gflops(), "runs": {}}
+    results = {
+        "command": command.strip(),
+        "warmup": arguments.warmup,
+        "repeats": arguments.repeats,
+        "peak_gflops": matmul_peak_gflops(),
+        "runs": {},
+    }
     print(f"float32 matmul peak: {results['peak_gflops']:.1f} GFLOP/s", flush=True)
     results["step_matmul_gflops"] = [
         (size, gates, step_matmul_gflops(size, gates))
-        for size in SIZES for gates in sorted({GATES[kind] for kind in arguments.kinds}, reverse=True)
+        for size in SIZES
+        for gates in sorted({GATES[kind] for kind in arguments.kinds}, reverse=True)
     ]
     for size, gates, gflops in results["step_matmul_gflops"]:
         print(f"step-shaped matmul, {size_label(size)}, {gates} gates: {gflops:.1f} GFLOP/s", flush=True)
@@ -236,11 +268,13 @@ def main(argv=None):
                 if masked and kind == FUSED_KIND:
                     continue
                 record = measure(kind, size, masked, arguments.warmup, arguments.repeats)
-                results["runs"][run_key(kind, size, masked)] = {"kind": kind, "size": size, "masked": masked,
-                                                                **record}
-                print(f"{run_key(kind, size, masked)}: train {record['train_sequences_per_second']:.0f} seq/s, "
-                      f"inference {record['inference_sequences_per_second']:.0f} seq/s, "
-                      f"{record['train_gflops']:.1f} GFLOP/s", flush=True)
+                results["runs"][run_key(kind, size, masked)] = {"kind": kind, "size": size, "masked": masked, **record}
+                print(
+                    f"{run_key(kind, size, masked)}: train {record['train_sequences_per_second']:.0f} seq/s, "
+                    f"inference {record['inference_sequences_per_second']:.0f} seq/s, "
+                    f"{record['train_gflops']:.1f} GFLOP/s",
+                    flush=True,
+                )
     reporting.write_section(NAME, TITLE, body(results), results)
     print(body(results))
     return 0

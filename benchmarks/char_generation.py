@@ -43,8 +43,11 @@ def generation_speed(export_path, repeats):
     serve = tf.saved_model.load(str(export_path)).signatures["serving_default"]
     speeds = {}
     for batch in BATCH_SIZES:
-        arguments = dict(prompt=tf.constant(["ROMEO:\n"] * batch), length=tf.fill([batch], GENERATED_CHARACTERS),
-                         temperature=tf.fill([batch], 0.8))
+        arguments = dict(
+            prompt=tf.constant(["ROMEO:\n"] * batch),
+            length=tf.fill([batch], GENERATED_CHARACTERS),
+            temperature=tf.fill([batch], 0.8),
+        )
         serve(**arguments)
         seconds = []
         for _ in range(repeats):
@@ -56,9 +59,13 @@ def generation_speed(export_path, repeats):
 
 
 def run(key, settings, minutes, repeats, command):
-    config = CharGenerationConfig(run_dir=f"runs/benchmarks/{NAME}/{reporting.run_folder(key)}",
-                                  export_root=f"runs/benchmarks/{NAME}/saved_models", restart=True,
-                                  time_budget_minutes=minutes, **settings)
+    config = CharGenerationConfig(
+        run_dir=f"runs/benchmarks/{NAME}/{reporting.run_folder(key)}",
+        export_root=f"runs/benchmarks/{NAME}/saved_models",
+        restart=True,
+        time_budget_minutes=minutes,
+        **settings,
+    )
     start = time.perf_counter()
     result = train(config)
     return {
@@ -80,23 +87,27 @@ def model_label(config):
     """What a row trained, e.g. `ensemble of 2: lstm 2x384, dropout 0.25, weight average (EMA 0.999), batch 32 x 50
     characters, TBPTT, 9 epochs at most` (then `, XLA` when the training step was compiled with XLA, and the seed
     when it is not the default one)."""
-    weight_decay, recurrent_dropout, ema_momentum, seed, ensemble = (config.get(name) for name in (
-        "weight_decay", "recurrent_dropout", "ema_momentum", "seed", "ensemble"))
-    return ((f"ensemble of {ensemble}: " if ensemble and ensemble > 1 else "")
-            + f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
-            + (f"recurrent dropout {recurrent_dropout:g}, " if recurrent_dropout else "")
-            + (f"weight decay {weight_decay:g}, " if weight_decay else "")
-            + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum else "")
-            + f"batch {config['batch_size']} x {config['sequence_length']} characters"
-            f"{', TBPTT' if config['tbptt'] else ''}, {config['epochs']} epochs at most"
-            f"{', XLA' if config.get('jit_compile') else ''}"
-            + (f", seed {seed}" if seed != CharGenerationConfig.seed else ""))
+    weight_decay, recurrent_dropout, ema_momentum, seed, ensemble = (
+        config.get(name) for name in ("weight_decay", "recurrent_dropout", "ema_momentum", "seed", "ensemble")
+    )
+    return (
+        (f"ensemble of {ensemble}: " if ensemble and ensemble > 1 else "")
+        + f"{config['cell']} {config['layers']}x{config['units']}, dropout {config['dropout']:g}, "
+        + (f"recurrent dropout {recurrent_dropout:g}, " if recurrent_dropout else "")
+        + (f"weight decay {weight_decay:g}, " if weight_decay else "")
+        + (f"weight average (EMA {ema_momentum:g}), " if ema_momentum else "")
+        + f"batch {config['batch_size']} x {config['sequence_length']} characters"
+        f"{', TBPTT' if config['tbptt'] else ''}, {config['epochs']} epochs at most"
+        f"{', XLA' if config.get('jit_compile') else ''}"
+        + (f", seed {seed}" if seed != CharGenerationConfig.seed else "")
+    )
 
 
 def target_met(record):
     """Issue 7's target: test loss <= TARGET_NATS nats/char with at most TARGET_MINUTES of training."""
-    return (record["metrics"]["test"]["nats_per_character"] <= TARGET_NATS
-            and record["training_minutes"] <= TARGET_MINUTES)
+    return (
+        record["metrics"]["test"]["nats_per_character"] <= TARGET_NATS and record["training_minutes"] <= TARGET_MINUTES
+    )
 
 
 def settings_of(config):
@@ -109,9 +120,14 @@ def with_earlier_runs(record, previous):
     trained the same settings: a rerun then shows the run-to-run spread instead of replacing the earlier result."""
     if previous is None or settings_of(previous["config"]) != settings_of(record["config"]):
         return record
-    earlier = {"date": previous["date"], "training_minutes": previous["training_minutes"],
-               **{f"{part}_nats_per_character": previous["metrics"][part]["nats_per_character"]
-                  for part in ("test", "validation")}}
+    earlier = {
+        "date": previous["date"],
+        "training_minutes": previous["training_minutes"],
+        **{
+            f"{part}_nats_per_character": previous["metrics"][part]["nats_per_character"]
+            for part in ("test", "validation")
+        },
+    }
     return {**record, "earlier_runs": previous.get("earlier_runs", []) + [earlier]}
 
 
@@ -137,9 +153,12 @@ def body(runs):
             f"{record['training_minutes']:.1f} | {speed['1']:.0f} | {speed['32']:.0f} | {verdict} | {record['date']} | "
             f"{record.get('cpu_extensions', 'not recorded')} |"
         )
-    samples = "\n\n".join(f"Sample ({model_label(record['config'])}; temperature 0.8, prompt = the first "
-                          f"validation line):\n\n```\n{record['sample']}\n```"
-                          for key, record in runs.items() if key == "default")
+    samples = "\n\n".join(
+        f"Sample ({model_label(record['config'])}; temperature 0.8, prompt = the first "
+        f"validation line):\n\n```\n{record['sample']}\n```"
+        for key, record in runs.items()
+        if key == "default"
+    )
     return (
         "Task: next-character prediction on Tiny Shakespeare (1,115,394 characters), contiguous split 90/5/5 "
         "(train / validation / test). Test loss: the mean negative log-likelihood of every test character given "
@@ -155,7 +174,8 @@ def body(runs):
         f"`serving_default` ({GENERATED_CHARACTERS} characters per row, temperature 0.8). Target: test loss <= "
         f"{TARGET_NATS} nats/char within {TARGET_MINUTES} min of training; a row rerun with the same settings "
         "shows the earlier runs' scores in parentheses. For scale (not measured here): nanoGPT's "
-        "character Transformer reports 1.47 (validation, A100) and 1.88 (small CPU configuration). Timings are wall-clock on "
+        "character Transformer reports 1.47 (validation, A100) and 1.88 (small CPU configuration). "
+        "Timings are wall-clock on "
         "a shared 2-core machine that may have been running other jobs: approximate. The machine changed between "
         "sessions (CPU: its vector extensions, where recorded): an earlier one had no AVX-512, and there XLA made "
         "training about 20% faster, while on an AVX-512 one it made it 2.4 times slower.\n\n"
@@ -166,12 +186,18 @@ def body(runs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        type=reporting.setting_parser(CharGenerationConfig, NOT_SETTINGS),
-                        help="a recipe setting other than its default (e.g. cell=gru or dropout=0.1), for a "
-                             "variant recorded in its own row; repeatable")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        type=reporting.setting_parser(CharGenerationConfig, NOT_SETTINGS),
+        help="a recipe setting other than its default (e.g. cell=gru or dropout=0.1), for a "
+        "variant recorded in its own row; repeatable",
+    )
     parser.add_argument("--minutes", type=float, default=float(TARGET_MINUTES), help="training-time budget")
     parser.add_argument("--repeats", type=int, default=5, help="timed generation calls per batch size")
     arguments = parser.parse_args(argv)
@@ -180,8 +206,9 @@ def main(argv=None):
     runs = results.setdefault("runs", {})
     settings = dict(arguments.set)
     key = f"default {reporting.variant_flags(settings)}".strip()
-    runs[key] = with_earlier_runs(run(key, settings, arguments.minutes, arguments.repeats, command.strip()),
-                                  runs.get(key))
+    runs[key] = with_earlier_runs(
+        run(key, settings, arguments.minutes, arguments.repeats, command.strip()), runs.get(key)
+    )
     results["command"] = "; ".join(dict.fromkeys(record.get("command", "") for record in runs.values()))
     reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))

@@ -93,16 +93,26 @@ def seed_summaries(runs):
 
 def main(argv=None):
     console.configure()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--cells", nargs="*", choices=layers.KINDS, default=["elman", "gru", "lstm", "keras_lstm"])
-    parser.add_argument("--keras-io", action=argparse.BooleanOptionalAction, default=True,
-                        help="also train the keras-io bidirectional LSTM example")
+    parser.add_argument(
+        "--keras-io",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also train the keras-io bidirectional LSTM example",
+    )
     parser.add_argument("--data", default=None, help="aclImdb folder or archive")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        type=reporting.setting_parser(ImdbSentimentConfig, NOT_SETTINGS),
-                        help="a recipe setting other than its default (e.g. max_tokens=600), for a variant "
-                             "recorded in its own row; repeatable")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        type=reporting.setting_parser(ImdbSentimentConfig, NOT_SETTINGS),
+        help="a recipe setting other than its default (e.g. max_tokens=600), for a variant "
+        "recorded in its own row; repeatable",
+    )
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.imdb_sentiment " + " ".join(argv if argv is not None else sys.argv[1:])
 
@@ -112,8 +122,14 @@ def main(argv=None):
     variant = reporting.variant_flags(settings)
     for cell in arguments.cells:
         name = f"{cell} {variant}".strip()
-        config = ImdbSentimentConfig(cell=cell, data=arguments.data, run_dir=f"runs/benchmarks/imdb_{cell}",
-                                     export_root="runs/benchmarks/saved_models", restart=True, **settings)
+        config = ImdbSentimentConfig(
+            cell=cell,
+            data=arguments.data,
+            run_dir=f"runs/benchmarks/imdb_{cell}",
+            export_root="runs/benchmarks/saved_models",
+            restart=True,
+            **settings,
+        )
         start = time.perf_counter()
         result = train(config)
         runs[name] = {
@@ -152,7 +168,8 @@ def main(argv=None):
         if "baseline_test_accuracy" in run:
             rows.append(
                 f"| bag-of-words logistic regression (trained in the latest recipe run, {name!r}) | "
-                f"{run['baseline_test_accuracy']:.4f} | | {run['config']['baseline_epochs']} | | | {run.get('date', '')} |"
+                f"{run['baseline_test_accuracy']:.4f} | | {run['config']['baseline_epochs']} | | | "
+                f"{run.get('date', '')} |"
             )
             break
     defaults = ImdbSentimentConfig()
@@ -160,23 +177,28 @@ def main(argv=None):
         f"Default configuration: `--cell {defaults.cell}`, {defaults.units} units, {defaults.layers} layer, "
         f"{'bi' if defaults.bidirectional else 'uni'}directional, "
         f"{defaults.max_tokens} tokens, vocabulary {defaults.vocab_size}, embedding {defaults.embedding_dim}, "
-        + (f"a linear bag-of-n-grams term added to the classifier's logit (words and runs of up to {defaults.ngrams} "
-           f"words, hashed into {defaults.ngram_buckets} scores; `--ngrams 1` rows: words only; `--no-bag-of-words` "
-           "rows: without it), " if defaults.bag_of_words else "")
+        + (
+            f"a linear bag-of-n-grams term added to the classifier's logit (words and runs of up to {defaults.ngrams} "
+            f"words, hashed into {defaults.ngram_buckets} scores; `--ngrams 1` rows: words only; `--no-bag-of-words` "
+            "rows: without it), "
+            if defaults.bag_of_words
+            else ""
+        )
         + f"batch {defaults.batch_size}, up to {defaults.epochs} epochs with early stopping on validation accuracy "
-        f"(patience {defaults.patience}). Test set: the official 25,000 test reviews. Target: test accuracy >= {TARGET_ACCURACY} "
+        f"(patience {defaults.patience}). Test set: the official 25,000 test reviews. "
+        f"Target: test accuracy >= {TARGET_ACCURACY} "
         "within 30 minutes of training. Validation: a fixed 10% of the official training reviews, which share "
         "movies with the training reviews (the test set's movies are all different), so validation accuracy runs "
         "higher than test accuracy. Rows from earlier invocations are kept (see the date column); timings "
         "are wall-clock on a shared 2-core machine.\n\n"
         "| model | test accuracy | best validation accuracy | epochs | median s/epoch | training minutes | date |\n"
-        "|---|---:|---:|---:|---:|---:|---|\n"
-        + "\n".join(rows)
+        "|---|---:|---:|---:|---:|---:|---|\n" + "\n".join(rows)
     )
     summaries = seed_summaries(runs)
     if summaries:
         body += "\n\nSeeds (the seed sets the validation split, the shuffles and the initial weights):\n\n" + "\n".join(
-            summaries)
+            summaries
+        )
     default_run, keras_io_run = runs.get(defaults.cell), runs.get(KERAS_IO)
     if default_run and keras_io_run and default_run.get("command") == keras_io_run.get("command"):
         ratio = np.median(keras_io_run["epoch_seconds"]) / np.median(default_run["epoch_seconds"])

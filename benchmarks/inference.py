@@ -31,7 +31,11 @@ from seqapps.serving_layout import version_dirs
 
 NAME = "inference"
 TITLE = "Serving latency"
-DEFAULT_ROOTS = ("saved_models", "runs/benchmarks/char_generation/saved_models", "runs/benchmarks/inference/saved_models")
+DEFAULT_ROOTS = (
+    "saved_models",
+    "runs/benchmarks/char_generation/saved_models",
+    "runs/benchmarks/inference/saved_models",
+)
 IMDB_ROOT = "runs/benchmarks/inference/saved_models"
 TARGET_MILLISECONDS = 10.0
 
@@ -42,7 +46,8 @@ import tensorflow as tf
 import tensorflow_text  # registers the TF Text ops of text models
 from seqapps import serving
 
-version_dir, calls, warmup, repeats, override = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+version_dir, override = sys.argv[1], sys.argv[5]
+calls, warmup, repeats = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 start = time.perf_counter()
 signatures = tf.saved_model.load(version_dir).signatures
 load_seconds = time.perf_counter() - start
@@ -107,9 +112,19 @@ def measure(version_dir, calls, warmup, repeats, inputs=None):
     `inputs` ({name: batch list}) replaces the first warmup request as the example.
     """
     completed = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(version_dir), str(calls), str(warmup), str(repeats),
-         json.dumps(inputs) if inputs else ""],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            str(version_dir),
+            str(calls),
+            str(warmup),
+            str(repeats),
+            json.dumps(inputs) if inputs else "",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "failed"}
@@ -120,8 +135,9 @@ def export_imdb_default():
     """Exports the IMDB recipe's default architecture (one epoch on 1,000 reviews) for timing."""
     from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
 
-    config = ImdbSentimentConfig(limit=1000, epochs=1, export_root=IMDB_ROOT, run_dir="runs/benchmarks/inference/imdb",
-                                 restart=True)
+    config = ImdbSentimentConfig(
+        limit=1000, epochs=1, export_root=IMDB_ROOT, run_dir="runs/benchmarks/inference/imdb", restart=True
+    )
     return train(config).export_path
 
 
@@ -147,10 +163,16 @@ def body(results):
                 notes.append(f"target p50 <= {TARGET_MILLISECONDS:g} ms: {'met' if met else '**not met**'}")
             if signature_name == "serving_xla":
                 notes.append("XLA; TF Serving needs `--xla_cpu_compilation_enabled=true`")
-            rows.append(f"| {label} ({record['version']}) | {signature_name} | {inputs} | {timing['p50_ms']:.2f} | "
-                        f"{timing['p99_ms']:.2f} | {timing['batch_64_per_second']:.0f} | {'; '.join(notes)} |")
-    imdb_input = (f"a real test review of median length ({results['imdb_review_words']} words, the median of the "
-                  "first 1,000 test reviews)" if results.get("imdb_review_words") else "its first warmup request")
+            rows.append(
+                f"| {label} ({record['version']}) | {signature_name} | {inputs} | {timing['p50_ms']:.2f} | "
+                f"{timing['p99_ms']:.2f} | {timing['batch_64_per_second']:.0f} | {'; '.join(notes)} |"
+            )
+    imdb_input = (
+        f"a real test review of median length ({results['imdb_review_words']} words, the median of the "
+        "first 1,000 test reviews)"
+        if results.get("imdb_review_words")
+        else "its first warmup request"
+    )
     return (
         "Each model's newest version, loaded with `tf.saved_model.load` in a fresh process; every signature taking "
         "the same inputs as `serving_default` is timed. The input is the first warmup request of the export (the "
@@ -167,11 +189,13 @@ def body(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--roots", nargs="+", default=list(DEFAULT_ROOTS), help="export roots to look in")
-    parser.add_argument("--imdb-default", action="store_true",
-                        help="first export the IMDB recipe's default architecture for timing")
+    parser.add_argument(
+        "--imdb-default", action="store_true", help="first export the IMDB recipe's default architecture for timing"
+    )
     parser.add_argument("--calls", type=int, default=200, help="timed batch-1 calls")
     parser.add_argument("--warmup", type=int, default=10, help="untimed calls first")
     parser.add_argument("--repeats", type=int, default=10, help="timed batch-64 calls")
@@ -180,8 +204,13 @@ def main(argv=None):
     if arguments.imdb_default:
         export_imdb_default()
     roots = arguments.roots + ([IMDB_ROOT] if arguments.imdb_default and IMDB_ROOT not in arguments.roots else [])
-    results = {"command": command.strip(), "calls": arguments.calls, "warmup": arguments.warmup,
-               "repeats": arguments.repeats, "models": {}}
+    results = {
+        "command": command.strip(),
+        "calls": arguments.calls,
+        "warmup": arguments.warmup,
+        "repeats": arguments.repeats,
+        "models": {},
+    }
     found = newest_versions(roots)
     imdb_inputs = None
     if any("imdb_sentiment" in label for label in found):

@@ -18,7 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS_FILE = ROOT / "BENCHMARKS.md"
 RESULTS_DIR = ROOT / "benchmarks" / "results"
-HEADER = "# Benchmarks\n\nWritten by the scripts in `benchmarks/`; each section is replaced when its script runs again.\n"
+HEADER = (
+    "# Benchmarks\n\nWritten by the scripts in `benchmarks/`; each section is replaced when its script runs again.\n"
+)
 
 
 def vector_extensions(cpuinfo):
@@ -26,8 +28,9 @@ def vector_extensions(cpuinfo):
     speeds up or slows down CPU training depends on them; the char recipe's `jit_compile` gives figures)."""
     flags = re.search(r"^flags\s*:\s*(.+)$", cpuinfo, flags=re.MULTILINE)
     present = set(flags.group(1).split()) if flags else set()
-    return ", ".join(name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX"))
-                     if flag in present)
+    return ", ".join(
+        name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX")) if flag in present
+    )
 
 
 def cpu_extensions():
@@ -69,7 +72,8 @@ def setting_parser(config_class, excluded=()):
         name, separator, value = text.partition("=")
         if not separator or name not in fields or name in excluded:
             raise argparse.ArgumentTypeError(
-                f"expected FIELD=VALUE with a setting of {config_class.__name__}, got {text!r}")
+                f"expected FIELD=VALUE with a setting of {config_class.__name__}, got {text!r}"
+            )
         if types[name] is bool:
             if value.lower() not in ("true", "false"):
                 raise argparse.ArgumentTypeError(f"{text!r}: expected true or false")
@@ -116,7 +120,9 @@ def write_section(name, title, body, results):
     """Replaces the `## title` section of BENCHMARKS.md and writes `results/<name>.json`."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
-    section = f"## {title}\n\nRun {today()} on {machine_description()}. Command: `{results['command']}`.\n\n{body.strip()}\n"
+    section = (
+        f"## {title}\n\nRun {today()} on {machine_description()}. Command: `{results['command']}`.\n\n{body.strip()}\n"
+    )
     existing = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
     pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
     if pattern.search(existing):

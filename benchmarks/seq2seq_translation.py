@@ -52,9 +52,14 @@ def decoding_speed(export_path, sentences, beam_widths, repeats):
 
 def run(cell, attention, minutes, repeats, epochs, trained_minutes=None):
     overrides = {key: value for key, value in (("cell", cell), ("attention", attention), ("epochs", epochs)) if value}
-    config = TranslationConfig(run_dir=f"runs/benchmarks/{NAME}/{cell or 'default'}",
-                               export_root=f"runs/benchmarks/{NAME}/saved_models", restart=trained_minutes is None,
-                               time_budget_minutes=minutes, evaluate_only=trained_minutes is not None, **overrides)
+    config = TranslationConfig(
+        run_dir=f"runs/benchmarks/{NAME}/{cell or 'default'}",
+        export_root=f"runs/benchmarks/{NAME}/saved_models",
+        restart=trained_minutes is None,
+        time_budget_minutes=minutes,
+        evaluate_only=trained_minutes is not None,
+        **overrides,
+    )
     start = time.perf_counter()
     result = train(config)
     sentences = [sample["spanish"] for sample in result.samples]
@@ -83,15 +88,20 @@ def body(runs):
         speed = record["export_sentences_per_second"]
         rows.append(
             f"| {config['cell']} {config['units']}, {config['attention']} | **{beam['bleu']:.2f}** | "
-            f"{greedy['bleu']:.2f} | {beam['bleu'] - greedy['bleu']:+.2f} | {beam['chrf']:.2f} | {greedy['chrf']:.2f} | "
-            f"{record['epochs']} | {record['training_minutes']:.1f}{' *' if record.get('evaluated_separately') else ''} | "
+            f"{greedy['bleu']:.2f} | {beam['bleu'] - greedy['bleu']:+.2f} | {beam['chrf']:.2f} | "
+            f"{greedy['chrf']:.2f} | {record['epochs']} | {record['training_minutes']:.1f}"
+            f"{' *' if record.get('evaluated_separately') else ''} | "
             f"{greedy['sentences_per_second']:.0f} | "
             f"{beam['sentences_per_second']:.0f} | {speed['1']:.0f} / {speed[str(config['beam_width'])]:.0f} | "
             f"{verdict} | {record['date']} |"
         )
-        samples.append(f"Samples ({key}):\n\n| Spanish | reference | greedy | beam |\n|---|---|---|---|\n" + "\n".join(
-            f"| {sample['spanish']} | {sample['reference']} | {sample['greedy']} | {sample['beam']} |"
-            for sample in record["samples"]))
+        samples.append(
+            f"Samples ({key}):\n\n| Spanish | reference | greedy | beam |\n|---|---|---|---|\n"
+            + "\n".join(
+                f"| {sample['spanish']} | {sample['reference']} | {sample['greedy']} | {sample['beam']} |"
+                for sample in record["samples"]
+            )
+        )
     return (
         "Task: Spanish -> English on the Anki/Tatoeba pairs (`spa-eng.zip`), split by unique Spanish sentence "
         "(seed 2018): 114,964 train / 2,000 validation / 2,000 test pairs. Scores: sacrebleu corpus BLEU "
@@ -107,33 +117,50 @@ def body(runs):
         "approximate.\n\n"
         "| model | BLEU beam | BLEU greedy | beam - greedy | chrF beam | chrF greedy | epochs | training min | "
         "sentences/s greedy | sentences/s beam | export sentences/s (width 1 / default) | target met | date |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n" + "\n".join(rows) + "\n\n"
-        + ("\\* Scored in a separate run (`--evaluate-only-trained-minutes`) from the best-epoch weights the "
-           "training run saved; the training minutes are those its log printed.\n\n"
-           if any(record.get("evaluated_separately") for record in runs.values()) else "")
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
+        + "\n".join(rows)
+        + "\n\n"
+        + (
+            "\\* Scored in a separate run (`--evaluate-only-trained-minutes`) from the best-epoch weights the "
+            "training run saved; the training minutes are those its log printed.\n\n"
+            if any(record.get("evaluated_separately") for record in runs.values())
+            else ""
+        )
         + "\n\n".join(samples)
     )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--cell", default=None, help="train this cell instead of the default")
     parser.add_argument("--attention", default=None, help="bahdanau or luong instead of the default")
     parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the recipe's)")
     parser.add_argument("--minutes", type=float, default=90.0, help="training-time budget")
     parser.add_argument("--repeats", type=int, default=5, help="timed export calls per beam width")
-    parser.add_argument("--evaluate-only-trained-minutes", type=float, default=None, dest="trained_minutes",
-                        help="train nothing: score the best weights of the earlier run in the run folder, which "
-                             "trained for this many minutes (as its log says)")
+    parser.add_argument(
+        "--evaluate-only-trained-minutes",
+        type=float,
+        default=None,
+        dest="trained_minutes",
+        help="train nothing: score the best weights of the earlier run in the run folder, which "
+        "trained for this many minutes (as its log says)",
+    )
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.seq2seq_translation " + " ".join(argv if argv is not None else sys.argv[1:])
     results = reporting.previous_results(NAME)
     results["command"] = command.strip()
     runs = results.setdefault("runs", {})
     key = "-".join(value for value in (arguments.cell, arguments.attention) if value) or "default"
-    runs[key] = run(arguments.cell, arguments.attention, arguments.minutes, arguments.repeats, arguments.epochs,
-                    arguments.trained_minutes)
+    runs[key] = run(
+        arguments.cell,
+        arguments.attention,
+        arguments.minutes,
+        arguments.repeats,
+        arguments.epochs,
+        arguments.trained_minutes,
+    )
     reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))
     return 0

@@ -42,13 +42,17 @@ NOT_SETTINGS = ("dataset", "csv", "data", "run_dir", "export_root", "restart")
 # Test MSE / MAE, standardized, horizon 96, every variable a target (data manifest,
 # copied from the papers' tables; not our measurements).
 PUBLISHED = {
-    "etth1": [("DLinear (336 in)", 0.375, 0.399, "Zeng et al., AAAI 2023, Table 2"),
-              ("PatchTST/42 (336 in)", 0.375, 0.399, "Nie et al., ICLR 2023, Table 3"),
-              ("PatchTST/64 (512 in)", 0.370, 0.400, "Nie et al., ICLR 2023, Table 3")],
-    "weather": [("DLinear (336 in)", 0.176, 0.237, "Zeng et al., AAAI 2023, Table 2"),
-                ("PatchTST/42 (336 in)", 0.152, 0.199, "Nie et al., ICLR 2023, Table 3"),
-                ("PatchTST/64 (512 in)", 0.149, 0.198, "Nie et al., ICLR 2023, Table 3"),
-                ("LSTM (96 in)", 0.369, 0.406, "Autoformer, NeurIPS 2021, Table 2")],
+    "etth1": [
+        ("DLinear (336 in)", 0.375, 0.399, "Zeng et al., AAAI 2023, Table 2"),
+        ("PatchTST/42 (336 in)", 0.375, 0.399, "Nie et al., ICLR 2023, Table 3"),
+        ("PatchTST/64 (512 in)", 0.370, 0.400, "Nie et al., ICLR 2023, Table 3"),
+    ],
+    "weather": [
+        ("DLinear (336 in)", 0.176, 0.237, "Zeng et al., AAAI 2023, Table 2"),
+        ("PatchTST/42 (336 in)", 0.152, 0.199, "Nie et al., ICLR 2023, Table 3"),
+        ("PatchTST/64 (512 in)", 0.149, 0.198, "Nie et al., ICLR 2023, Table 3"),
+        ("LSTM (96 in)", 0.369, 0.406, "Autoformer, NeurIPS 2021, Table 2"),
+    ],
 }
 
 
@@ -58,8 +62,13 @@ def run(dataset, key, literature=False, settings=None):
     if literature:
         series = timeseries.load(dataset)
         overrides.update(target=[name for name in series.feature_names], horizon=LITERATURE_HORIZON)
-    config = TimeseriesForecastingConfig(dataset=dataset, run_dir=f"runs/benchmarks/{NAME}/{key}",
-                                         export_root=f"runs/benchmarks/{NAME}/saved_models", restart=True, **overrides)
+    config = TimeseriesForecastingConfig(
+        dataset=dataset,
+        run_dir=f"runs/benchmarks/{NAME}/{key}",
+        export_root=f"runs/benchmarks/{NAME}/saved_models",
+        restart=True,
+        **overrides,
+    )
     start = time.perf_counter()
     try:
         result = train(config)
@@ -122,8 +131,10 @@ def default_rows(runs):
         for name, metrics in test.items():
             if name == "model":
                 label = f"**{_model_name(config)}**"
-                notes = (f"best baseline: {record['best_baseline']}; {record['improvement_percent']:+.1f}%, target met: "
-                         f"{verdict}; {record['epochs']} epochs, {_minutes(record)}, {record['date']}")
+                notes = (
+                    f"best baseline: {record['best_baseline']}; {record['improvement_percent']:+.1f}%, target met: "
+                    f"{verdict}; {record['epochs']} epochs, {_minutes(record)}, {record['date']}"
+                )
             else:
                 label = name
                 notes = f"model {100 * (1 - test['model']['normalized_mae'] / metrics['normalized_mae']):+.1f}% vs this"
@@ -147,8 +158,10 @@ def literature_rows(runs):
                 source = f"measured {record['date']}, {record['epochs']} epochs, {_minutes(record)}"
             else:
                 label, source = f"ours: {name} baseline", f"measured {record['date']}, same run and windows"
-            rows.append(f"| {dataset} | {label} | {metrics['normalized_mse']:.3f} | {metrics['normalized_mae']:.3f} | "
-                        f"{source} |")
+            rows.append(
+                f"| {dataset} | {label} | {metrics['normalized_mse']:.3f} | {metrics['normalized_mae']:.3f} | "
+                f"{source} |"
+            )
         for label, mse, mae, source in PUBLISHED.get(dataset, []):
             rows.append(f"| {dataset} | published: {label} | {mse:.3f} | {mae:.3f} | {source} |")
     return rows
@@ -156,16 +169,27 @@ def literature_rows(runs):
 
 def main(argv=None):
     console.configure()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--datasets", nargs="*", choices=tuple(timeseries.PRESETS), default=list(SHIPPED))
-    parser.add_argument("--literature", nargs="*", choices=LITERATURE, default=None,
-                        help=f"also run every column as target, horizon {LITERATURE_HORIZON}, on these datasets "
-                             f"(none named: {', '.join(LITERATURE)})")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        type=reporting.setting_parser(TimeseriesForecastingConfig, NOT_SETTINGS),
-                        help="a recipe setting other than its default (e.g. linear_component=true), for a variant "
-                             "recorded in rows of its own; repeatable")
+    parser.add_argument(
+        "--literature",
+        nargs="*",
+        choices=LITERATURE,
+        default=None,
+        help=f"also run every column as target, horizon {LITERATURE_HORIZON}, on these datasets "
+        f"(none named: {', '.join(LITERATURE)})",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        type=reporting.setting_parser(TimeseriesForecastingConfig, NOT_SETTINGS),
+        help="a recipe setting other than its default (e.g. linear_component=true), for a variant "
+        "recorded in rows of its own; repeatable",
+    )
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.timeseries_forecasting " + " ".join(argv if argv is not None else sys.argv[1:])
 
@@ -195,11 +219,16 @@ def body(runs):
         f"{defaults.horizon} steps ahead from the last {defaults.input_steps} rows of every column (multivariate "
         f"input, univariate output). Default configuration: `{defaults.cell}` encoder, {defaults.units} units, "
         f"{defaults.layers} layer, direct multi-horizon head "
-        + ("added to a frozen linear component (the ridge baseline below, fitted first in the same run; the head "
-           "starts at zero and is set back to zero if training never beats the linear forecast on validation MAE)"
-           if defaults.linear_component else "forecasting the change from the last value")
+        + (
+            "added to a frozen linear component (the ridge baseline below, fitted first in the same run; the head "
+            "starts at zero and is set back to zero if training never beats the linear forecast on validation MAE)"
+            if defaults.linear_component
+            else "forecasting the change from the last value"
+        )
         + ", batch "
-        f"{defaults.batch_size}, Adam {defaults.learning_rate:g}, {defaults.loss.upper()} loss on standardized targets, up to "
+        f"{defaults.batch_size}, Adam {defaults.learning_rate:g}, {defaults.loss.upper()} loss on standardized "
+        "targets, "
+        "up to "
         f"{defaults.epochs} epochs with early stopping on validation MAE (patience {defaults.patience}). Splits: "
         "ETTh rows [0, 8640) / [8640, 11520) / [11520, 14400), ETTm the same times 4, weather and Beijing 70/10/20 % "
         "(validation and test windows read their inputs from the rows before); every test window is scored "

@@ -39,8 +39,18 @@ from seqapps.tuning import arguments as tuning_arguments
 from seqapps.tuning import hypermodel_class
 
 GROUPS = {
-    "model": ("cell", "units", "layers", "bidirectional", "embedding_dim", "dropout", "pooling", "bag_of_words",
-              "ngrams", "ngram_buckets"),
+    "model": (
+        "cell",
+        "units",
+        "layers",
+        "bidirectional",
+        "embedding_dim",
+        "dropout",
+        "pooling",
+        "bag_of_words",
+        "ngrams",
+        "ngram_buckets",
+    ),
     "data": ("max_tokens", "truncation", "vocab_size", "limit", "data"),
     "training": ("epochs", "batch_size", "learning_rate", "patience", "baseline_epochs", "verbose"),
     "outputs": ("export_root", "run_dir", "restart", "seed"),
@@ -54,7 +64,9 @@ def main(argv=None):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     recipe_arguments.add_config_arguments(
-        parser, ImdbSentimentConfig, groups=GROUPS,
+        parser,
+        ImdbSentimentConfig,
+        groups=GROUPS,
         choices={"cell": layers.KINDS, "truncation": TRUNCATION_MODES, "pooling": POOLING_MODES, "verbose": (0, 1, 2)},
     )
     parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")

@@ -38,21 +38,56 @@ from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import LOSSES, TimeseriesForecastingConfig, train
 
 GROUPS = {
-    "data": ("dataset", "csv", "data", "time_column", "time_format", "target", "features", "missing", "duplicates",
-             "categorical", "missing_values", "split", "period"),
-    "task and model": ("input_steps", "horizon", "cell", "units", "layers", "dropout", "epochs", "batch_size",
-                       "learning_rate", "loss", "patience", "linear_component", "max_train_windows", "verbose"),
+    "data": (
+        "dataset",
+        "csv",
+        "data",
+        "time_column",
+        "time_format",
+        "target",
+        "features",
+        "missing",
+        "duplicates",
+        "categorical",
+        "missing_values",
+        "split",
+        "period",
+    ),
+    "task and model": (
+        "input_steps",
+        "horizon",
+        "cell",
+        "units",
+        "layers",
+        "dropout",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "loss",
+        "patience",
+        "linear_component",
+        "max_train_windows",
+        "verbose",
+    ),
     "outputs": ("export_root", "run_dir", "restart", "seed"),
 }
 # Flags that keep their own spelling: --target and --missing-value repeat, --split takes three fractions.
 OVERRIDES = {
-    "target": {"action": "append", "nargs": None, "type": str,
-               "help": "column to forecast (repeat for several); default: the preset's"},
-    "missing_values": {"flags": ("--missing-value",), "action": "append", "nargs": None, "type": float,
-                       "help": "number meaning 'missing' in --csv, e.g. -9999 (repeatable)"},
+    "target": {
+        "action": "append",
+        "nargs": None,
+        "type": str,
+        "help": "column to forecast (repeat for several); default: the preset's",
+    },
+    "missing_values": {
+        "flags": ("--missing-value",),
+        "action": "append",
+        "nargs": None,
+        "type": float,
+        "help": "number meaning 'missing' in --csv, e.g. -9999 (repeatable)",
+    },
     "split": {"type": float, "nargs": 3, "metavar": ("TRAIN", "VALIDATION", "TEST")},
-    "time_format": {"help": "strptime format of --csv timestamps, e.g. '%%d.%%m.%%Y %%H:%%M:%%S' "
-                            "(default: ISO 8601)"},
+    "time_format": {"help": "strptime format of --csv timestamps, e.g. '%%d.%%m.%%Y %%H:%%M:%%S' (default: ISO 8601)"},
 }
 
 
@@ -63,10 +98,19 @@ def main(argv=None):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     recipe_arguments.add_config_arguments(
-        parser, TimeseriesForecastingConfig, groups=GROUPS, overrides=OVERRIDES,
-        choices={"dataset": tuple(timeseries.PRESETS), "missing": timeseries.MISSING_POLICIES,
-                 "duplicates": timeseries.DUPLICATE_POLICIES, "categorical": timeseries.CATEGORICAL_POLICIES,
-                 "cell": layers.KINDS, "loss": LOSSES, "verbose": (0, 1, 2)},
+        parser,
+        TimeseriesForecastingConfig,
+        groups=GROUPS,
+        overrides=OVERRIDES,
+        choices={
+            "dataset": tuple(timeseries.PRESETS),
+            "missing": timeseries.MISSING_POLICIES,
+            "duplicates": timeseries.DUPLICATE_POLICIES,
+            "categorical": timeseries.CATEGORICAL_POLICIES,
+            "cell": layers.KINDS,
+            "loss": LOSSES,
+            "verbose": (0, 1, 2),
+        },
     )
     arguments = parser.parse_args(argv)
     config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)

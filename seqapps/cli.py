@@ -194,7 +194,7 @@ def _add_diagnose(subparsers):
         metavar="RECIPE-OR-MODEL",
         nargs="?",
         help="a saved Keras model (.keras) or the name of a recipe that saved runs/RECIPE/model.keras "
-             "(or runs/RECIPE/member_1/model.keras)",
+        "(or runs/RECIPE/member_1/model.keras)",
     )
     parser.add_argument(
         "--out", metavar="DIR", required=True, help="folder for the plots (nothing is written outside it)"
@@ -210,9 +210,7 @@ def _add_diagnose(subparsers):
     parser.add_argument(
         "--timesteps", type=int, default=50, help="length of random inputs when the model's time axis is unknown"
     )
-    parser.add_argument(
-        "--compare-cells", action="store_true", help="run the gradient-vs-distance experiment instead"
-    )
+    parser.add_argument("--compare-cells", action="store_true", help="run the gradient-vs-distance experiment instead")
     parser.add_argument(
         "--cells", type=_comma_separated_names, default="elman,lstm,gru", help="cells to compare (seqapps cell names)"
     )
@@ -295,8 +293,7 @@ def _add_tune(subparsers):
         type=tuning_arguments.key_value,
         metavar="FIELD=VALUE",
         default=[],
-        help="a field of the recipe's config (data, limit, length, train_size, epochs, seed, verbose, ...); "
-        "repeatable",
+        help="a field of the recipe's config (data, limit, length, train_size, epochs, seed, verbose, ...); repeatable",
     )
     parser.add_argument(
         "--export-root", default=None, help="where the retrained best model is exported (recipes that export)"

@@ -73,8 +73,7 @@ def _as_field_values(config_class, values, source):
         name = str(key).replace("-", "_")
         if name not in names:
             raise SettingsError(
-                f"{source}: unknown setting {key!r} for {config_class.__name__}; "
-                f"valid settings: {', '.join(names)}."
+                f"{source}: unknown setting {key!r} for {config_class.__name__}; valid settings: {', '.join(names)}."
             )
         settings[name] = _from_plain(config_class, name, value)
     return settings
@@ -137,6 +136,7 @@ def read_settings_file(path, config_class):
 
 def to_plain(config):
     """The config as JSON-ready data (tuples as lists, paths as strings)."""
+
     def plain(value):
         if isinstance(value, (list, tuple)):
             return [plain(item) for item in value]

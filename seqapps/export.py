@@ -356,8 +356,7 @@ def _prepare_warmup_examples(default_function, warmup_examples):
             raise TypeError(f"{where}: expected a dict of input name -> value, got {type(example).__name__}")
         if sorted(example) != expected_names:
             raise ValueError(
-                f"{where}: inputs {sorted(example)} do not match the inputs of "
-                f"{DEFAULT_SIGNATURE!r}: {expected_names}"
+                f"{where}: inputs {sorted(example)} do not match the inputs of {DEFAULT_SIGNATURE!r}: {expected_names}"
             )
         converted = {}
         for spec in specs:
@@ -494,9 +493,7 @@ def make_prediction_log(model_name, inputs, signature_name=DEFAULT_SIGNATURE):
     import tensorflow as tf
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
-    request = predict_pb2.PredictRequest(
-        model_spec=model_pb2.ModelSpec(name=model_name, signature_name=signature_name)
-    )
+    request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(name=model_name, signature_name=signature_name))
     for input_name, value in inputs.items():
         request.inputs[input_name].CopyFrom(tf.make_tensor_proto(value))
     return prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
@@ -510,9 +507,7 @@ def _verify(version_dir, examples, expected):
     problems = list(report.problems)
     if not problems:
         if len(report.warmup_outputs) != len(expected):
-            problems.append(
-                f"{len(expected)} warmup examples given but {len(report.warmup_outputs)} were replayed"
-            )
+            problems.append(f"{len(expected)} warmup examples given but {len(report.warmup_outputs)} were replayed")
         for index, (reloaded, original) in enumerate(zip(report.warmup_outputs, expected)):
             for key, value in original.items():
                 if key not in reloaded:

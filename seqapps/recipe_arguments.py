@@ -107,24 +107,39 @@ def add_config_arguments(parser, config_class, *, groups=None, choices=None, ove
     helps = documented_help(config_class)
     choices, overrides = dict(choices or {}), dict(overrides or {})
     names = [name for name in configs.field_names(config_class) if name not in exclude]
-    unknown = sorted((set(choices) | set(overrides) | {n for group in (groups or {}).values() for n in group})
-                     - set(configs.field_names(config_class)))
+    unknown = sorted(
+        (set(choices) | set(overrides) | {n for group in (groups or {}).values() for n in group})
+        - set(configs.field_names(config_class))
+    )
     if unknown:
         raise ValueError(f"add_config_arguments: {config_class.__name__} has no field(s) {', '.join(unknown)}.")
     settings = parser.add_argument_group("settings files and presets")
-    settings.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                          help="YAML or JSON file of settings (field names as in --help, e.g. `batch_size: 32`); "
-                               "flags typed override it")
+    settings.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="YAML or JSON file of settings (field names as in --help, e.g. `batch_size: 32`); flags typed override it",
+    )
     known_presets = configs.presets(config_class)
     if known_presets:
-        settings.add_argument("--preset", choices=tuple(known_presets), default=argparse.SUPPRESS,
-                              help="named settings: " + "; ".join(
-                                  f"{name}: {configs.describe_settings(values)}"
-                                  for name, values in known_presets.items()).replace("%", "%%"))
+        settings.add_argument(
+            "--preset",
+            choices=tuple(known_presets),
+            default=argparse.SUPPRESS,
+            help="named settings: "
+            + "; ".join(
+                f"{name}: {configs.describe_settings(values)}" for name, values in known_presets.items()
+            ).replace("%", "%%"),
+        )
         if "quick" in known_presets:
-            settings.add_argument("--quick", dest="preset", action="store_const", const="quick",
-                                  default=argparse.SUPPRESS,
-                                  help="same as --preset quick: a smoke run")
+            settings.add_argument(
+                "--quick",
+                dest="preset",
+                action="store_const",
+                const="quick",
+                default=argparse.SUPPRESS,
+                help="same as --preset quick: a smoke run",
+            )
     group_of = {name: title for title, group in (groups or {}).items() for name in group}
     ordered = [name for group in (groups or {}).values() for name in group if name in names]
     ordered += [name for name in names if name not in group_of]
@@ -148,8 +163,11 @@ def add_config_arguments(parser, config_class, *, groups=None, choices=None, ove
 def add_output_arguments(parser, defaults):
     """Adds `--export-root`, `--run-dir`, `--restart` and `--seed`, with the defaults of a config instance."""
     group = parser.add_argument_group("outputs")
-    group.add_argument("--export-root", default=defaults.export_root,
-                       help="where the servable model is written, as <root>/<model>/<version>/")
+    group.add_argument(
+        "--export-root",
+        default=defaults.export_root,
+        help="where the servable model is written, as <root>/<model>/<version>/",
+    )
     group.add_argument("--run-dir", default=defaults.run_dir, help="checkpoints, logs, plots and metrics")
     group.add_argument("--restart", action="store_true", help="ignore the backup of an interrupted run")
     group.add_argument("--seed", type=int, default=defaults.seed)

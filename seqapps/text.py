@@ -64,9 +64,7 @@ def standardize(texts):
     array([b"great film ! i ' d see it again ."], dtype=object)
     """
     texts = tf.convert_to_tensor(texts, dtype=tf.string)
-    texts = tf.strings.unicode_transcode(
-        texts, input_encoding="UTF-8", output_encoding="UTF-8", errors="replace"
-    )
+    texts = tf.strings.unicode_transcode(texts, input_encoding="UTF-8", output_encoding="UTF-8", errors="replace")
     texts = tf.strings.regex_replace(texts, _CONTROL_OR_LINE_BREAK, " ")
     texts = tensorflow_text.case_fold_utf8(texts)
     texts = tf.strings.regex_replace(texts, _PUNCTUATION_OR_SYMBOL, r" \1 ")

@@ -185,8 +185,12 @@ def record_history(history, run_dir, epoch_seconds=()):
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
     plot_history(history, run_dir / "history.png")
     if epoch_seconds:
-        logger.info("Training: %d epoch(s), median %.0f s per epoch, %.1f min", len(epoch_seconds),
-                    statistics.median(epoch_seconds), sum(epoch_seconds) / 60)
+        logger.info(
+            "Training: %d epoch(s), median %.0f s per epoch, %.1f min",
+            len(epoch_seconds),
+            statistics.median(epoch_seconds),
+            sum(epoch_seconds) / 60,
+        )
     return len(history.history.get("loss", []))
 
 
@@ -236,8 +240,9 @@ class _RunCheckpoint(keras.callbacks.Callback):
                 f"Cannot resume the interrupted run from {self.backup_dir}: {error}. If the model or its settings "
                 "changed since the run was interrupted, run with --restart (restart=True) to start over."
             ) from error
-        logger.info("Resuming the interrupted run in %s after epoch %d (--restart starts over).",
-                    self.run_dir, state["epochs"])
+        logger.info(
+            "Resuming the interrupted run in %s after epoch %d (--restart starts over).", self.run_dir, state["epochs"]
+        )
 
     def _restore(self, state):
         model = self.model
@@ -390,14 +395,17 @@ class PlannedCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.decay_steps = keras.Variable(int(decay_steps), dtype="int64", trainable=False, name="decay_steps")
 
     def __call__(self, step):
-        progress = keras.ops.minimum(
-            keras.ops.cast(step, "float32") / keras.ops.cast(self.decay_steps, "float32"), 1.0)
+        progress = keras.ops.minimum(keras.ops.cast(step, "float32") / keras.ops.cast(self.decay_steps, "float32"), 1.0)
         cosine = 0.5 * (1.0 + keras.ops.cos(math.pi * progress))
         return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": int(self.decay_steps),
-                "alpha": self.alpha, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": int(self.decay_steps),
+            "alpha": self.alpha,
+            "name": self.name,
+        }
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -450,8 +458,10 @@ class TimeBudget(keras.callbacks.Callback):
             return
         out_of_time = self._elapsed() + self.validation_seconds >= self.minutes * 60
         if out_of_time or (self.planned < self.most_steps and self._steps() >= self.planned):
-            logger.info(f"\nTime budget: stopping at step {self._steps()}, "
-                        f"{self._elapsed() / 60:.1f} of {self.minutes:g} min spent.")
+            logger.info(
+                f"\nTime budget: stopping at step {self._steps()}, "
+                f"{self._elapsed() / 60:.1f} of {self.minutes:g} min spent."
+            )
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
@@ -461,8 +471,9 @@ class TimeBudget(keras.callbacks.Callback):
         spent = sum(self.epoch_seconds)
         last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
         if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
-            logger.info(f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for "
-                        "another epoch; stopping.")
+            logger.info(
+                f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for another epoch; stopping."
+            )
             self.model.stop_training = True
 
     def _plan(self):
@@ -475,10 +486,13 @@ class TimeBudget(keras.callbacks.Callback):
         if planned != self.planned:
             self.planned = planned
             self.schedule.decay_steps.assign(planned)
-            logger.info(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent at "
-                        f"{seconds_per_step:.3f} s per step; learning-rate decay planned to end at step "
-                        f"{planned}.")
+            logger.info(
+                f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent at "
+                f"{seconds_per_step:.3f} s per step; learning-rate decay planned to end at step "
+                f"{planned}."
+            )
         if steps >= planned and planned < self.most_steps:
-            logger.info(f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent, too little for "
-                        "another step; stopping.")
+            logger.info(
+                f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent, too little for another step; stopping."
+            )
             self.model.stop_training = True

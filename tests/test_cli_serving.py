@@ -128,8 +128,9 @@ def test_cli_errors_exit_1_with_a_message(readme_run, tmp_path):
     assert status == 1 and "no signature 'nope'" in stderr
     status, _, stderr = run_cli(["serving-config", str(tmp_path)])
     assert status == 1 and "no models under" in stderr
-    status, _, stderr = run_cli(["serving-config", str(workdir / "saved_models"), "--output",
-                                 str(tmp_path / "models.config")])
+    status, _, stderr = run_cli(
+        ["serving-config", str(workdir / "saved_models"), "--output", str(tmp_path / "models.config")]
+    )
     assert status == 1 and "is outside the export root" in stderr and "--output" in stderr
     assert not (tmp_path / "models.config").exists()
     status, stdout, _ = run_cli(["check-export", str(tmp_path)])

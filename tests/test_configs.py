@@ -48,11 +48,14 @@ def test_presets_are_copies():
     assert ExampleConfig.PRESETS["quick"]["units"] == 2
 
 
-@pytest.mark.parametrize("name, text", [
-    ("settings.yaml", "units: 16\nkinds: [elman]\nsplit: [0.6, 0.2, 0.2]\nrun-dir: runs/other\n"),
-    ("settings.yml", "units: 16\nkinds:\n  - elman\nsplit: [0.6, 0.2, 0.2]\nrun_dir: runs/other\n"),
-    ("settings.json", '{"units": 16, "kinds": ["elman"], "split": [0.6, 0.2, 0.2], "run-dir": "runs/other"}'),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("settings.yaml", "units: 16\nkinds: [elman]\nsplit: [0.6, 0.2, 0.2]\nrun-dir: runs/other\n"),
+        ("settings.yml", "units: 16\nkinds:\n  - elman\nsplit: [0.6, 0.2, 0.2]\nrun_dir: runs/other\n"),
+        ("settings.json", '{"units": 16, "kinds": ["elman"], "split": [0.6, 0.2, 0.2], "run-dir": "runs/other"}'),
+    ],
+)
 def test_settings_files_in_yaml_and_json(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -75,12 +78,15 @@ def test_a_missing_settings_file(tmp_path):
         configs.read_settings_file(tmp_path / "missing.yaml", ExampleConfig)
 
 
-@pytest.mark.parametrize("name, text, fragment", [
-    ("list.yaml", "- units\n- 4\n", "must hold a mapping of setting names to values, got list"),
-    ("number.json", "12", "must hold a mapping of setting names to values, got int"),
-    ("broken.json", '{"units": 4,', "is not valid JSON"),
-    ("broken.yaml", "units: [4\n", "is not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "name, text, fragment",
+    [
+        ("list.yaml", "- units\n- 4\n", "must hold a mapping of setting names to values, got list"),
+        ("number.json", "12", "must hold a mapping of setting names to values, got int"),
+        ("broken.json", '{"units": 4,', "is not valid JSON"),
+        ("broken.yaml", "units: [4\n", "is not valid YAML"),
+    ],
+)
 def test_a_settings_file_that_is_not_a_mapping(tmp_path, name, text, fragment):
     path = tmp_path / name
     path.write_text(text)

@@ -267,8 +267,11 @@ def test_a_model_folder_linking_outside_the_export_root_is_refused(tmp_path):
     (tmp_path / "root" / "scale").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     (tmp_path / "root" / "dangling").symlink_to(tmp_path / "missing", target_is_directory=True)
     for name in ("scale", "dangling"):
-        with pytest.raises(ValueError, match=r"is a symbolic link to .*, outside the export root .*: exports never "
-                                             r"write outside their root"):
+        with pytest.raises(
+            ValueError,
+            match=r"is a symbolic link to .*, outside the export root .*: exports never "
+            r"write outside their root",
+        ):
             export_for_serving(module, tmp_path / "root", name, {"serving_default": serve})
     assert not any((tmp_path / "elsewhere").iterdir()) and not (tmp_path / "missing").exists()
     (tmp_path / "root" / "inside").mkdir()

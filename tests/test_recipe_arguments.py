@@ -61,14 +61,17 @@ def test_common_config_checks():
             recipe_arguments.check_cell_and_sizes(CellConfig(units=bad), ("units",))
 
 
-@pytest.mark.parametrize("field, bad, fragment", [
-    ("dropout", 1.0, "`dropout` must be in [0, 1), got 1.0."),
-    ("dropout", -0.1, "`dropout` must be in [0, 1)"),
-    ("weight_decay", -0.1, "`weight_decay` must be in [0, 1), got -0.1."),
-    ("learning_rate", 0.0, "`learning_rate` must be positive, got 0.0."),
-    ("clipnorm", -1.0, "`clipnorm` must be positive or None, got -1.0."),
-    ("time_budget_minutes", 0, "`time_budget_minutes` must be positive or None, got 0."),
-])
+@pytest.mark.parametrize(
+    "field, bad, fragment",
+    [
+        ("dropout", 1.0, "`dropout` must be in [0, 1), got 1.0."),
+        ("dropout", -0.1, "`dropout` must be in [0, 1)"),
+        ("weight_decay", -0.1, "`weight_decay` must be in [0, 1), got -0.1."),
+        ("learning_rate", 0.0, "`learning_rate` must be positive, got 0.0."),
+        ("clipnorm", -1.0, "`clipnorm` must be positive or None, got -1.0."),
+        ("time_budget_minutes", 0, "`time_budget_minutes` must be positive or None, got 0."),
+    ],
+)
 def test_training_settings_are_checked_where_the_config_has_them(field, bad, fragment):
     @dataclasses.dataclass
     class TrainingConfig:
@@ -152,20 +155,49 @@ def test_generated_flags_have_the_docstring_help_and_the_default(capsys):
 
 
 def test_generated_flags_parse_to_the_field_types():
-    config = resolve(["--units", "16", "--learning-rate", "0.5", "--bidirectional", "--kinds", "elman",
-                      "--split", "0.6", "0.2", "0.2", "--targets", "a", "b", "--limit", "10", "--tune"])
-    assert config == GeneratedConfig(units=16, learning_rate=0.5, bidirectional=True, kinds=("elman",),
-                                     split=(0.6, 0.2, 0.2), targets=["a", "b"], limit=10)
+    config = resolve(
+        [
+            "--units",
+            "16",
+            "--learning-rate",
+            "0.5",
+            "--bidirectional",
+            "--kinds",
+            "elman",
+            "--split",
+            "0.6",
+            "0.2",
+            "0.2",
+            "--targets",
+            "a",
+            "b",
+            "--limit",
+            "10",
+            "--tune",
+        ]
+    )
+    assert config == GeneratedConfig(
+        units=16,
+        learning_rate=0.5,
+        bidirectional=True,
+        kinds=("elman",),
+        split=(0.6, 0.2, 0.2),
+        targets=["a", "b"],
+        limit=10,
+    )
     assert resolve(["--no-bidirectional"]).bidirectional is False
     assert resolve([]) == GeneratedConfig()
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--units", "many"], "argument --units: invalid int value: 'many'"),
-    (["--split", "0.5", "0.5"], "argument --split: expected 3 arguments"),
-    (["--cell", "cnn"], "argument --cell: invalid choice: 'cnn'"),
-    (["--units", "0"], "`units` must be a positive integer, got 0."),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--units", "many"], "argument --units: invalid int value: 'many'"),
+        (["--split", "0.5", "0.5"], "argument --split: expected 3 arguments"),
+        (["--cell", "cnn"], "argument --cell: invalid choice: 'cnn'"),
+        (["--units", "0"], "`units` must be a positive integer, got 0."),
+    ],
+)
 def test_bad_flags_exit_with_the_problem(argv, fragment, capsys):
     with pytest.raises(SystemExit):
         resolve(argv, choices={"cell": layers.KINDS})
@@ -176,21 +208,25 @@ def test_overrides_and_groups_and_exclude(capsys):
     overrides = {"targets": {"flags": ("--target",), "action": "append", "nargs": None, "type": str}}
     parser = generated_parser(overrides=overrides, groups={"model": ("units", "cell")}, exclude=("run_dir",))
     config = recipe_arguments.config_from_arguments(
-        GeneratedConfig, parser.parse_args(["--target", "a", "--target", "b"]), parser)
+        GeneratedConfig, parser.parse_args(["--target", "a", "--target", "b"]), parser
+    )
     assert config.targets == ["a", "b"]
     with pytest.raises(SystemExit):
         parser.parse_args(["--help"])
     help_text = capsys.readouterr().out
     assert "--run-dir" not in help_text and "--targets" not in help_text
-    groups = help_text[help_text.index("\nmodel:"):]
+    groups = help_text[help_text.index("\nmodel:") :]
     assert groups.index("--units UNITS") < groups.index("--cell CELL") < groups.index("\nsettings:")
 
 
-@pytest.mark.parametrize("keywords", [
-    {"groups": {"model": ("units", "width")}},
-    {"choices": {"width": (1, 2)}},
-    {"overrides": {"width": {"type": int}}},
-])
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"groups": {"model": ("units", "width")}},
+        {"choices": {"width": (1, 2)}},
+        {"overrides": {"width": {"type": int}}},
+    ],
+)
 def test_an_unknown_field_is_a_value_error(keywords):
     with pytest.raises(ValueError, match="GeneratedConfig has no field\\(s\\) width"):
         generated_parser(**keywords)
@@ -205,9 +241,11 @@ def test_precedence_defaults_then_preset_then_file_then_typed_flags(tmp_path, ca
     assert "Preset quick: units=2, epochs=1, limit=100" in caplog.messages
     assert resolve(["--config", str(settings)]) == GeneratedConfig(epochs=3, cell="lstm")
     assert resolve(["--preset", "quick", "--config", str(settings)]) == GeneratedConfig(
-        units=2, epochs=3, limit=100, cell="lstm")
+        units=2, epochs=3, limit=100, cell="lstm"
+    )
     assert resolve(["--quick", "--config", str(settings), "--epochs", "7", "--units", "5"]) == GeneratedConfig(
-        units=5, epochs=7, limit=100, cell="lstm")
+        units=5, epochs=7, limit=100, cell="lstm"
+    )
     settings.write_text("preset: quick\nunits: 4\n")
     assert resolve(["--config", str(settings)]) == GeneratedConfig(units=4, epochs=1, limit=100)
 

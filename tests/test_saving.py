@@ -21,8 +21,9 @@ def test_every_registered_class_is_registered_by_the_listed_modules():
     """Importing `SERIALIZABLE_MODULES` alone (a fresh process) registers every class the package registers."""
     names = set()
     for path in PACKAGE.rglob("*.py"):
-        names |= set(re.findall(r"register_keras_serializable\(package=\"seqapps\"\)\s*\n(?:class|def) (\w+)",
-                                path.read_text()))
+        names |= set(
+            re.findall(r"register_keras_serializable\(package=\"seqapps\"\)\s*\n(?:class|def) (\w+)", path.read_text())
+        )
     assert {"LSTMCell", "MaskedGlobalPooling1D", "CharVocabulary"} <= names
     code = (
         "import importlib, json, sys, keras\n"
@@ -32,8 +33,9 @@ def test_every_registered_class_is_registered_by_the_listed_modules():
         "print(json.dumps(sorted(name for name in names "
         "if keras.saving.get_registered_object('seqapps>' + name) is None)))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, json.dumps(sorted(names))],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(sorted(names))], capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout.splitlines()[-1]) == []
 
 
@@ -49,6 +51,7 @@ PREVIOUS_MODULES = {
 
 def _with_previous_modules(path):
     """Rewrites a `.keras` file's config as the previous layout wrote it (classes at their old modules)."""
+
     def rewrite(value):
         if isinstance(value, dict):
             if value.get("class_name") in PREVIOUS_MODULES and "module" in value:
@@ -96,8 +99,7 @@ def test_a_model_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_path)
         "assert vocabulary(np.array(['cab'])).to_list() == [[3, 1, 2]], vocabulary\n"
     )
     arguments = [str(tmp_path / name) for name in ("model.keras", "out.npy", "vocabulary.json")]
-    subprocess.run([sys.executable, "-c", code, *arguments],
-                   check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-c", code, *arguments], check=True, capture_output=True, text=True)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6)
 
 
@@ -105,27 +107,68 @@ def test_a_model_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_path)
 # attention a seqapps layer): a model's layers by attribute name, those after `layers` alphabetically by class
 # name and position among its layers.
 PREVIOUS_TRANSLATOR_WEIGHTS = {
-    "luong": ["bridges/dense/vars/0", "bridges/dense/vars/1", "combine/vars/0", "combine/vars/1",
-              "combine_norm/vars/0", "combine_norm/vars/1", "decoder/cell/vars/0", "decoder/cell/vars/1",
-              "decoder/cell/vars/2", "encoder/backward_layer/cell/vars/0", "encoder/backward_layer/cell/vars/1",
-              "encoder/backward_layer/cell/vars/2", "encoder/forward_layer/cell/vars/0",
-              "encoder/forward_layer/cell/vars/1", "encoder/forward_layer/cell/vars/2", "key_projection/vars/0",
-              "layers/dense_3/vars/0", "layers/dense_3/vars/1", "layers/embedding/vars/0", "layers/embedding_1/vars/0"],
-    "bahdanau": ["bridges/dense/vars/0", "bridges/dense/vars/1", "bridges/dense_1/vars/0", "bridges/dense_1/vars/1",
-                 "combine/vars/0", "combine/vars/1", "combine_norm/vars/0", "combine_norm/vars/1",
-                 "decoder/cell/vars/0", "decoder/cell/vars/1", "decoder/cell/vars/2",
-                 "encoder/backward_layer/cell/vars/0", "encoder/backward_layer/cell/vars/1",
-                 "encoder/backward_layer/cell/vars/2", "encoder/forward_layer/cell/vars/0",
-                 "encoder/forward_layer/cell/vars/1", "encoder/forward_layer/cell/vars/2", "key_projection/vars/0",
-                 "layers/additive_attention/vars/0", "layers/dense_3/vars/0", "layers/dense_5/vars/0",
-                 "layers/dense_5/vars/1", "layers/embedding/vars/0", "layers/embedding_1/vars/0"],
+    "luong": [
+        "bridges/dense/vars/0",
+        "bridges/dense/vars/1",
+        "combine/vars/0",
+        "combine/vars/1",
+        "combine_norm/vars/0",
+        "combine_norm/vars/1",
+        "decoder/cell/vars/0",
+        "decoder/cell/vars/1",
+        "decoder/cell/vars/2",
+        "encoder/backward_layer/cell/vars/0",
+        "encoder/backward_layer/cell/vars/1",
+        "encoder/backward_layer/cell/vars/2",
+        "encoder/forward_layer/cell/vars/0",
+        "encoder/forward_layer/cell/vars/1",
+        "encoder/forward_layer/cell/vars/2",
+        "key_projection/vars/0",
+        "layers/dense_3/vars/0",
+        "layers/dense_3/vars/1",
+        "layers/embedding/vars/0",
+        "layers/embedding_1/vars/0",
+    ],
+    "bahdanau": [
+        "bridges/dense/vars/0",
+        "bridges/dense/vars/1",
+        "bridges/dense_1/vars/0",
+        "bridges/dense_1/vars/1",
+        "combine/vars/0",
+        "combine/vars/1",
+        "combine_norm/vars/0",
+        "combine_norm/vars/1",
+        "decoder/cell/vars/0",
+        "decoder/cell/vars/1",
+        "decoder/cell/vars/2",
+        "encoder/backward_layer/cell/vars/0",
+        "encoder/backward_layer/cell/vars/1",
+        "encoder/backward_layer/cell/vars/2",
+        "encoder/forward_layer/cell/vars/0",
+        "encoder/forward_layer/cell/vars/1",
+        "encoder/forward_layer/cell/vars/2",
+        "key_projection/vars/0",
+        "layers/additive_attention/vars/0",
+        "layers/dense_3/vars/0",
+        "layers/dense_5/vars/0",
+        "layers/dense_5/vars/1",
+        "layers/embedding/vars/0",
+        "layers/embedding_1/vars/0",
+    ],
 }
 
 
 @pytest.mark.parametrize("cell, attention", [("gru", "luong"), ("lstm", "bahdanau")])
 def test_a_translator_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_path, cell, attention):
-    translator = Translator(["", "[UNK]", ".", "yo", "veo"], ["", "[UNK]", "[start]", "[end]", ".", "i", "see"],
-                            cell=cell, units=4, embedding_dim=3, attention=attention, dropout=0.0)
+    translator = Translator(
+        ["", "[UNK]", ".", "yo", "veo"],
+        ["", "[UNK]", "[start]", "[end]", ".", "i", "see"],
+        cell=cell,
+        units=4,
+        embedding_dim=3,
+        attention=attention,
+        dropout=0.0,
+    )
     inputs = (np.array([[3, 4, 2]], "int32"), np.array([[2, 5, 6]], "int32"))
     expected = translator(inputs).numpy()
     expected_translation = translator.translate(["Yo veo."], "greedy", max_length=6)
@@ -146,8 +189,9 @@ def test_a_translator_saved_by_the_previous_layout_loads_in_a_fresh_process(tmp_
         "np.save(sys.argv[2], translator((np.array([[3, 4, 2]]), np.array([[2, 5, 6]]))).numpy())\n"
         "print(json.dumps(translator.translate(['Yo veo.'], 'greedy', max_length=6)))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "out.npy")],
-                               check=True, capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(tmp_path / "out.npy")], check=True, capture_output=True, text=True
+    )
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-6)
     assert json.loads(completed.stdout.splitlines()[-1]) == expected_translation
 
@@ -176,6 +220,10 @@ def test_nothing_in_the_package_unpickles():
         r"|allow_pickle\s*=\s*True|enable_unsafe_deserialization|\bnp\.load\((?![^)]*allow_pickle=False)"
     )
     sources = [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "recipes").glob("*.py")]
-    found = [f"{path}:{number}: {line.strip()}" for path in sources
-             for number, line in enumerate(path.read_text().splitlines(), start=1) if unsafe.search(line)]
+    found = [
+        f"{path}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if unsafe.search(line)
+    ]
     assert len(sources) > 20 and found == []

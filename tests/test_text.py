@@ -19,15 +19,11 @@ def standardized(strings):
 
 def test_golden_review():
     review = "This movie's GREAT!<br /><br />10/10, would watch again...<BR>Really."
-    assert standardized([review]) == [
-        "this movie ' s great ! 10 / 10 , would watch again . . . really ."
-    ]
+    assert standardized([review]) == ["this movie ' s great ! 10 / 10 , would watch again . . . really ."]
 
 
 def test_nfkc_and_case_folding():
-    assert standardized(["ﬁne ＡＢＣ Straße ÉCOLE e\u0301 ①"]) == [
-        "fine abc strasse école é 1"
-    ]
+    assert standardized(["ﬁne ＡＢＣ Straße ÉCOLE e\u0301 ①"]) == ["fine abc strasse école é 1"]
 
 
 @pytest.mark.parametrize(
@@ -72,9 +68,7 @@ def test_works_in_tf_function_with_string_signature_without_py_function():
 
 
 def test_text_vectorization_uses_it_and_saves(tmp_path):
-    vectorize = keras.layers.TextVectorization(
-        max_tokens=10, standardize=text.standardize, output_sequence_length=4
-    )
+    vectorize = keras.layers.TextVectorization(max_tokens=10, standardize=text.standardize, output_sequence_length=4)
     vectorize.adapt(tf.constant(["Good, GOOD film!", "bad film"]))
     assert vectorize.get_vocabulary()[:4] == ["", "[UNK]", "good", "film"]
     config = json.loads(json.dumps(keras.saving.serialize_keras_object(vectorize)))
@@ -89,9 +83,7 @@ def test_text_vectorization_uses_it_and_saves(tmp_path):
 
 
 def test_build_vocabulary_from_pairs_dataset():
-    pairs = tf.data.Dataset.from_tensor_slices(
-        (["The cat.", "the DOG!", "THE cat"], [0, 1, 0])
-    )
+    pairs = tf.data.Dataset.from_tensor_slices((["The cat.", "the DOG!", "THE cat"], [0, 1, 0]))
     vocabulary = text.build_vocabulary(pairs, max_tokens=4)
     assert vocabulary == ["", "[UNK]", "the", "cat"]
     assert all(type(word) is str for word in vocabulary)
@@ -114,9 +106,7 @@ def test_exported_model_standardizes_in_a_fresh_process(tmp_path):
     vectorize(tf.constant(["build"]))
     archive = keras.export.ExportArchive()
     archive.track(vectorize)
-    archive.add_endpoint(
-        "serve", lambda texts: vectorize(texts), input_signature=[tf.TensorSpec([None], tf.string)]
-    )
+    archive.add_endpoint("serve", lambda texts: vectorize(texts), input_signature=[tf.TensorSpec([None], tf.string)])
     archive.write_out(str(tmp_path / "model"), verbose=False)
     script = textwrap.dedent(
         f"""
@@ -126,7 +116,5 @@ def test_exported_model_standardizes_in_a_fresh_process(tmp_path):
         print(model.serve(tf.constant(["GOOD\\xa0Film!", "\\x00"])).numpy().tolist())
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[[2, 3, 1], [0, 0, 0]]"

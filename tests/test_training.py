@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
 import training_run
+
 from seqapps import training
 from seqapps.tasks import sequence_sum
 
@@ -46,7 +46,9 @@ def assert_same_run(history, weights, uninterrupted):
 
 def tiny_model(weights_path=None):
     """The tiny run's compiled model with its optimizer built, loaded from `weights_path` if given."""
-    model = sequence_sum.compile_model(sequence_sum.build_model("lstm", training_run.LENGTH, units=8, dropout=0.3), 1e-2)
+    model = sequence_sum.compile_model(
+        sequence_sum.build_model("lstm", training_run.LENGTH, units=8, dropout=0.3), 1e-2
+    )
     model.optimizer.build(model.trainable_variables)
     if weights_path is not None:
         model.load_weights(weights_path)
@@ -61,8 +63,14 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(tmp_path, uninter
     run_dir = tmp_path / "run"
     command = [sys.executable, str(SCRIPT), str(run_dir), "--epochs", "3"]
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.Popen(command, cwd=REPOSITORY, env={**environment, "PAUSE_IN_EPOCH": "2"},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command,
+        cwd=REPOSITORY,
+        env={**environment, "PAUSE_IN_EPOCH": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     state_path = run_dir / training.BACKUP_FOLDER / training.BACKUP_STATE
     deadline = time.monotonic() + 240
     while not state_path.exists():
@@ -89,11 +97,13 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(tmp_path, uninter
 
 # The file whose write fails, which write of it (the one of the epoch named in the file, or the last one:
 # the best epoch is epoch 2), and the epochs of the checkpoint that is left.
-@pytest.mark.parametrize("failing_file, failing_write, epochs_left", [
-    ("epoch-3.weights.h5", 1, 2), (training.BACKUP_STATE, 3, 2), (training.BEST_WEIGHTS, 2, 1)
-])
-def test_a_write_killed_before_its_rename_keeps_the_previous_checkpoint(tmp_path, monkeypatch, failing_file,
-                                                                        failing_write, epochs_left, uninterrupted):
+@pytest.mark.parametrize(
+    "failing_file, failing_write, epochs_left",
+    [("epoch-3.weights.h5", 1, 2), (training.BACKUP_STATE, 3, 2), (training.BEST_WEIGHTS, 2, 1)],
+)
+def test_a_write_killed_before_its_rename_keeps_the_previous_checkpoint(
+    tmp_path, monkeypatch, failing_file, failing_write, epochs_left, uninterrupted
+):
     run_dir = tmp_path / "run"
     replace = os.replace
     writes = []
@@ -242,14 +252,17 @@ class RecordWeights(keras.callbacks.Callback):
 
 def test_averaged_weights_are_validated_kept_and_resumed(tmp_path):
     record = RecordWeights()
-    model, history = training_run.train(tmp_path / "uninterrupted", epochs=3, ema_momentum=0.5,
-                                        extra_callbacks=[record])
+    model, history = training_run.train(
+        tmp_path / "uninterrupted", epochs=3, ema_momentum=0.5, extra_callbacks=[record]
+    )
     best = int(np.argmax(history.history["val_accuracy"]))
     # The run ends with the averaged weights of its best epoch, which validation scored.
     for value, averaged, trained in zip(model.trainable_weights, record.averaged[best], record.training[best]):
         np.testing.assert_allclose(np.array(value), averaged, atol=1e-6)
-    assert any(np.abs(averaged - trained).max() > 1e-3
-               for averaged, trained in zip(record.averaged[best], record.training[best]))
+    assert any(
+        np.abs(averaged - trained).max() > 1e-3
+        for averaged, trained in zip(record.averaged[best], record.training[best])
+    )
     rng = np.random.default_rng(training_run.SEED)
     training_run.sequence_sum.make_data(training_run.TRAIN_SIZE, training_run.LENGTH, rng)
     validation = training_run.sequence_sum.make_data(training_run.VALIDATION_SIZE, training_run.LENGTH, rng)
@@ -290,8 +303,12 @@ def test_planned_cosine_decay_follows_its_new_plan_and_serializes_it():
     schedule.decay_steps.assign(10)
     np.testing.assert_allclose(float(schedule(5)), 0.01 * (0.1 + 0.9 * 0.5), rtol=1e-6)
     np.testing.assert_allclose(float(schedule(10)), 0.001, rtol=1e-6)
-    assert schedule.get_config() == {"initial_learning_rate": 0.01, "decay_steps": 10, "alpha": 0.1,
-                                     "name": "planned_cosine_decay"}
+    assert schedule.get_config() == {
+        "initial_learning_rate": 0.01,
+        "decay_steps": 10,
+        "alpha": 0.1,
+        "name": "planned_cosine_decay",
+    }
     serialized = json.dumps(keras.optimizers.serialize(keras.optimizers.Adam(schedule)))
     learning_rate = json.loads(serialized)["config"]["learning_rate"]
     assert learning_rate["config"]["decay_steps"] == 10
@@ -299,11 +316,14 @@ def test_planned_cosine_decay_follows_its_new_plan_and_serializes_it():
     assert keras.optimizers.serialize(restored)["config"]["learning_rate"] == learning_rate
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (dict(initial_learning_rate=0.0, decay_steps=10), "`initial_learning_rate` must be positive, got 0.0."),
-    (dict(initial_learning_rate=0.1, decay_steps=0), "`decay_steps` must be a positive integer, got 0."),
-    (dict(initial_learning_rate=0.1, decay_steps=10, alpha=1.5), "`alpha` must be in [0, 1], got 1.5."),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(initial_learning_rate=0.0, decay_steps=10), "`initial_learning_rate` must be positive, got 0.0."),
+        (dict(initial_learning_rate=0.1, decay_steps=0), "`decay_steps` must be a positive integer, got 0."),
+        (dict(initial_learning_rate=0.1, decay_steps=10, alpha=1.5), "`alpha` must be in [0, 1], got 1.5."),
+    ],
+)
 def test_planned_cosine_decay_rejects_bad_arguments(arguments, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         training.PlannedCosineDecay(**arguments)
@@ -334,13 +354,17 @@ class _FakeClock:
         return self.now
 
 
-@pytest.mark.parametrize("minutes, earlier_steps, earlier_seconds, steps, epochs", [
-    (25 / 60, 0, [], 25, 7),  # planned after epoch 1 at 1 s per step: 25 steps, stopping mid-epoch 7
-    (100 / 60, 0, [], 40, 10),  # the budget affords more than `epochs`: all 10 epochs, the decay unchanged
-    (25 / 60, 10, [10.0], 25, 4),  # resumed after 10 steps in 10 s: 15 more steps
-])
-def test_time_budget_plans_the_decay_to_end_with_the_budget(monkeypatch, minutes, earlier_steps, earlier_seconds,
-                                                             steps, epochs, caplog):
+@pytest.mark.parametrize(
+    "minutes, earlier_steps, earlier_seconds, steps, epochs",
+    [
+        (25 / 60, 0, [], 25, 7),  # planned after epoch 1 at 1 s per step: 25 steps, stopping mid-epoch 7
+        (100 / 60, 0, [], 40, 10),  # the budget affords more than `epochs`: all 10 epochs, the decay unchanged
+        (25 / 60, 10, [10.0], 25, 4),  # resumed after 10 steps in 10 s: 15 more steps
+    ],
+)
+def test_time_budget_plans_the_decay_to_end_with_the_budget(
+    monkeypatch, minutes, earlier_steps, earlier_seconds, steps, epochs, caplog
+):
     caplog.set_level("INFO", logger="seqapps")
     clock = _FakeClock()
     monkeypatch.setattr(training.time, "perf_counter", clock)

@@ -39,18 +39,26 @@ def train(run_dir, epochs=3, learning_rate=1e-2, restart=False, extra_callbacks=
     rng = np.random.default_rng(SEED)
     train_data = sequence_sum.make_data(TRAIN_SIZE, LENGTH, rng)
     validation_data = sequence_sum.make_data(VALIDATION_SIZE, LENGTH, rng)
-    train_batches = training.shuffle_each_epoch(
-        tf.data.Dataset.from_tensor_slices(train_data), TRAIN_SIZE, SEED
-    ).batch(BATCH_SIZE)
+    train_batches = training.shuffle_each_epoch(tf.data.Dataset.from_tensor_slices(train_data), TRAIN_SIZE, SEED).batch(
+        BATCH_SIZE
+    )
     model = sequence_sum.build_model("lstm", LENGTH, units=8, dropout=0.3)
     if ema_momentum is None:
         sequence_sum.compile_model(model, learning_rate)
     else:
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate, use_ema=True, ema_momentum=ema_momentum),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate, use_ema=True, ema_momentum=ema_momentum),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
     epoch_seconds = []
     callbacks = training.standard_callbacks(
-        run_dir, "val_accuracy", "max", patience=10, epoch_seconds=epoch_seconds, train_dataset=train_batches,
+        run_dir,
+        "val_accuracy",
+        "max",
+        patience=10,
+        epoch_seconds=epoch_seconds,
+        train_dataset=train_batches,
         averaged_weights=ema_momentum is not None,
     )
     history = model.fit(
@@ -89,11 +97,15 @@ def main():
     model, history = train(arguments.run_dir, arguments.epochs, extra_callbacks=extra_callbacks)
     run_dir = Path(arguments.run_dir)
     np.savez(run_dir / "final.npz", *model.get_weights())
-    (run_dir / "result.json").write_text(json.dumps({
-        "history": history.history,
-        "epochs_this_process": history.epoch,
-        "epoch_seconds": len(history.epoch_seconds),
-    }))
+    (run_dir / "result.json").write_text(
+        json.dumps(
+            {
+                "history": history.history,
+                "epochs_this_process": history.epoch,
+                "epoch_seconds": len(history.epoch_seconds),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

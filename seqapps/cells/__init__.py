@@ -33,9 +33,7 @@ def get(name, units, **kwargs):
         ValueError: `name` is not a registered cell.
     """
     if name not in REGISTRY:
-        raise ValueError(
-            f"Unknown cell {name!r}. Valid cell names: {', '.join(NAMES)}."
-        )
+        raise ValueError(f"Unknown cell {name!r}. Valid cell names: {', '.join(NAMES)}.")
     return REGISTRY[name](units, **kwargs)
 
 

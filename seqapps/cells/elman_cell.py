@@ -46,12 +46,8 @@ class ElmanCell(RecurrentCell):
         identity_scale=1.0,
         **kwargs,
     ):
-        if isinstance(identity_scale, bool) or not isinstance(
-            identity_scale, (int, float)
-        ) or identity_scale <= 0:
-            raise ValueError(
-                f"ElmanCell: `identity_scale` must be a positive number, got {identity_scale!r}."
-            )
+        if isinstance(identity_scale, bool) or not isinstance(identity_scale, (int, float)) or identity_scale <= 0:
+            raise ValueError(f"ElmanCell: `identity_scale` must be a positive number, got {identity_scale!r}.")
         self.identity_scale = float(identity_scale)
         if recurrent_initializer == "identity":
             recurrent_initializer = keras.initializers.Identity(gain=self.identity_scale)

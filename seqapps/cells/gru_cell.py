@@ -81,9 +81,7 @@ class GRUCell(RecurrentCell):
             projected_hidden = ops.matmul(dropped_hidden, self.recurrent_kernel)
             if self.use_bias:
                 projected_hidden = projected_hidden + self.bias[1]
-            hidden_update, hidden_reset, hidden_candidate = ops.split(
-                projected_hidden, 3, axis=-1
-            )
+            hidden_update, hidden_reset, hidden_candidate = ops.split(projected_hidden, 3, axis=-1)
             update = self.recurrent_activation(input_update + hidden_update)
             reset = self.recurrent_activation(input_reset + hidden_reset)
             candidate = self.activation(input_candidate + reset * hidden_candidate)
@@ -93,8 +91,7 @@ class GRUCell(RecurrentCell):
             update = self.recurrent_activation(input_update + hidden_update)
             reset = self.recurrent_activation(input_reset + hidden_reset)
             candidate = self.activation(
-                input_candidate
-                + ops.matmul(reset * dropped_hidden, self.recurrent_kernel[:, 2 * units :])
+                input_candidate + ops.matmul(reset * dropped_hidden, self.recurrent_kernel[:, 2 * units :])
             )
         hidden = update * previous + (1 - update) * candidate
         return hidden, [hidden]

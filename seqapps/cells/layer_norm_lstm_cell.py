@@ -39,12 +39,13 @@ class LayerNormLSTMCell(LSTMCell):
     """
 
     def __init__(self, units, layer_norm_epsilon=1e-3, **kwargs):
-        if isinstance(layer_norm_epsilon, bool) or not isinstance(
-            layer_norm_epsilon, (int, float)
-        ) or layer_norm_epsilon <= 0:
+        if (
+            isinstance(layer_norm_epsilon, bool)
+            or not isinstance(layer_norm_epsilon, (int, float))
+            or layer_norm_epsilon <= 0
+        ):
             raise ValueError(
-                "LayerNormLSTMCell: `layer_norm_epsilon` must be a positive number, "
-                f"got {layer_norm_epsilon!r}."
+                f"LayerNormLSTMCell: `layer_norm_epsilon` must be a positive number, got {layer_norm_epsilon!r}."
             )
         super().__init__(units, **kwargs)
         self.layer_norm_epsilon = float(layer_norm_epsilon)

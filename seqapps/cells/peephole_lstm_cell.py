@@ -65,19 +65,13 @@ class PeepholeLSTMCell(LSTMCell):
 
     def _cell_update(self, gates, previous_cell):
         input_gate, forget_gate, candidate, output_gate = ops.split(gates, 4, axis=-1)
-        input_gate = self.recurrent_activation(
-            input_gate + self.input_gate_peephole * previous_cell
-        )
-        forget_gate = self.recurrent_activation(
-            forget_gate + self.forget_gate_peephole * previous_cell
-        )
+        input_gate = self.recurrent_activation(input_gate + self.input_gate_peephole * previous_cell)
+        forget_gate = self.recurrent_activation(forget_gate + self.forget_gate_peephole * previous_cell)
         cell = forget_gate * previous_cell + input_gate * self.activation(candidate)
         output_gate = self.recurrent_activation(output_gate + self.output_gate_peephole * cell)
         return output_gate * self.activation(cell), cell
 
     def get_config(self):
-        config = {
-            "peephole_initializer": keras.initializers.serialize(self.peephole_initializer)
-        }
+        config = {"peephole_initializer": keras.initializers.serialize(self.peephole_initializer)}
         base_config = super().get_config()
         return {**base_config, **config}

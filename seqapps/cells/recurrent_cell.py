@@ -12,17 +12,13 @@ from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
 def _positive_int(cell_name, argument, value):
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(
-            f"{cell_name}: `{argument}` must be a positive integer, got {value!r}."
-        )
+        raise ValueError(f"{cell_name}: `{argument}` must be a positive integer, got {value!r}.")
     return value
 
 
 def _rate(cell_name, argument, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(
-            f"{cell_name}: `{argument}` must be a float in [0, 1), got {value!r}."
-        )
+        raise ValueError(f"{cell_name}: `{argument}` must be a float in [0, 1), got {value!r}.")
     return float(value)
 
 
@@ -90,33 +86,19 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         self.units = _positive_int(name, "units", units)
         self.activation = _resolve(name, "activation", activation, keras.activations.get)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _resolve(
-            name, "kernel_initializer", kernel_initializer, keras.initializers.get
-        )
+        self.kernel_initializer = _resolve(name, "kernel_initializer", kernel_initializer, keras.initializers.get)
         self.recurrent_initializer = _resolve(
             name, "recurrent_initializer", recurrent_initializer, keras.initializers.get
         )
-        self.bias_initializer = _resolve(
-            name, "bias_initializer", bias_initializer, keras.initializers.get
-        )
-        self.kernel_regularizer = _resolve(
-            name, "kernel_regularizer", kernel_regularizer, keras.regularizers.get
-        )
+        self.bias_initializer = _resolve(name, "bias_initializer", bias_initializer, keras.initializers.get)
+        self.kernel_regularizer = _resolve(name, "kernel_regularizer", kernel_regularizer, keras.regularizers.get)
         self.recurrent_regularizer = _resolve(
             name, "recurrent_regularizer", recurrent_regularizer, keras.regularizers.get
         )
-        self.bias_regularizer = _resolve(
-            name, "bias_regularizer", bias_regularizer, keras.regularizers.get
-        )
-        self.kernel_constraint = _resolve(
-            name, "kernel_constraint", kernel_constraint, keras.constraints.get
-        )
-        self.recurrent_constraint = _resolve(
-            name, "recurrent_constraint", recurrent_constraint, keras.constraints.get
-        )
-        self.bias_constraint = _resolve(
-            name, "bias_constraint", bias_constraint, keras.constraints.get
-        )
+        self.bias_regularizer = _resolve(name, "bias_regularizer", bias_regularizer, keras.regularizers.get)
+        self.kernel_constraint = _resolve(name, "kernel_constraint", kernel_constraint, keras.constraints.get)
+        self.recurrent_constraint = _resolve(name, "recurrent_constraint", recurrent_constraint, keras.constraints.get)
+        self.bias_constraint = _resolve(name, "bias_constraint", bias_constraint, keras.constraints.get)
         self.dropout = _rate(name, "dropout", dropout)
         self.recurrent_dropout = _rate(name, "recurrent_dropout", recurrent_dropout)
         self.learn_initial_state = bool(learn_initial_state)
@@ -162,9 +144,7 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     def build(self, input_shape):
         if self.learn_initial_state:
             self.initial_states = [
-                self.add_weight(
-                    shape=(self.units,), name=f"initial_{state}", initializer="zeros"
-                )
+                self.add_weight(shape=(self.units,), name=f"initial_{state}", initializer="zeros")
                 for state in self.state_names
             ]
         super().build(input_shape)
@@ -179,10 +159,7 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
                 for state in self.initial_states
             ]
         else:
-            states = [
-                ops.zeros((batch_size, self.units), dtype=self.compute_dtype)
-                for _ in self.state_names
-            ]
+            states = [ops.zeros((batch_size, self.units), dtype=self.compute_dtype) for _ in self.state_names]
         return states[0] if len(states) == 1 else states
 
     def _dropped(self, inputs, previous_hidden, training):

@@ -51,7 +51,6 @@ import re
 import tarfile
 import warnings
 import zlib
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -66,10 +65,7 @@ CLASS_NAMES = ("negative", "positive")
 SPLITS = ("train", "test")
 LABEL_FOLDERS = ("neg", "pos")
 
-_LAYOUT = (
-    "the aclImdb layout: train/pos, train/neg, test/pos, test/neg folders, "
-    "one UTF-8 .txt review per file"
-)
+_LAYOUT = "the aclImdb layout: train/pos, train/neg, test/pos, test/neg folders, one UTF-8 .txt review per file"
 _FIX = (
     "Fix: pass an unmodified aclImdb folder or aclImdb_v1.tar.gz "
     "(https://ai.stanford.edu/~amaas/data/sentiment/), or leave the path out "
@@ -139,8 +135,7 @@ def load(path=None, validation_fraction=0.1, seed=1337, limit=None):
         )
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(
-            f"limit={limit!r} is invalid: pass a positive number of reviews per "
-            f"split, or None for all of them."
+            f"limit={limit!r} is invalid: pass a positive number of reviews per split, or None for all of them."
         )
     found = paths.find_local(path, RELATIVE_PATH, DATASET)
     if found is None:
@@ -153,9 +148,7 @@ def load(path=None, validation_fraction=0.1, seed=1337, limit=None):
     replaced = _repair_encoding(reviews, source)
     train_texts, train_labels = _columns(reviews["train"])
     test_texts, test_labels = _columns(reviews["test"])
-    is_validation = _validation_mask(
-        train_texts, train_labels, validation_fraction, np.random.default_rng([seed, 0])
-    )
+    is_validation = _validation_mask(train_texts, train_labels, validation_fraction, np.random.default_rng([seed, 0]))
     splits = {
         "train": (train_texts[~is_validation], train_labels[~is_validation]),
         "validation": (train_texts[is_validation], train_labels[is_validation]),
@@ -164,9 +157,7 @@ def load(path=None, validation_fraction=0.1, seed=1337, limit=None):
     datasets, sizes = {}, {}
     for stream, (name, (texts, labels)) in enumerate(splits.items(), start=1):
         order = _ordered_subset(texts, labels, limit, np.random.default_rng([seed, stream]))
-        datasets[name] = tf.data.Dataset.from_tensor_slices(
-            (tf.constant(texts[order], dtype=tf.string), labels[order])
-        )
+        datasets[name] = tf.data.Dataset.from_tensor_slices((tf.constant(texts[order], dtype=tf.string), labels[order]))
         sizes[f"{name}_size"] = len(order)
     return ImdbData(**datasets, **sizes, source=source, replaced_reviews=replaced)
 
@@ -181,8 +172,7 @@ def _read_folder(folder):
             directory = folder / split / label_folder
             if not directory.is_dir():
                 raise paths.DataNotFoundError(
-                    f"{DATASET}: {str(folder)!r} has no {split}/{label_folder} "
-                    f"folder; expected {_LAYOUT}. {_FIX}"
+                    f"{DATASET}: {str(folder)!r} has no {split}/{label_folder} folder; expected {_LAYOUT}. {_FIX}"
                 )
             for file in sorted(directory.glob("*.txt")):
                 reviews[split].append((str(file), label, file.read_bytes()))
@@ -201,13 +191,10 @@ def _read_archive(archive):
                     continue
                 split, label_folder, _ = match.groups()
                 content = tar.extractfile(member).read()
-                reviews[split].append(
-                    (f"{archive}:{member.name}", LABEL_FOLDERS.index(label_folder), content)
-                )
+                reviews[split].append((f"{archive}:{member.name}", LABEL_FOLDERS.index(label_folder), content))
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         raise paths.DataNotFoundError(
-            f"{DATASET}: {str(archive)!r} is not a readable tar archive ({error}); "
-            f"expected {_LAYOUT}. {_FIX}"
+            f"{DATASET}: {str(archive)!r} is not a readable tar archive ({error}); expected {_LAYOUT}. {_FIX}"
         ) from error
     _check_reviews(reviews, archive)
     return reviews
@@ -235,14 +222,11 @@ def _check_reviews(reviews, location):
         for label, label_folder in enumerate(LABEL_FOLDERS):
             if not any(review[1] == label for review in reviews[split]):
                 raise paths.DataNotFoundError(
-                    f"{DATASET}: {str(location)!r} has no reviews in "
-                    f"{split}/{label_folder}; expected {_LAYOUT}. {_FIX}"
+                    f"{DATASET}: {str(location)!r} has no reviews in {split}/{label_folder}; expected {_LAYOUT}. {_FIX}"
                 )
         for name, _, content in reviews[split]:
             if not content.strip():
-                raise paths.DataNotFoundError(
-                    f"{DATASET}: review {name!r} is empty; the copy is damaged. {_FIX}"
-                )
+                raise paths.DataNotFoundError(f"{DATASET}: review {name!r} is empty; the copy is damaged. {_FIX}")
 
 
 def _repair_encoding(reviews, source):

@@ -73,8 +73,7 @@ class TextCorpus:
         sizes = ", ".join(f"{name} {len(self.split(name)):,}" for name in SPLITS)
         total = sum(len(self.split(name)) for name in SPLITS)
         replaced = f"; {self.replaced_bytes} invalid bytes replaced" if self.replaced_bytes else ""
-        return (f"{self.source}: {total:,} characters, contiguous split (characters) {sizes} "
-                f"(90/5/5){replaced}")
+        return f"{self.source}: {total:,} characters, contiguous split (characters) {sizes} (90/5/5){replaced}"
 
 
 def split_text(text, source, replaced_bytes=0):
@@ -111,7 +110,7 @@ def read_text(path, errors="strict"):
         line = data.count(b"\n", 0, error.start) + 1
         raise paths.DataFormatError(
             f"{str(path)!r} is not UTF-8: byte offset {error.start} (line {line}) holds "
-            f"{data[error.start:error.end]!r} ({error.reason}). Fix: convert the file to UTF-8 (e.g. "
+            f"{data[error.start : error.end]!r} ({error.reason}). Fix: convert the file to UTF-8 (e.g. "
             f"`iconv -f latin1 -t utf-8`), or pass errors='replace' (--decode-errors replace) to replace "
             "invalid bytes with U+FFFD."
         ) from None

@@ -70,9 +70,11 @@ class TranslationPairs:
         return getattr(self, name)
 
     def describe(self):
-        sizes = ", ".join(f"{name} {len(self.split(name)):,} pairs "
-                          f"({len({spanish for spanish, _ in self.split(name)}):,} Spanish sentences)"
-                          for name in SPLITS)
+        sizes = ", ".join(
+            f"{name} {len(self.split(name)):,} pairs "
+            f"({len({spanish for spanish, _ in self.split(name)}):,} Spanish sentences)"
+            for name in SPLITS
+        )
         return f"{self.source}: {sizes}; split by unique Spanish sentence"
 
 
@@ -108,8 +110,9 @@ def parse_pairs(data, where):
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise paths.DataFormatError(
-            f"{where} is not UTF-8: byte offset {error.start} (line {line}) holds {data[error.start:error.end]!r}. "
-            f"{_FIX}") from None
+            f"{where} is not UTF-8: byte offset {error.start} (line {line}) holds {data[error.start : error.end]!r}. "
+            f"{_FIX}"
+        ) from None
     pairs = []
     for number, line in enumerate(io.StringIO(text), start=1):
         line = line.rstrip("\r\n")
@@ -118,7 +121,8 @@ def parse_pairs(data, where):
         fields = line.split("\t")
         if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
             raise paths.DataFormatError(
-                f"{where}, line {number}: expected `English<TAB>Spanish`, got {line[:80]!r}. {_FIX}")
+                f"{where}, line {number}: expected `English<TAB>Spanish`, got {line[:80]!r}. {_FIX}"
+            )
         pairs.append((fields[1].strip(), fields[0].strip()))
     if not pairs:
         raise paths.DataFormatError(f"{where} holds no sentence pairs. {_FIX}")
@@ -155,7 +159,8 @@ def split_pairs(pairs, source, test_size=2000, validation_size=2000, seed=DEFAUL
         if len(held_out[name]) != size:
             raise paths.DataFormatError(
                 f"{source}: only {len(held_out[name]):,} pairs for a {name} split of {size:,}; the file holds "
-                f"{len(pairs):,} pairs. Pass a smaller {name}_size, or the full file.")
+                f"{len(pairs):,} pairs. Pass a smaller {name}_size, or the full file."
+            )
     return TranslationPairs(remaining, held_out["validation"], held_out["test"], source)
 
 

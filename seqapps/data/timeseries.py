@@ -7,13 +7,18 @@ matrix of every input feature (the targets included) on a regular time grid,
 the chronological train / validation / test borders, and `notes` saying what
 was found and done. `load(name)` does the same for the presets in `PRESETS`:
 
-| preset | file under `$SEQAPPS_DATA_DIR` | target | sampling | period | split |
-|---|---|---|---|---|---|
-| `etth1`, `etth2` | `timeseries/ETT-small/ETTh{1,2}.csv` | `OT` | 1 h | 24 | rows [0, 8640) / [8640, 11520) / [11520, 14400) |
-| `ettm1`, `ettm2` | `timeseries/ETT-small/ETTm{1,2}.csv` | `OT` | 15 min | 96 | the ETTh rows times 4 |
-| `weather` | `timeseries/weather/weather.csv` | `OT` | 10 min | 144 | 70 / 10 / 20 % of the rows |
-| `beijing_pm25` | `timeseries/beijing_pm25/PRSA_data_2010.1.1-2014.12.31.csv` | `pm2.5` | 1 h | 24 | 70 / 10 / 20 % |
-| `jena_climate` | `timeseries/jena_climate/jena_climate_2009_2016.csv.zip`, else downloaded | `T (degC)` | 10 min | 144 | 50 / 25 / 25 % |
+| preset | target | sampling | period | split |
+|---|---|---|---|---|
+| `etth1`, `etth2` | `OT` | 1 h | 24 | rows [0, 8640) / [8640, 11520) / [11520, 14400) |
+| `ettm1`, `ettm2` | `OT` | 15 min | 96 | the ETTh rows times 4 |
+| `weather` | `OT` | 10 min | 144 | 70 / 10 / 20 % of the rows |
+| `beijing_pm25` | `pm2.5` | 1 h | 24 | 70 / 10 / 20 % |
+| `jena_climate` | `T (degC)` | 10 min | 144 | 50 / 25 / 25 % |
+
+Their files under `$SEQAPPS_DATA_DIR`: `timeseries/ETT-small/ETTh{1,2}.csv` and
+`ETTm{1,2}.csv`, `timeseries/weather/weather.csv`,
+`timeseries/beijing_pm25/PRSA_data_2010.1.1-2014.12.31.csv` and
+`timeseries/jena_climate/jena_climate_2009_2016.csv.zip` (else downloaded).
 
 The ETT and weather splits are the standard ones of the Informer / Autoformer /
 DLinear / PatchTST code; Jena's is the one of Chollet's *Deep Learning with
@@ -137,8 +142,13 @@ _ETT_HOURLY_ROWS = (8640, 11520, 14400)
 def _ett(name, title, minutes):
     factor = 60 // minutes
     return Preset(
-        name=name, title=title, relative_path=f"timeseries/ETT-small/{title}.csv", time_column="date",
-        target="OT", period=24 * factor, split=tuple(rows * factor for rows in _ETT_HOURLY_ROWS),
+        name=name,
+        title=title,
+        relative_path=f"timeseries/ETT-small/{title}.csv",
+        time_column="date",
+        target="OT",
+        period=24 * factor,
+        split=tuple(rows * factor for rows in _ETT_HOURLY_ROWS),
     )
 
 
@@ -150,23 +160,43 @@ PRESETS = {
         _ett("ettm1", "ETTm1", 15),
         _ett("ettm2", "ETTm2", 15),
         Preset(
-            name="weather", title="Weather (Jena 2020)", relative_path="timeseries/weather/weather.csv",
-            time_column="date", target="OT", period=144, split=DEFAULT_SPLIT,
-            missing="interpolate", duplicates="drop", missing_values=(-9999.0,),
+            name="weather",
+            title="Weather (Jena 2020)",
+            relative_path="timeseries/weather/weather.csv",
+            time_column="date",
+            target="OT",
+            period=144,
+            split=DEFAULT_SPLIT,
+            missing="interpolate",
+            duplicates="drop",
+            missing_values=(-9999.0,),
         ),
         Preset(
-            name="beijing_pm25", title="Beijing PM2.5",
+            name="beijing_pm25",
+            title="Beijing PM2.5",
             relative_path="timeseries/beijing_pm25/PRSA_data_2010.1.1-2014.12.31.csv",
-            time_column=("year", "month", "day", "hour"), target="pm2.5", period=24, split=DEFAULT_SPLIT,
+            time_column=("year", "month", "day", "hour"),
+            target="pm2.5",
+            period=24,
+            split=DEFAULT_SPLIT,
             feature_columns=("pm2.5", "DEWP", "TEMP", "PRES", "cbwd", "Iws", "Is", "Ir"),
-            missing="interpolate", categorical="one_hot",
+            missing="interpolate",
+            categorical="one_hot",
         ),
         Preset(
-            name="jena_climate", title="Jena climate 2009-2016",
+            name="jena_climate",
+            title="Jena climate 2009-2016",
             relative_path="timeseries/jena_climate/jena_climate_2009_2016.csv.zip",
-            time_column="Date Time", time_format="%d.%m.%Y %H:%M:%S", target="T (degC)", period=144,
-            split=(0.5, 0.25, 0.25), missing="interpolate", duplicates="drop", unordered="sort",
-            missing_values=(-9999.0,), url=JENA_URL,
+            time_column="Date Time",
+            time_format="%d.%m.%Y %H:%M:%S",
+            target="T (degC)",
+            period=144,
+            split=(0.5, 0.25, 0.25),
+            missing="interpolate",
+            duplicates="drop",
+            unordered="sort",
+            missing_values=(-9999.0,),
+            url=JENA_URL,
         ),
     )
 }
@@ -227,8 +257,9 @@ class TimeSeries:
         return mean.astype(np.float32), std.astype(np.float32)
 
 
-def load(name, path=None, *, target_columns=None, feature_columns=None, missing=None, duplicates=None,
-         categorical=None):
+def load(
+    name, path=None, *, target_columns=None, feature_columns=None, missing=None, duplicates=None, categorical=None
+):
     """Loads a preset dataset (see `PRESETS`).
 
     Args:
@@ -249,8 +280,10 @@ def load(name, path=None, *, target_columns=None, feature_columns=None, missing=
         DataFormatError: see `load_csv`.
     """
     if name not in PRESETS:
-        raise ValueError(f"Unknown time-series dataset {name!r}. Presets: {', '.join(PRESETS)}; "
-                         f"for any other CSV use load_csv (recipe flag --csv).")
+        raise ValueError(
+            f"Unknown time-series dataset {name!r}. Presets: {', '.join(PRESETS)}; "
+            f"for any other CSV use load_csv (recipe flag --csv)."
+        )
     preset = PRESETS[name]
     found = paths.find_local(path, preset.relative_path, preset.title)
     if found is None:
@@ -276,9 +309,21 @@ def load(name, path=None, *, target_columns=None, feature_columns=None, missing=
     )
 
 
-def load_csv(path, time_column, target_columns, feature_columns=None, *, time_format=None, split=DEFAULT_SPLIT,
-             missing="error", duplicates="error", unordered="error", categorical="error", missing_values=(),
-             period=None):
+def load_csv(
+    path,
+    time_column,
+    target_columns,
+    feature_columns=None,
+    *,
+    time_format=None,
+    split=DEFAULT_SPLIT,
+    missing="error",
+    duplicates="error",
+    unordered="error",
+    categorical="error",
+    missing_values=(),
+    period=None,
+):
     """Reads a CSV time series (or a zip holding one CSV).
 
     Args:
@@ -320,16 +365,19 @@ def load_csv(path, time_column, target_columns, feature_columns=None, *, time_fo
     if not time_columns or not targets:
         raise ValueError("time_column and target_columns must name at least one column each.")
     if len(time_columns) > 1 and time_format is not None:
-        raise ValueError("time_format applies to a single time column; several time columns are read as "
-                         f"{', '.join(TIME_PARTS)} numbers.")
+        raise ValueError(
+            "time_format applies to a single time column; several time columns are read as "
+            f"{', '.join(TIME_PARTS)} numbers."
+        )
     if period is not None and (isinstance(period, bool) or not isinstance(period, int) or period < 1):
         raise ValueError(f"period must be a positive number of rows or None, got {period!r}.")
     missing_values = tuple(float(value) for value in missing_values)
 
     found = Path(path).expanduser()
     if not found.is_file():
-        raise paths.DataNotFoundError(f"{str(found)!r} is not a file. Fix: pass the path of a CSV file (or of a "
-                                      "zip holding one).")
+        raise paths.DataNotFoundError(
+            f"{str(found)!r} is not a file. Fix: pass the path of a CSV file (or of a zip holding one)."
+        )
     source = str(found)
     header, rows, notes = _read_rows(found)
     name = f"{source!r}"
@@ -342,12 +390,14 @@ def load_csv(path, time_column, target_columns, feature_columns=None, *, time_fo
     file_borders = _file_borders(split, len(rows), name)
     border_times = [timestamps[row] if row < len(rows) else None for row in file_borders]
 
-    values, names, categorical_cells = _parse_features(table, header, columns, targets, categorical,
-                                                      missing_values, name, notes)
+    values, names, categorical_cells = _parse_features(
+        table, header, columns, targets, categorical, missing_values, name, notes
+    )
     order = np.arange(len(rows))
     timestamps, values, order = _check_order(timestamps, values, order, unordered, name, notes)
-    timestamps, values, order = _remove_duplicates(timestamps, values, order, duplicates, categorical_cells,
-                                                   name, notes)
+    timestamps, values, order = _remove_duplicates(
+        timestamps, values, order, duplicates, categorical_cells, name, notes
+    )
     frequency = _frequency(timestamps, order, name)
     notes.append(f"Sampling interval: {_describe_interval(frequency)}.")
     target_positions = [names.index(target) for target in targets]
@@ -419,8 +469,9 @@ def window_starts(series, split, input_steps, horizon, lookback=None):
             f"The {split} split of {series.source!r} (rows [{first}, {end}), {end - first} rows) holds no complete "
             f"window of {history} history rows and {horizon} forecast rows"
             + (" without a gap or an interpolated target" if end - max(first, history) >= horizon else "")
-            + f". Fix: use a longer series, or smaller input steps / horizon"
-            + (f" / seasonal period ({lookback})" if lookback and lookback > input_steps else "") + "."
+            + ". Fix: use a longer series, or smaller input steps / horizon"
+            + (f" / seasonal period ({lookback})" if lookback and lookback > input_steps else "")
+            + "."
         )
     return starts
 
@@ -481,8 +532,11 @@ def _read_rows(path):
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
-                members = [info for info in archive.infolist() if info.filename.lower().endswith(".csv")
-                           and not Path(info.filename).name.startswith(".")]
+                members = [
+                    info
+                    for info in archive.infolist()
+                    if info.filename.lower().endswith(".csv") and not Path(info.filename).name.startswith(".")
+                ]
                 if len(members) != 1:
                     raise DataFormatError(
                         f"{str(path)!r} is a zip archive with {len(members)} CSV files "
@@ -493,7 +547,9 @@ def _read_rows(path):
         else:
             raw = Path(path).read_bytes()
     except (OSError, zipfile.BadZipFile) as error:
-        raise DataFormatError(f"{str(path)!r} cannot be read ({error}). Fix: pass a readable CSV or zip file.") from error
+        raise DataFormatError(
+            f"{str(path)!r} cannot be read ({error}). Fix: pass a readable CSV or zip file."
+        ) from error
     notes = []
     text = raw.decode("utf-8-sig", errors="replace")
     if "\ufffd" in text and "\ufffd".encode() not in raw:
@@ -512,15 +568,19 @@ def _read_rows(path):
     counts = collections.Counter(header)
     repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated or "" in counts:
-        raise DataFormatError(f"{str(path)!r}: the header has repeated or empty column names {repeated or ['']}. "
-                              "Fix: give every column a distinct name.")
+        raise DataFormatError(
+            f"{str(path)!r}: the header has repeated or empty column names {repeated or ['']}. "
+            "Fix: give every column a distinct name."
+        )
     rows = []
     for line, row in enumerate(reader, start=2):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != len(header):
-            raise DataFormatError(f"{str(path)!r} line {line} has {len(row)} fields, the header has {len(header)}. "
-                                  "Fix: repair that line (a missing separator or an unquoted comma).")
+            raise DataFormatError(
+                f"{str(path)!r} line {line} has {len(row)} fields, the header has {len(header)}. "
+                "Fix: repair that line (a missing separator or an unquoted comma)."
+            )
         rows.append(row)
     return header, rows, notes
 
@@ -570,8 +630,10 @@ def _parse_time(table, header, time_columns, time_format, name):
                 ) from None
         return np.array([datetime.datetime.strptime(value, time_format) for value in strings], dtype="datetime64[s]")
     if len(time_columns) > len(TIME_PARTS) or len(time_columns) < 3:
-        raise ValueError(f"Several time columns must be year, month, day[, hour[, minute[, second]]] in that "
-                         f"order; got {time_columns}.")
+        raise ValueError(
+            f"Several time columns must be year, month, day[, hour[, minute[, second]]] in that "
+            f"order; got {time_columns}."
+        )
     parts = {}
     limits = {"month": (1, 12), "day": (1, 31), "hour": (0, 23), "minute": (0, 59), "second": (0, 59)}
     for part, column in zip(TIME_PARTS, time_columns):
@@ -580,22 +642,28 @@ def _parse_time(table, header, time_columns, time_format, name):
             numbers = np.array([int(value) for value in strings], dtype=np.int64)
         except ValueError:
             bad = next(row for row, value in enumerate(strings) if not value.strip().lstrip("-").isdigit())
-            raise DataFormatError(f"{name}: {part} {strings[bad]!r} in column {column!r} at line {_line(bad)} is "
-                                  "not an integer. Fix: repair that line.") from None
+            raise DataFormatError(
+                f"{name}: {part} {strings[bad]!r} in column {column!r} at line {_line(bad)} is "
+                "not an integer. Fix: repair that line."
+            ) from None
         low, high = limits.get(part, (1, 9999))
         outside = np.flatnonzero((numbers < low) | (numbers > high))
         if len(outside):
             row = int(outside[0])
-            raise DataFormatError(f"{name}: {part} {numbers[row]} in column {column!r} at line {_line(row)} is "
-                                  f"outside [{low}, {high}]. Fix: repair that line.")
+            raise DataFormatError(
+                f"{name}: {part} {numbers[row]} in column {column!r} at line {_line(row)} is "
+                f"outside [{low}, {high}]. Fix: repair that line."
+            )
         parts[part] = numbers
     months = (parts["year"] - 1970) * 12 + parts["month"] - 1
     days = months.astype("datetime64[M]").astype("datetime64[D]") + (parts["day"] - 1)
     wrong_day = np.flatnonzero(days.astype("datetime64[M]") != months.astype("datetime64[M]"))
     if len(wrong_day):
         row = int(wrong_day[0])
-        raise DataFormatError(f"{name}: line {_line(row)} gives day {parts['day'][row]} of a month that has fewer "
-                              "days. Fix: repair that line.")
+        raise DataFormatError(
+            f"{name}: line {_line(row)} gives day {parts['day'][row]} of a month that has fewer "
+            "days. Fix: repair that line."
+        )
     seconds = parts.get("hour", 0) * 3600 + parts.get("minute", 0) * 60 + parts.get("second", 0)
     return days.astype("datetime64[s]") + np.asarray(seconds).astype("timedelta64[s]")
 
@@ -609,8 +677,10 @@ def _file_borders(split, rows, name):
         if not 0 < split[0] < split[1] < split[2]:
             raise ValueError(f"split rows {split} must be increasing positive row numbers.")
         if split[2] > rows:
-            raise DataFormatError(f"{name} has {rows:,} data rows; its split needs {split[2]:,} (test ends at row "
-                                  f"{split[2]:,}). Fix: pass the complete file, or another split.")
+            raise DataFormatError(
+                f"{name} has {rows:,} data rows; its split needs {split[2]:,} (test ends at row "
+                f"{split[2]:,}). Fix: pass the complete file, or another split."
+            )
         return split
     fractions = tuple(float(part) for part in split)
     if any(part <= 0 for part in fractions) or sum(fractions) > 1 + 1e-9:
@@ -623,8 +693,10 @@ def _file_borders(split, rows, name):
         validation_end = train_end + int(rows * fractions[1])
         test_end = validation_end + test_rows
     if not 0 < train_end < validation_end < test_end:
-        raise DataFormatError(f"{name} has {rows} data rows, too few to split {fractions} into three non-empty "
-                              "parts. Fix: use a longer series.")
+        raise DataFormatError(
+            f"{name} has {rows} data rows, too few to split {fractions} into three non-empty "
+            "parts. Fix: use a longer series."
+        )
     return train_end, validation_end, test_end
 
 
@@ -641,13 +713,19 @@ def _parse_features(table, header, columns, targets, categorical, missing_values
             present = [row for row, cell in enumerate(cells) if cell.strip().lower() not in MISSING_TOKENS]
             first = bad_rows[0]
             if len(bad_rows) < len(present) or column in targets or categorical == "error":
-                kind = ("mixes numbers and text" if len(bad_rows) < len(present) else "is not numeric")
-                fix = ("repair those cells" if len(bad_rows) < len(present) else
-                       "pick a numeric target" if column in targets else
-                       "leave it out of the features, or pass categorical='one_hot' (--categorical one_hot) or "
-                       "categorical='drop'")
-                raise DataFormatError(f"{name}: column {column!r} {kind}: {cells[first]!r} at line {_line(first)} "
-                                      f"({len(bad_rows):,} such cells). Fix: {fix}.")
+                kind = "mixes numbers and text" if len(bad_rows) < len(present) else "is not numeric"
+                fix = (
+                    "repair those cells"
+                    if len(bad_rows) < len(present)
+                    else "pick a numeric target"
+                    if column in targets
+                    else "leave it out of the features, or pass categorical='one_hot' (--categorical one_hot) or "
+                    "categorical='drop'"
+                )
+                raise DataFormatError(
+                    f"{name}: column {column!r} {kind}: {cells[first]!r} at line {_line(first)} "
+                    f"({len(bad_rows):,} such cells). Fix: {fix}."
+                )
             categorical_cells.append(cells)
             if categorical == "drop":
                 notes.append(f"Dropped the non-numeric column {column!r}.")
@@ -658,14 +736,18 @@ def _parse_features(table, header, columns, targets, categorical, missing_values
                 matrix.append((stripped == category).astype(np.float64))
                 names.append(f"{column}={category}")
             blank = len(cells) - len(bad_rows)
-            notes.append(f"One-hot encoded the categorical column {column!r} as {len(categories)} features "
-                         f"({', '.join(categories)})" + (f"; {blank} missing cells are all zeros." if blank else "."))
+            notes.append(
+                f"One-hot encoded the categorical column {column!r} as {len(categories)} features "
+                f"({', '.join(categories)})" + (f"; {blank} missing cells are all zeros." if blank else ".")
+            )
             continue
         infinite = np.flatnonzero(np.isinf(numbers))
         if len(infinite):
             row = int(infinite[0])
-            raise DataFormatError(f"{name}: column {column!r} has an infinite value {cells[row]!r} at line "
-                                  f"{_line(row)}. Fix: repair it, or write it as an empty (missing) cell.")
+            raise DataFormatError(
+                f"{name}: column {column!r} has an infinite value {cells[row]!r} at line "
+                f"{_line(row)}. Fix: repair it, or write it as an empty (missing) cell."
+            )
         for placeholder in missing_values:
             hits = numbers == placeholder
             if hits.any():
@@ -681,9 +763,12 @@ def _parse_features(table, header, columns, targets, categorical, missing_values
         notes.append(f"{count:,} cell(s) of {column!r} hold the placeholder {placeholder:g}: read as missing.")
     if suspicious:
         described = ", ".join(f"{column!r}: {count} x {value:g}" for column, (value, count) in suspicious.items())
-        warnings.warn(f"{name}: values that look like missing-value placeholders ({described}) are used as "
-                      "numbers. If they mean 'missing', pass missing_values=(...) so they are handled.",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"{name}: values that look like missing-value placeholders ({described}) are used as "
+            "numbers. If they mean 'missing', pass missing_values=(...) so they are handled.",
+            UserWarning,
+            stacklevel=3,
+        )
     if not names:
         raise DataFormatError(f"{name}: no numeric input column left. Fix: choose feature columns with numbers.")
     return np.stack(matrix, axis=1), names, categorical_cells
@@ -722,8 +807,9 @@ def _check_order(timestamps, values, order, unordered, name, notes):
             "unordered='sort'."
         )
     permutation = np.argsort(timestamps, kind="stable")
-    notes.append(f"Timestamps went backwards {len(backwards):,} time(s) (first at line {_line(row)}): "
-                 "rows sorted by time.")
+    notes.append(
+        f"Timestamps went backwards {len(backwards):,} time(s) (first at line {_line(row)}): rows sorted by time."
+    )
     return timestamps[permutation], values[permutation], order[permutation]
 
 
@@ -744,12 +830,17 @@ def _remove_duplicates(timestamps, values, order, duplicates, categorical_cells,
     differing = 0
     for row in repeated:
         same = np.array_equal(values[row], values[first_of[row]], equal_nan=True) and all(
-            cells[order[row]] == cells[order[first_of[row]]] for cells in categorical_cells)
+            cells[order[row]] == cells[order[first_of[row]]] for cells in categorical_cells
+        )
         differing += not same
     notes.append(
         f"Dropped {len(repeated):,} row(s) repeating an earlier timestamp (first {timestamps[repeated[0]]}, line(s) "
-        f"{lines}); " + (f"{differing} of them had different values, the first row was kept."
-                         if differing else "their values were identical.")
+        f"{lines}); "
+        + (
+            f"{differing} of them had different values, the first row was kept."
+            if differing
+            else "their values were identical."
+        )
     )
     return timestamps[keep], values[keep], order[keep]
 
@@ -757,8 +848,9 @@ def _remove_duplicates(timestamps, values, order, duplicates, categorical_cells,
 def _frequency(timestamps, order, name):
     """The sampling interval: the most common step; every step must be a multiple of it."""
     if len(timestamps) < 2:
-        raise DataFormatError(f"{name} has {len(timestamps)} time step(s); a series needs many more. "
-                              "Fix: pass a longer series.")
+        raise DataFormatError(
+            f"{name} has {len(timestamps)} time step(s); a series needs many more. Fix: pass a longer series."
+        )
     steps = np.diff(timestamps).astype(np.int64)
     values, counts = np.unique(steps, return_counts=True)
     frequency = int(values[np.argmax(counts)])
@@ -798,19 +890,26 @@ def _handle_missing(timestamps, values, order, frequency, missing, names, target
     per_column = missing_cells.sum(axis=0)
     if missing_rows == 0 and not per_column.any():
         return timestamps, values, np.zeros(values.shape, dtype=bool)
-    problems = [f"column {names[column]!r}: {int(count):,} missing value(s), first at line "
-                f"{_line(int(order[np.flatnonzero(missing_cells[:, column])[0]]))}"
-                for column, count in enumerate(per_column) if count]
+    problems = [
+        f"column {names[column]!r}: {int(count):,} missing value(s), first at line "
+        f"{_line(int(order[np.flatnonzero(missing_cells[:, column])[0]]))}"
+        for column, count in enumerate(per_column)
+        if count
+    ]
     if missing_rows:
         gap = int(np.flatnonzero(steps > 1)[0])
-        problems.append(f"{missing_rows:,} timestamp(s) missing from the {_describe_interval(frequency)} grid, first "
-                        f"after {timestamps[gap]} (line {_line(int(order[gap]))})")
+        problems.append(
+            f"{missing_rows:,} timestamp(s) missing from the {_describe_interval(frequency)} grid, first "
+            f"after {timestamps[gap]} (line {_line(int(order[gap]))})"
+        )
     if missing == "error":
         raise DataFormatError(f"{name} has missing data: " + "; ".join(problems) + ". " + _MISSING_FIX)
     if missing == "drop":
         complete = ~missing_cells.any(axis=1)
-        notes.append(f"Missing data ({'; '.join(problems)}): dropped {int((~complete).sum()):,} incomplete row(s); "
-                     "no window spans a gap.")
+        notes.append(
+            f"Missing data ({'; '.join(problems)}): dropped {int((~complete).sum()):,} incomplete row(s); "
+            "no window spans a gap."
+        )
         return timestamps[complete], values[complete], np.zeros((int(complete.sum()), values.shape[1]), dtype=bool)
     positions = np.concatenate([[0], np.cumsum(steps)])
     grid = np.full((positions[-1] + 1, values.shape[1]), np.nan)
@@ -818,10 +917,12 @@ def _handle_missing(timestamps, values, order, frequency, missing, names, target
     imputed = np.isnan(grid)
     complete = np.flatnonzero(~imputed.any(axis=1))
     if not len(complete):
-        raise DataFormatError(f"{name}: no row has all of {names} present, nothing to interpolate from. "
-                              "Fix: leave the emptiest columns out of the features.")
+        raise DataFormatError(
+            f"{name}: no row has all of {names} present, nothing to interpolate from. "
+            "Fix: leave the emptiest columns out of the features."
+        )
     first, last = int(complete[0]), int(complete[-1])
-    grid, imputed = grid[first:last + 1], imputed[first:last + 1]
+    grid, imputed = grid[first : last + 1], imputed[first : last + 1]
     index = np.arange(len(grid))
     for column in range(grid.shape[1]):
         gaps = imputed[:, column]
@@ -834,8 +935,13 @@ def _handle_missing(timestamps, values, order, frequency, missing, names, target
         f"{int(imputed.any(axis=1).sum()):,} row(s)"
         + (f", {missing_rows:,} of them inserted" if missing_rows else "")
         + (f"; dropped {trimmed[0]} leading and {trimmed[1]} trailing incomplete row(s)" if any(trimmed) else "")
-        + (f"; longest interpolated target run {runs} row(s), windows forecasting interpolated targets are "
-           "left out of training and scoring" if runs else "") + "."
+        + (
+            f"; longest interpolated target run {runs} row(s), windows forecasting interpolated targets are "
+            "left out of training and scoring"
+            if runs
+            else ""
+        )
+        + "."
     )
     start = timestamps[0] + first * frequency
     return start + np.arange(len(grid)) * frequency, grid, imputed

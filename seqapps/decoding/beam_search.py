@@ -54,10 +54,16 @@ def beam_search(step_function, start_ids, state, beam_width, max_length, end_id,
     offsets = (tf.range(batch) * beam_width)[:, None]
     state_invariants = batch_shape_invariants(state)
     for _ in tf.range(max_length):
-        tf.autograph.experimental.set_loop_options(shape_invariants=[
-            (sequences, tf.TensorShape([None, None])), (ids, tf.TensorShape([None])),
-            (scores, tf.TensorShape([None, None])), (finished, tf.TensorShape([None, None])),
-            (lengths, tf.TensorShape([None, None])), (state, state_invariants)])
+        tf.autograph.experimental.set_loop_options(
+            shape_invariants=[
+                (sequences, tf.TensorShape([None, None])),
+                (ids, tf.TensorShape([None])),
+                (scores, tf.TensorShape([None, None])),
+                (finished, tf.TensorShape([None, None])),
+                (lengths, tf.TensorShape([None, None])),
+                (state, state_invariants),
+            ]
+        )
         log_probabilities, state = step_function(ids, state)
         vocabulary = log_probabilities.shape[-1] or tf.shape(log_probabilities)[-1]
         log_probabilities = tf.reshape(log_probabilities, [batch, beam_width, vocabulary])

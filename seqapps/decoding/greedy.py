@@ -30,5 +30,4 @@ def greedy_search(step_function, start_ids, state, max_length, end_id=None):
     >>> greedy_search(lambda ids, state: (tf.gather(table, ids), state), tf.constant([0]), (), 3).numpy()
     array([[1, 0, 1]], dtype=int32)
     """
-    return decode_loop(step_function, start_ids, state, max_length, lambda logits, position: greedy_ids(logits),
-                       end_id)
+    return decode_loop(step_function, start_ids, state, max_length, lambda logits, position: greedy_ids(logits), end_id)

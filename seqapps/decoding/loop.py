@@ -33,8 +33,13 @@ def decode_loop(step_function, start_ids, state, max_length, choose, end_id=None
     outputs = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=tf.TensorShape([None]))
     state_invariants = batch_shape_invariants(state)
     for position in tf.range(max_length):
-        tf.autograph.experimental.set_loop_options(shape_invariants=[
-            (ids, tf.TensorShape([None])), (finished, tf.TensorShape([None])), (state, state_invariants)])
+        tf.autograph.experimental.set_loop_options(
+            shape_invariants=[
+                (ids, tf.TensorShape([None])),
+                (finished, tf.TensorShape([None])),
+                (state, state_invariants),
+            ]
+        )
         logits, state = step_function(ids, state)
         ids = choose(logits, position)
         if end_id is not None:

@@ -48,8 +48,9 @@ def sample_ids(logits, temperature, seed, top_k=None, top_p=None):
     return tf.cast(tf.random.stateless_categorical(logits, 1, seed)[:, 0], tf.int32)
 
 
-def sampling_search(step_function, start_ids, state, max_length, temperature, seed, top_k=None, top_p=None,
-                    end_id=None):
+def sampling_search(
+    step_function, start_ids, state, max_length, temperature, seed, top_k=None, top_p=None, end_id=None
+):
     """A drawn token at each step (`sample_ids`), from `start_ids` and `state`.
 
     Args:
@@ -67,6 +68,7 @@ def sampling_search(step_function, start_ids, state, max_length, temperature, se
     Returns:
         int32 `[batch, steps]`.
     """
+
     def choose(logits, position):
         return sample_ids(logits, temperature, tf.stack([seed[0], seed[1] + position]), top_k, top_p)
 

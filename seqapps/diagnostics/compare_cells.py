@@ -167,9 +167,13 @@ def plot_compare_cells(results, path):
     axis.set_yscale("log")
     axis.set_xlabel("distance T - t (steps)")
     axis.set_ylabel("||dL/dh_t||, L = v . h_T")
-    axis.set_title("Gradient vs distance at default initialization (lengths " + ", ".join(
-        str(length) for length in sorted({length for by_length in results.values() for length in by_length})
-    ) + ")")
+    axis.set_title(
+        "Gradient vs distance at default initialization (lengths "
+        + ", ".join(
+            str(length) for length in sorted({length for by_length in results.values() for length in by_length})
+        )
+        + ")"
+    )
     axis.grid(True, which="both", alpha=0.3)
     axis.legend()
     return plotting.save(figure, path)

@@ -98,9 +98,7 @@ def random_inputs(model, batch_size=8, timesteps=50, seed=0):
     spec = _single_input(model)
     dtype = str(spec.dtype)
     if "string" in dtype:
-        raise ValueError(
-            f"Model {model.name!r} takes strings; pass --inputs FILE with one example per line."
-        )
+        raise ValueError(f"Model {model.name!r} takes strings; pass --inputs FILE with one example per line.")
     shape = [batch_size]
     for axis, size in enumerate(spec.shape[1:], start=1):
         if size is None and axis != 1:
@@ -179,15 +177,12 @@ def diagnose_model(model, inputs, out_dir):
     _, traces = recurrent_trace.trace(model, inputs)
     states = {trace.name: np.asarray(trace.hidden) for trace in traces}
     labels = input_labels(model, inputs)
-    aligned = labels is not None and all(
-        hidden.shape[1] == len(labels[0]) for hidden in states.values()
-    )
+    aligned = labels is not None and all(hidden.shape[1] == len(labels[0]) for hidden in states.values())
     tokens = labels[0] if aligned else None
     written.append(plot_hidden_states(states, os.path.join(out_dir, "hidden_states.png"), tokens=tokens))
 
     spectra = {
-        trace.name: jacobian_spectrum(trace.layer, np.asarray(trace.inputs)[:JACOBIAN_EXAMPLES])
-        for trace in traces
+        trace.name: jacobian_spectrum(trace.layer, np.asarray(trace.inputs)[:JACOBIAN_EXAMPLES]) for trace in traces
     }
     written.append(plot_jacobian_spectrum(spectra, os.path.join(out_dir, "jacobian_spectrum.png")))
     return written

@@ -92,9 +92,7 @@ class GradientNormLogger(keras.callbacks.Callback):
         norms = tf.stack([tf.norm(gradient) for gradient in dense])
         global_norm = tf.sqrt(tf.reduce_sum(tf.square(norms)))
         indices = [[index_of[id(variable)]] for _, variable in pairs]
-        self._variable_sums.assign_add(
-            tf.scatter_nd(indices, norms, [len(self._variable_paths)])
-        )
+        self._variable_sums.assign_add(tf.scatter_nd(indices, norms, [len(self._variable_paths)]))
         self._global_sum.assign_add(global_norm)
         self._global_max.assign(tf.maximum(self._global_max, global_norm))
         self._steps.assign_add(1.0)

@@ -91,9 +91,7 @@ def _visible(token):
     return "\u2423" if token == " " else repr(token)[1:-1]
 
 
-def plot_hidden_states(
-    states, path, tokens=None, example=0, threshold=SATURATION_THRESHOLD, title=None
-):
+def plot_hidden_states(states, path, tokens=None, example=0, threshold=SATURATION_THRESHOLD, title=None):
     """Heat maps of the hidden units over time, with the fraction of saturated units below.
 
     One pair of panels per layer: the activations of example `example`
@@ -127,9 +125,7 @@ def plot_hidden_states(
     for index, (name, hidden) in enumerate(states.items()):
         hidden = np.asarray(hidden)
         if not 0 <= example < hidden.shape[0]:
-            raise ValueError(
-                f"plot_hidden_states: `example` must be in [0, {hidden.shape[0]}), got {example!r}."
-            )
+            raise ValueError(f"plot_hidden_states: `example` must be in [0, {hidden.shape[0]}), got {example!r}.")
         timesteps = hidden.shape[1]
         if tokens is not None and len(tokens) != timesteps:
             raise ValueError(

@@ -55,9 +55,7 @@ def plot_history(history, path, metric=None):
     if metric is None:
         metric = main_metric(history)
     elif metric not in history:
-        raise ValueError(
-            f"plot_history: metric {metric!r} is not in the history; logged keys: {sorted(history)}."
-        )
+        raise ValueError(f"plot_history: metric {metric!r} is not in the history; logged keys: {sorted(history)}.")
     panels = ["loss"] + ([metric] if metric and metric != "loss" else [])
     figure, axes = plotting.new_figure(columns=len(panels), width=5.0 * len(panels), height_per_row=4.0)
     for axis, key in zip(axes[0], panels):

@@ -71,8 +71,7 @@ def jacobian_spectrum(cell, inputs, top_k=3):
     inputs = np.asarray(inputs)
     if inputs.ndim != 3:
         raise ValueError(
-            f"jacobian_spectrum: `inputs` must have shape (batch, timesteps, features), got shape "
-            f"{inputs.shape}."
+            f"jacobian_spectrum: `inputs` must have shape (batch, timesteps, features), got shape {inputs.shape}."
         )
     if go_backwards:
         inputs = inputs[:, ::-1]

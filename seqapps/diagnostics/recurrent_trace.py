@@ -109,9 +109,7 @@ def recurrent_layers(model):
             seen.add(id(child))
             path = f"{prefix}{child.name}"
             if isinstance(child, keras.layers.RNN):
-                if not isinstance(child, UNTRACED_LAYERS) and not isinstance(
-                    child.cell, keras.layers.StackedRNNCells
-                ):
+                if not isinstance(child, UNTRACED_LAYERS) and not isinstance(child.cell, keras.layers.StackedRNNCells):
                     found.append((path, child))
             else:
                 visit(child, f"{path}/")
@@ -125,9 +123,7 @@ def _probed_call(layer, name, traces, tape):
         if not tf.executing_eagerly():
             # Keras tracing the model symbolically (building a subclassed model,
             # inferring output shapes): no values to record.
-            return type(layer).call(
-                layer, sequences, initial_state=initial_state, mask=mask, training=training
-            )
+            return type(layer).call(layer, sequences, initial_state=initial_state, mask=mask, training=training)
         cell = layer.cell
         batch_size, timesteps = ops.shape(sequences)[0], ops.shape(sequences)[1]
         if initial_state is None:

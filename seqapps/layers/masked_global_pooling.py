@@ -33,9 +33,7 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
     def __init__(self, mode="max_average", **kwargs):
         super().__init__(**kwargs)
         if mode not in MODES:
-            raise ValueError(
-                f"MaskedGlobalPooling1D: unknown mode {mode!r}; choose one of {', '.join(MODES)}."
-            )
+            raise ValueError(f"MaskedGlobalPooling1D: unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
         self.mode = mode
         self.supports_masking = True
 

@@ -60,7 +60,7 @@ class MultiplicativeAttention(keras.layers.Layer):
 
     def call(self, query, values, keys=None, mask=None, return_attention_scores=False):
         keys = self.project_keys(values) if keys is None else keys
-        scores = ops.matmul(query * (self.units ** -0.5), ops.swapaxes(keys, -2, -1))
+        scores = ops.matmul(query * (self.units**-0.5), ops.swapaxes(keys, -2, -1))
         context, weights = attention_read(scores, values, mask)
         return (context, weights) if return_attention_scores else context
 

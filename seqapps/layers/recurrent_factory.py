@@ -65,9 +65,7 @@ def recurrent(kind, units, bidirectional=False, merge_mode="concat", **kwargs):
     (2, 7, 64)
     """
     if kind not in KINDS:
-        raise ValueError(
-            f"Unknown recurrent layer kind {kind!r}. Valid kinds: {', '.join(KINDS)}."
-        )
+        raise ValueError(f"Unknown recurrent layer kind {kind!r}. Valid kinds: {', '.join(KINDS)}.")
     if merge_mode not in BIDIRECTIONAL_MERGE_MODES:
         raise ValueError(
             f"Unknown merge_mode {merge_mode!r}. Valid modes: "

@@ -265,8 +265,7 @@ def _check_warmup(version_dir, meta_graph, report):
         report.warnings.append(f"{WARMUP_RELATIVE_PATH} is empty")
     if len(records) > MAX_WARMUP_RECORDS:
         report.problems.append(
-            f"{WARMUP_RELATIVE_PATH} holds {len(records)} records; TF Serving refuses more than "
-            f"{MAX_WARMUP_RECORDS}"
+            f"{WARMUP_RELATIVE_PATH} holds {len(records)} records; TF Serving refuses more than {MAX_WARMUP_RECORDS}"
         )
     signature_defs = meta_graph.signature_def
     for index, log in enumerate(records):
@@ -287,8 +286,7 @@ def _check_warmup(version_dir, meta_graph, report):
         optional = set(signature.defaults)
         if given - expected or (expected - given) - optional:
             report.problems.append(
-                f"{where}: inputs {sorted(given)} do not match the inputs of {signature_name!r}: "
-                f"{sorted(expected)}"
+                f"{where}: inputs {sorted(given)} do not match the inputs of {signature_name!r}: {sorted(expected)}"
             )
             continue
         for input_name in sorted(given):

@@ -116,22 +116,31 @@ class ImdbSentimentConfig:
     verbose: int = 2
 
     PRESETS: typing.ClassVar[dict] = {
-        "quick": {"limit": 1000, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "units": 32,
-                  "vocab_size": 5000},
+        "quick": {"limit": 1000, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "units": 32, "vocab_size": 5000},
     }
     # Settings that may change when an interrupted run resumes: they do not touch the model being trained.
     RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + ("baseline_epochs",)
 
     def __post_init__(self):
         recipe_arguments.check_cell_and_sizes(
-            self, ("units", "layers", "max_tokens", "embedding_dim", "epochs", "batch_size", "baseline_epochs",
-                   "patience", "ngrams", "ngram_buckets"))
+            self,
+            (
+                "units",
+                "layers",
+                "max_tokens",
+                "embedding_dim",
+                "epochs",
+                "batch_size",
+                "baseline_epochs",
+                "patience",
+                "ngrams",
+                "ngram_buckets",
+            ),
+        )
         if not isinstance(self.vocab_size, int) or self.vocab_size < 3:
             raise ValueError(f"`vocab_size` must be an integer of at least 3, got {self.vocab_size!r}.")
         if self.truncation not in TRUNCATION_MODES:
-            raise ValueError(
-                f"Unknown truncation {self.truncation!r}: choose from {', '.join(TRUNCATION_MODES)}."
-            )
+            raise ValueError(f"Unknown truncation {self.truncation!r}: choose from {', '.join(TRUNCATION_MODES)}.")
         if self.pooling not in POOLING_MODES:
             raise ValueError(f"Unknown pooling {self.pooling!r}: choose from {', '.join(POOLING_MODES)}.")
 
@@ -169,9 +178,9 @@ def build_model(config):
     depend on how far a batch is padded.
     """
     token_ids = keras.Input((None,), dtype="int64", name="token_ids")
-    hidden = keras.layers.Embedding(
-        config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding"
-    )(token_ids)
+    hidden = keras.layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(
+        token_ids
+    )
     hidden = keras.layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(hidden)
     for index in range(config.layers):
         hidden = layers.recurrent(
@@ -452,8 +461,10 @@ def train(config):
     direction = "bi" if config.bidirectional else "uni"
     logger.info("")
     logger.info("| model | test accuracy |\n|---|---:|")
-    logger.info(f"| {config.cell} ({direction}directional, {config.layers} layer(s), {config.units} units) "
-                f"| {test_accuracy:.4f} |")
+    logger.info(
+        f"| {config.cell} ({direction}directional, {config.layers} layer(s), {config.units} units) "
+        f"| {test_accuracy:.4f} |"
+    )
     logger.info(f"| baseline: bag-of-words logistic regression | {baseline_accuracy:.4f} |")
 
     export_path = export_text_model(config, data, model)

@@ -61,7 +61,8 @@ class SequenceSumConfig:
         unknown = [kind for kind in self.kinds if kind not in seqapps_layers.KINDS]
         if unknown or not self.kinds:
             raise ValueError(
-                f"Unknown or missing kinds {unknown or list(self.kinds)}: choose from {', '.join(seqapps_layers.KINDS)}."
+                f"Unknown or missing kinds {unknown or list(self.kinds)}: "
+                f"choose from {', '.join(seqapps_layers.KINDS)}."
             )
         for name in ("length", "train_size", "validation_size", "test_size", "units", "epochs", "batch_size"):
             value = getattr(self, name)
@@ -186,9 +187,7 @@ def run(config):
             seconds=seconds,
         )
         results.append(result)
-        logger.info(
-            f"  {kind}: test accuracy {result.test_accuracy:.3f} in {seconds:.1f} s"
-        )
+        logger.info(f"  {kind}: test accuracy {result.test_accuracy:.3f} in {seconds:.1f} s")
         if best is None or result.test_accuracy > best.test_accuracy:
             best, best_model = result, model
     logger.info("")

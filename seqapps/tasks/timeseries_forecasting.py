@@ -145,8 +145,10 @@ class TimeseriesForecastingConfig:
 
     def __post_init__(self):
         if self.csv is None and self.dataset not in timeseries.PRESETS:
-            raise ValueError(f"Unknown dataset {self.dataset!r}: choose from {', '.join(timeseries.PRESETS)}, "
-                             "or pass csv=... (--csv) for your own file.")
+            raise ValueError(
+                f"Unknown dataset {self.dataset!r}: choose from {', '.join(timeseries.PRESETS)}, "
+                "or pass csv=... (--csv) for your own file."
+            )
         if self.csv is not None and not self.target:
             raise ValueError("With csv=... (--csv) name the column(s) to forecast with target=... (--target).")
         recipe_arguments.check_cell_and_sizes(self, _POSITIVE_INTEGERS)
@@ -154,8 +156,11 @@ class TimeseriesForecastingConfig:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
                 raise ValueError(f"`{name}` must be a positive integer or None, got {value!r}.")
-        for name, choices in (("missing", timeseries.MISSING_POLICIES), ("duplicates", timeseries.DUPLICATE_POLICIES),
-                              ("categorical", timeseries.CATEGORICAL_POLICIES)):
+        for name, choices in (
+            ("missing", timeseries.MISSING_POLICIES),
+            ("duplicates", timeseries.DUPLICATE_POLICIES),
+            ("categorical", timeseries.CATEGORICAL_POLICIES),
+        ):
             if getattr(self, name) not in (None,) + choices:
                 raise ValueError(f"`{name}` must be one of {', '.join(choices)}, got {getattr(self, name)!r}.")
         if self.loss not in LOSSES:
@@ -188,14 +193,26 @@ def load_series(config):
     if config.csv is not None:
         time_column = config.time_column.split(",") if "," in config.time_column else config.time_column
         return timeseries.load_csv(
-            config.csv, time_column, config.target, config.features, time_format=config.time_format,
-            split=tuple(config.split), missing=config.missing or "error", duplicates=config.duplicates or "error",
-            categorical=config.categorical or "error", missing_values=tuple(config.missing_values or ()),
+            config.csv,
+            time_column,
+            config.target,
+            config.features,
+            time_format=config.time_format,
+            split=tuple(config.split),
+            missing=config.missing or "error",
+            duplicates=config.duplicates or "error",
+            categorical=config.categorical or "error",
+            missing_values=tuple(config.missing_values or ()),
             period=config.period,
         )
     return timeseries.load(
-        config.dataset, config.data, target_columns=config.target, feature_columns=config.features,
-        missing=config.missing, duplicates=config.duplicates, categorical=config.categorical,
+        config.dataset,
+        config.data,
+        target_columns=config.target,
+        feature_columns=config.features,
+        missing=config.missing,
+        duplicates=config.duplicates,
+        categorical=config.categorical,
     )
 
 
@@ -225,8 +242,9 @@ def build_model(config, n_features, n_targets, mean, std, target_indices, linear
         )(hidden)
     if config.dropout:
         hidden = keras.layers.Dropout(config.dropout, name="dropout")(hidden)
-    head = keras.layers.Dense(config.horizon * n_targets, name="forecast_change",
-                              kernel_initializer="zeros" if linear else "glorot_uniform")
+    head = keras.layers.Dense(
+        config.horizon * n_targets, name="forecast_change", kernel_initializer="zeros" if linear else "glorot_uniform"
+    )
     change = keras.layers.Reshape((config.horizon, n_targets), name="per_step")(head(hidden))
     if linear:
         history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
@@ -266,13 +284,15 @@ def serving_function(forecaster, input_steps, n_features):
         steps_features_and_more = tf.concat([shape, [-1, -1, -1]], axis=0)[1:4]
         right_shape = tf.reduce_all(tf.equal(steps_features_and_more, [input_steps, n_features, -1]))
         check_shape = tf.debugging.Assert(
-            right_shape, [f"window must have shape {expected} (steps, then features in training order), got", shape],
+            right_shape,
+            [f"window must have shape {expected} (steps, then features in training order), got", shape],
             summarize=8,
         )
         with tf.control_dependencies([check_shape]):
             window = tf.debugging.assert_all_finite(
-                window, f"window holds NaN or Inf values: send finite numbers in file units, shape {expected} "
-                        "(fill or drop missing values first)",
+                window,
+                f"window holds NaN or Inf values: send finite numbers in file units, shape {expected} "
+                "(fill or drop missing values first)",
             )
         forecast = tf.debugging.assert_all_finite(
             tf.cast(forecaster(window), tf.float32),
@@ -330,16 +350,17 @@ class RidgeForecaster:
     def fit(self, train_starts, validation_starts):
         best = None
         truth = self._scaled_targets(validation_starts)
-        for inputs, columns in zip(self.INPUT_SETS, (list(range(len(self.series.feature_names))),
-                                                     list(self.series.target_indices))):
+        for inputs, columns in zip(
+            self.INPUT_SETS, (list(range(len(self.series.feature_names))), list(self.series.target_indices))
+        ):
             self.columns = columns
             size = self.input_steps * len(columns) + 1
             gram = np.zeros((size, size))
             moment = np.zeros((size, self.horizon * len(self.target_std)))
             for chunk in range(0, len(train_starts), _CHUNK):
-                design = self._design(train_starts[chunk:chunk + _CHUNK])
+                design = self._design(train_starts[chunk : chunk + _CHUNK])
                 gram += design.T @ design
-                moment += design.T @ self._scaled_targets(train_starts[chunk:chunk + _CHUNK]).reshape(len(design), -1)
+                moment += design.T @ self._scaled_targets(train_starts[chunk : chunk + _CHUNK]).reshape(len(design), -1)
             scale = np.trace(gram) / size
             identity = np.eye(size)
             for penalty in RIDGE_PENALTIES:
@@ -352,8 +373,9 @@ class RidgeForecaster:
 
     def predict(self, starts, scaled=False):
         """Forecast `(windows, horizon, targets)`, in file units unless `scaled`."""
-        outputs = [self._design(starts[chunk:chunk + _CHUNK]) @ self.weights
-                   for chunk in range(0, len(starts), _CHUNK)]
+        outputs = [
+            self._design(starts[chunk : chunk + _CHUNK]) @ self.weights for chunk in range(0, len(starts), _CHUNK)
+        ]
         forecast = np.concatenate(outputs).reshape(len(starts), self.horizon, -1).astype(np.float32)
         return forecast if scaled else forecast * self.target_std + self.target_mean
 
@@ -364,14 +386,18 @@ def _keep_linear_if_better(trained, ridge, validation_starts, best_validation_ma
     scaled_truth = (truth - ridge.target_mean) / ridge.target_std
     linear_mae = float(np.mean(np.abs(ridge.predict(validation_starts, scaled=True) - scaled_truth)))
     if best_validation_mae < linear_mae:
-        logger.info(f"Recurrent correction kept: validation MAE (standardized) {best_validation_mae:.4f}, "
-                       f"linear component alone {linear_mae:.4f}.")
+        logger.info(
+            f"Recurrent correction kept: validation MAE (standardized) {best_validation_mae:.4f}, "
+            f"linear component alone {linear_mae:.4f}."
+        )
         return
     head = trained.get_layer("forecast_change")
     head.set_weights([np.zeros_like(weight) for weight in head.get_weights()])
-    logger.info(f"Training never beat the linear component on validation MAE (standardized: best "
-                   f"{best_validation_mae:.4f}, linear alone {linear_mae:.4f}): the head is set back to zero, "
-                   "so the model is the linear forecast.")
+    logger.info(
+        f"Training never beat the linear component on validation MAE (standardized: best "
+        f"{best_validation_mae:.4f}, linear alone {linear_mae:.4f}): the head is set back to zero, "
+        "so the model is the linear forecast."
+    )
 
 
 # --- evaluation ----------------------------------------------------------------
@@ -398,15 +424,16 @@ def improvement_percent(model_metrics, baseline_metrics):
 def metrics_table(metrics, best_baseline, units):
     """Markdown table of the averaged metrics of every forecaster on validation and test."""
     lines = [
-        f"| forecaster | val MAE | test MAE ({units}) | test MSE | test MAE (std.) | test MSE (std.) | vs best baseline |",
+        f"| forecaster | val MAE | test MAE ({units}) | test MSE | test MAE (std.) | test MSE (std.) "
+        "| vs best baseline |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, test in metrics["test"].items():
         validation = metrics["validation"][name]
         delta = improvement_percent(test, metrics["test"][best_baseline])
         lines.append(
-            f"| {name} | {validation['mae']:.4f} | {test['mae']:.4f} | {test['mse']:.4f} | {test['normalized_mae']:.4f} "
-            f"| {test['normalized_mse']:.4f} | {delta:+.1f}% |"
+            f"| {name} | {validation['mae']:.4f} | {test['mae']:.4f} | {test['mse']:.4f} "
+            f"| {test['normalized_mae']:.4f} | {test['normalized_mse']:.4f} | {delta:+.1f}% |"
         )
     return "\n".join(lines)
 
@@ -414,8 +441,10 @@ def metrics_table(metrics, best_baseline, units):
 def per_step_table(test_metrics, horizon):
     """Markdown table of the test MAE (file units) per horizon step, a few steps shown."""
     shown = sorted({0, horizon // 4, horizon // 2, 3 * horizon // 4, horizon - 1})
-    lines = ["| forecaster | " + " | ".join(f"step {step + 1}" for step in shown) + " |",
-             "|---|" + "---:|" * len(shown)]
+    lines = [
+        "| forecaster | " + " | ".join(f"step {step + 1}" for step in shown) + " |",
+        "|---|" + "---:|" * len(shown),
+    ]
     for name, values in test_metrics.items():
         lines.append(f"| {name} | " + " | ".join(f"{values['mae_per_step'][step]:.4f}" for step in shown) + " |")
     return "\n".join(lines)
@@ -431,11 +460,15 @@ def plot_forecasts(series, starts, forecasts, config, path):
         history = np.arange(start - config.input_steps, start)
         future = np.arange(start, start + config.horizon)
         axis.plot(series.timestamps[history], target[history], color="black", linewidth=1, label="history")
-        axis.plot(series.timestamps[future], target[future], color="black", linestyle=":", linewidth=1.5,
-                  label="truth")
+        axis.plot(series.timestamps[future], target[future], color="black", linestyle=":", linewidth=1.5, label="truth")
         for (name, forecast), style in zip(forecasts.items(), ("-", "--", "--", "--", "--")):
-            axis.plot(series.timestamps[future], forecast[index, :, 0], linestyle=style,
-                      linewidth=2 if name == "model" else 1, label=name)
+            axis.plot(
+                series.timestamps[future],
+                forecast[index, :, 0],
+                linestyle=style,
+                linewidth=2 if name == "model" else 1,
+                label=name,
+            )
         axis.set_ylabel(series.target_names[0])
         axis.grid(True, alpha=0.3)
     axes[0, 0].set_title(f"Test windows: {config.input_steps} steps in, {config.horizon} forecast")
@@ -452,8 +485,10 @@ def _describe_series(series, config, starts):
     return (
         f"{len(series.feature_names)} input features ({', '.join(series.feature_names)}), target(s) "
         f"{', '.join(series.target_names)}; splits (rows / windows / last timestamp): "
-        + ", ".join(f"{split} {count:,} / {len(starts[split]):,} / {end}"
-                    for split, count, end in zip(timeseries.SPLITS, rows, when))
+        + ", ".join(
+            f"{split} {count:,} / {len(starts[split]):,} / {end}"
+            for split, count, end in zip(timeseries.SPLITS, rows, when)
+        )
         + f"; {config.input_steps} steps in, {config.horizon} out"
     )
 
@@ -474,8 +509,10 @@ def train(config):
         logger.info(note)
     period = config.period or series.period
     lookback = period if period else None
-    starts = {split: timeseries.window_starts(series, split, config.input_steps, config.horizon, lookback)
-              for split in timeseries.SPLITS}
+    starts = {
+        split: timeseries.window_starts(series, split, config.input_steps, config.horizon, lookback)
+        for split in timeseries.SPLITS
+    }
     if config.max_train_windows and len(starts["train"]) > config.max_train_windows:
         chosen = np.linspace(0, len(starts["train"]) - 1, config.max_train_windows).round().astype(int)
         starts["train"] = starts["train"][chosen]
@@ -493,25 +530,39 @@ def train(config):
             forecasts[split]["seasonal naive"] = seasonal_naive_forecast(series, starts[split], config.horizon, period)
     start = time.perf_counter()
     ridge = RidgeForecaster(series, config.input_steps, config.horizon, mean, std).fit(
-        starts["train"], starts["validation"])
+        starts["train"], starts["validation"]
+    )
     for split in forecasts:
         forecasts[split]["linear"] = ridge.predict(starts[split])
-    logger.info("Baselines: persistence, " + (f"seasonal naive (period {period} rows), " if period else "")
-                + f"linear (ridge on the {config.input_steps}-step window of {ridge.inputs}, penalty "
-                f"{ridge.penalty:g}, both chosen on validation, {time.perf_counter() - start:.0f} s)")
+    logger.info(
+        "Baselines: persistence, "
+        + (f"seasonal naive (period {period} rows), " if period else "")
+        + f"linear (ridge on the {config.input_steps}-step window of {ridge.inputs}, penalty "
+        f"{ridge.penalty:g}, both chosen on validation, {time.perf_counter() - start:.0f} s)"
+    )
 
     def standardize(target):
         return (target - target_mean) / target_std
 
     def dataset(split, shuffle):
-        return timeseries.make_dataset(series, starts[split], config.input_steps, config.horizon, config.batch_size,
-                                       shuffle=shuffle, seed=config.seed, target_transform=standardize)
+        return timeseries.make_dataset(
+            series,
+            starts[split],
+            config.input_steps,
+            config.horizon,
+            config.batch_size,
+            shuffle=shuffle,
+            seed=config.seed,
+            target_transform=standardize,
+        )
 
-    forecaster, trained = build_model(config, n_features, n_targets, mean, std, target_indices,
-                                      linear=ridge if config.linear_component else None)
+    forecaster, trained = build_model(
+        config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
+    )
     trained.summary(print_fn=logger.info)
-    trained.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss,
-                    metrics=["mae"])
+    trained.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss, metrics=["mae"]
+    )
     epoch_seconds = []
     train_batches = dataset("train", shuffle=True)
     history = trained.fit(
@@ -533,8 +584,9 @@ def train(config):
         windows, truth = timeseries.gather_windows(series, starts[split], config.input_steps, config.horizon)
         model_forecast = forecaster.predict(windows, batch_size=512, verbose=0)
         forecasts[split] = {"model": model_forecast, **forecasts[split]}
-        metrics[split] = {name: error_metrics(forecast, truth, target_std)
-                          for name, forecast in forecasts[split].items()}
+        metrics[split] = {
+            name: error_metrics(forecast, truth, target_std) for name, forecast in forecasts[split].items()
+        }
     baselines = [name for name in metrics["test"] if name != "model"]
     best_baseline = min(baselines, key=lambda name: metrics["test"][name]["normalized_mae"])
     improvement = improvement_percent(metrics["test"]["model"], metrics["test"][best_baseline])
@@ -545,29 +597,55 @@ def train(config):
     logger.info(per_step_table(metrics["test"], config.horizon))
     logger.info(f"\nModel vs best baseline ({best_baseline}) on test MAE: {improvement:+.1f}%")
     plot_forecasts(series, starts["test"], forecasts["test"], config, run_dir / "forecast.png")
-    (run_dir / "metrics.json").write_text(json.dumps(
-        {"best_baseline": best_baseline, "improvement_percent": improvement, "linear_inputs": ridge.inputs,
-         "linear_penalty": ridge.penalty, "metrics": metrics}, indent=1))
+    (run_dir / "metrics.json").write_text(
+        json.dumps(
+            {
+                "best_baseline": best_baseline,
+                "improvement_percent": improvement,
+                "linear_inputs": ridge.inputs,
+                "linear_penalty": ridge.penalty,
+                "metrics": metrics,
+            },
+            indent=1,
+        )
+    )
 
     forecaster.save(run_dir / "model.keras")
-    (run_dir / "series.json").write_text(json.dumps({
-        "source": series.source, "feature_names": series.feature_names, "target_names": series.target_names,
-        "input_steps": config.input_steps, "horizon": config.horizon, "mean": mean.tolist(), "std": std.tolist(),
-        "notes": series.notes,
-    }, indent=1))
+    (run_dir / "series.json").write_text(
+        json.dumps(
+            {
+                "source": series.source,
+                "feature_names": series.feature_names,
+                "target_names": series.target_names,
+                "input_steps": config.input_steps,
+                "horizon": config.horizon,
+                "mean": mean.tolist(),
+                "std": std.tolist(),
+                "notes": series.notes,
+            },
+            indent=1,
+        )
+    )
     serve = serving_function(forecaster, config.input_steps, n_features)
     test_windows, _ = timeseries.gather_windows(series, starts["test"][[0, -1]], config.input_steps, config.horizon)
     (run_dir / "example_request.json").write_text(json.dumps({"window": test_windows[:1].tolist()}))
     sample = serve(tf.constant(test_windows))["forecast"].numpy()
-    logger.info(f"\nSample forecast of {series.target_names[0]} for the first test window (first 6 steps): "
-                + ", ".join(f"{value:.3f}" for value in sample[0, :6, 0]))
+    logger.info(
+        f"\nSample forecast of {series.target_names[0]} for the first test window (first 6 steps): "
+        + ", ".join(f"{value:.3f}" for value in sample[0, :6, 0])
+    )
     export_path = export.export_for_serving(
-        forecaster, config.export_root, MODEL_NAME, {"serving_default": serve},
+        forecaster,
+        config.export_root,
+        MODEL_NAME,
+        {"serving_default": serve},
         warmup_examples=[{"window": window[None]} for window in test_windows],
     )
-    logger.info(f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
-                f"{n_features}] -> forecast [batch, {config.horizon}, {n_targets}], file units). Plots: "
-                f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}")
+    logger.info(
+        f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
+        f"{n_features}] -> forecast [batch, {config.horizon}, {n_targets}], file units). Plots: "
+        f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}"
+    )
     return TimeseriesForecastingResult(
         metrics=metrics,
         best_baseline=best_baseline,

@@ -59,7 +59,14 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
     metric_directions = {"val_accuracy": "max", "val_loss": "min", "accuracy": "max", "loss": "min"}
     default_objective = "val_accuracy"
     hyperparameter_fields = (
-        "cell", "units", "layers", "dropout", "learning_rate", "batch_size", "bidirectional", "embedding_dim",
+        "cell",
+        "units",
+        "layers",
+        "dropout",
+        "learning_rate",
+        "batch_size",
+        "bidirectional",
+        "embedding_dim",
         "pooling",
     )
 

@@ -130,9 +130,7 @@ def _wait(processes, timeout, start_process):
                 how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
                 if restarts[name]:
                     how += f" after {restarts[name]} restart(s)"
-                raise TuningError(
-                    f"{name} {how} (its output above is prefixed [{name}]); stopped the other processes."
-                )
+                raise TuningError(f"{name} {how} (its output above is prefixed [{name}]); stopped the other processes.")
         if all(code == 0 for code in codes.values()):
             return
         now = time.monotonic()

@@ -118,8 +118,10 @@ def requeue_silent_workers_trials(oracle, worker_timeout, check_seconds=None):
             del oracle.ongoing_trials[tuner_id]
             oracle.tuner_ids.discard(tuner_id)
             trial.status = TrialStatus.INVALID
-            trial.message = (f"{tuner_id} sent nothing for {silent:.0f} s (worker timeout {worker_timeout:g} s); "
-                             "the trial was given to the next worker asking for one")
+            trial.message = (
+                f"{tuner_id} sent nothing for {silent:.0f} s (worker timeout {worker_timeout:g} s); "
+                "the trial was given to the next worker asking for one"
+            )
             oracle._retry_queue.append(trial.trial_id)
             oracle._save_trial(trial)
             oracle.save()

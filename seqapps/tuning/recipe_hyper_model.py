@@ -93,20 +93,25 @@ class RecipeHyperModel(keras_tuner.HyperModel):
             if name == "export_root" and name not in fields:
                 raise ValueError(f"{self.recipe} has no servable export: --export-root does not apply to it.")
             if name not in fields:
-                valid = ", ".join(sorted(set(fields) - set(self.hyperparameter_fields)
-                                         | ({"preset"} if configs.presets(self.config_class) else set())))
+                valid = ", ".join(
+                    sorted(
+                        set(fields) - set(self.hyperparameter_fields)
+                        | ({"preset"} if configs.presets(self.config_class) else set())
+                    )
+                )
                 raise ValueError(f"Unknown option {name!r} for {self.recipe}: its options are {valid}.")
             converted[name] = _convert_option(name, value, fields[name].type)
         return self.config_class(**converted)
 
     @classmethod
     def options_from_config(cls, config):
-        """The recipe options that rebuild `config`: its fields that differ from the defaults, hyperparameters left out."""
+        """The recipe options that rebuild `config`: the fields that differ from the defaults, not hyperparameters."""
         defaults = cls.config_class()
         return {
             field.name: getattr(config, field.name)
             for field in dataclasses.fields(cls.config_class)
-            if field.name not in cls.hyperparameter_fields and getattr(config, field.name) != getattr(defaults, field.name)
+            if field.name not in cls.hyperparameter_fields
+            and getattr(config, field.name) != getattr(defaults, field.name)
         }
 
     def check_space(self):

@@ -22,7 +22,12 @@ def trial_rows(trials, objective, names=()):
         `(columns, rows)`: the column names and the rows (dicts keyed by them;
         `None` where a trial has no value).
     """
-    trials = sorted(trials, key=lambda trial: (int(trial.trial_id), trial.trial_id) if trial.trial_id.isdigit() else (float("inf"), trial.trial_id))
+    trials = sorted(
+        trials,
+        key=lambda trial: (
+            (int(trial.trial_id), trial.trial_id) if trial.trial_id.isdigit() else (float("inf"), trial.trial_id)
+        ),
+    )
     names = list(names)
     for trial in trials:
         names += [name for name in trial.hyperparameters.values if name not in names]
@@ -50,7 +55,8 @@ def write_csv(path, columns, rows):
 def markdown_table(columns, rows):
     """The rows as a Markdown table, numbers right-aligned, floats with 4 significant digits."""
     numeric = {
-        column for column in columns
+        column
+        for column in columns
         if any(isinstance(row[column], (int, float)) and not isinstance(row[column], bool) for row in rows)
     }
     lines = [
@@ -91,9 +97,7 @@ def write_hparams_experiment(log_dir, space, metric_directions):
     metrics = []
     for name in metric_directions:
         group = "validation" if name.startswith("val_") else "train"
-        metrics.append(
-            hparams_api.Metric(f"epoch_{name.removeprefix('val_')}", group=group, display_name=name)
-        )
+        metrics.append(hparams_api.Metric(f"epoch_{name.removeprefix('val_')}", group=group, display_name=name))
     with tf.summary.create_file_writer(str(log_dir)).as_default():
         hparams_api.hparams_config(hparams=hparams, metrics=metrics)
 

@@ -109,9 +109,7 @@ def make_tuner(config, hypermodel, overwrite):
         return keras_tuner.RandomSearch(max_trials=config.max_trials, **arguments)
     if config.tuner == "bayesian":
         return keras_tuner.BayesianOptimization(max_trials=config.max_trials, **arguments)
-    return keras_tuner.Hyperband(
-        max_epochs=epochs_per_trial(config, hypermodel), factor=HYPERBAND_FACTOR, **arguments
-    )
+    return keras_tuner.Hyperband(max_epochs=epochs_per_trial(config, hypermodel), factor=HYPERBAND_FACTOR, **arguments)
 
 
 def tune(config):
@@ -172,7 +170,8 @@ def _queue_unfinished_trials(oracle):
     """
     status = keras_tuner.engine.trial.TrialStatus
     oracle._retry_queue = [
-        trial_id for trial_id in oracle._retry_queue
+        trial_id
+        for trial_id in oracle._retry_queue
         if oracle.trials[trial_id].status not in (status.COMPLETED, status.FAILED)
     ]
     for trial_id, trial in oracle.trials.items():
@@ -212,15 +211,15 @@ def _finish(config, tuner, hypermodel):
     finished = (keras_tuner.engine.trial.TrialStatus.COMPLETED, keras_tuner.engine.trial.TrialStatus.FAILED)
     unfinished = [trial.trial_id for trial in tuner.oracle.trials.values() if trial.status not in finished]
     if unfinished:
-        logger.info(f"Trial(s) {', '.join(unfinished)} did not finish (no worker was left to run them): run the "
-                       "same command again to run them.")
+        logger.info(
+            f"Trial(s) {', '.join(unfinished)} did not finish (no worker was left to run them): run the "
+            "same command again to run them."
+        )
     results.write_hparams_experiment(project_dir / LOG_DIR, tuner.oracle.get_space(), hypermodel.metric_directions)
 
     best_trials = tuner.oracle.get_best_trials(1)
     if not best_trials or best_trials[0].status != keras_tuner.engine.trial.TrialStatus.COMPLETED:
-        raise TuningError(
-            f"No trial completed; the errors are in the trials' trial.json files under {project_dir}."
-        )
+        raise TuningError(f"No trial completed; the errors are in the trials' trial.json files under {project_dir}.")
     best = best_trials[0]
     epochs = best.metrics.get_last_value("epochs") if best.metrics.exists("epochs") else None
     epochs = int(epochs or epochs_per_trial(config, hypermodel))
@@ -233,8 +232,10 @@ def _finish(config, tuner, hypermodel):
     }
     (project_dir / BEST_HYPERPARAMETERS).write_text(json.dumps(best_info, indent=1) + "\n")
     logger.info(f"Best: trial {best.trial_id}, {objective.name} {best.score:.4f} after {epochs} epoch(s)")
-    logger.info(f"Wrote {project_dir / RESULTS_CSV}, {project_dir / RESULTS_MARKDOWN}, "
-                   f"{project_dir / BEST_HYPERPARAMETERS} and TensorBoard logs in {project_dir / LOG_DIR}")
+    logger.info(
+        f"Wrote {project_dir / RESULTS_CSV}, {project_dir / RESULTS_MARKDOWN}, "
+        f"{project_dir / BEST_HYPERPARAMETERS} and TensorBoard logs in {project_dir / LOG_DIR}"
+    )
 
     final = None
     if config.retrain:

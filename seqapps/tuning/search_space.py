@@ -56,9 +56,7 @@ class SearchSpace:
         cells = _values("cells", self.cells)
         unknown = [cell for cell in cells if cell not in layers.KINDS]
         if unknown:
-            raise ValueError(
-                f"Unknown cells {unknown} ({FLAGS['cells']}): choose from {', '.join(layers.KINDS)}."
-            )
+            raise ValueError(f"Unknown cells {unknown} ({FLAGS['cells']}): choose from {', '.join(layers.KINDS)}.")
         object.__setattr__(self, "cells", cells)
         object.__setattr__(self, "units", _range("units", self.units, int, minimum=1))
         object.__setattr__(self, "layers", _range("layers", self.layers, int, minimum=1))

@@ -88,8 +88,11 @@ class TuningConfig:
                 raise ValueError(f"`{name}` must be an integer of at least {minimum}, got {value!r}.")
         if self.timeout is not None and not self.timeout > 0:
             raise ValueError(f"`timeout` must be a positive number of seconds or None, got {self.timeout!r}.")
-        if isinstance(self.worker_timeout, bool) or not isinstance(self.worker_timeout, (int, float)) or not (
-                self.worker_timeout >= 3 * HEARTBEAT_SECONDS):
+        if (
+            isinstance(self.worker_timeout, bool)
+            or not isinstance(self.worker_timeout, (int, float))
+            or not (self.worker_timeout >= 3 * HEARTBEAT_SECONDS)
+        ):
             raise ValueError(
                 f"`worker_timeout` (--worker-timeout) must be at least {3 * HEARTBEAT_SECONDS:g} seconds (three "
                 f"worker heartbeats), got {self.worker_timeout!r}."

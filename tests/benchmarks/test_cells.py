@@ -12,14 +12,23 @@ def test_measure_and_report_a_tiny_size(monkeypatch):
         for masked in (False, True):
             record = cells.measure(kind, size, masked, warmup=1, repeats=2)
             assert all(value > 0 for value in record.values()), record
-            results["runs"][cells.run_key(kind, size, masked)] = {"kind": kind, "size": size, "masked": masked,
-                                                                  **record}
+            results["runs"][cells.run_key(kind, size, masked)] = {
+                "kind": kind,
+                "size": size,
+                "masked": masked,
+                **record,
+            }
     record = cells.measure(cells.FUSED_KIND, size, False, warmup=1, repeats=2)
     assert all(value > 0 for value in record.values()), record
-    results["runs"][cells.run_key(cells.FUSED_KIND, size, False)] = {"kind": cells.FUSED_KIND, "size": size,
-                                                                     "masked": False, **record}
-    results["step_matmul_gflops"] = [(size, gates, cells.step_matmul_gflops(size, gates, repeats=2))
-                                     for gates in (4, 1)]  # 1 gate: the product is narrower than the input
+    results["runs"][cells.run_key(cells.FUSED_KIND, size, False)] = {
+        "kind": cells.FUSED_KIND,
+        "size": size,
+        "masked": False,
+        **record,
+    }
+    results["step_matmul_gflops"] = [
+        (size, gates, cells.step_matmul_gflops(size, gates, repeats=2)) for gates in (4, 1)
+    ]  # 1 gate: the product is narrower than the input
     assert all(gflops > 0 for _, _, gflops in results["step_matmul_gflops"])
     text = cells.body(results)
     assert text.count("| lstm / keras_lstm |") == 2 and text.count("| tf_block_lstm / keras_lstm |") == 1

@@ -4,8 +4,11 @@ from benchmarks import imdb_sentiment
 
 
 def run(seed, accuracy, minutes=10.0, label=None, **settings):
-    record = {"config": {"cell": "gru", "max_tokens": 400, "seed": seed, **settings}, "test_accuracy": accuracy,
-              "training_minutes": minutes}
+    record = {
+        "config": {"cell": "gru", "max_tokens": 400, "seed": seed, **settings},
+        "test_accuracy": accuracy,
+        "training_minutes": minutes,
+    }
     return {**record, "label": label} if label else record
 
 

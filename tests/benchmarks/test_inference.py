@@ -33,10 +33,17 @@ def test_newest_version_is_measured(tmp_path):
     for timing in record["signatures"].values():
         assert 0 < timing["p50_ms"] <= timing["p99_ms"]
         assert timing["batch_64_per_second"] > 0
-    given = inference.measure(found[f"{tmp_path}/scaler"], calls=2, warmup=1, repeats=1,
-                              inputs={"features": [[3.0, 4.0]]})
+    given = inference.measure(
+        found[f"{tmp_path}/scaler"], calls=2, warmup=1, repeats=1, inputs={"features": [[3.0, 4.0]]}
+    )
     assert given["inputs"] == {"features": "float32[2]"} and set(given["signatures"]) == {"serving_default", "doubled"}
-    text = inference.body({"calls": 5, "warmup": 1, "repeats": 2,
-                           "models": {"scaler": {"version": "2", **record}, "broken": {"error": "no warmup"}}})
+    text = inference.body(
+        {
+            "calls": 5,
+            "warmup": 1,
+            "repeats": 2,
+            "models": {"scaler": {"version": "2", **record}, "broken": {"error": "no warmup"}},
+        }
+    )
     assert "| scaler (2) | serving_default |" in text and "| scaler (2) | doubled |" in text
     assert "not measured: no warmup" in text

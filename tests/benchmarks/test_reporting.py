@@ -32,7 +32,8 @@ def test_bad_settings_are_refused(text):
 
 def test_variant_flags_spell_settings_as_the_recipe_flags():
     assert reporting.variant_flags({"max_tokens": 600, "bag_of_words": False, "bidirectional": True}) == (
-        "--max-tokens 600 --no-bag-of-words --bidirectional")
+        "--max-tokens 600 --no-bag-of-words --bidirectional"
+    )
     assert reporting.variant_flags({}) == ""
 
 

@@ -11,8 +11,11 @@ def record(linear_component, model_mae):
     return {
         "config": {"cell": "gru", "units": 64, "linear_component": linear_component},
         "metrics": {split: {"model": metrics(model_mae), "linear": metrics(1.0)} for split in ("validation", "test")},
-        "best_baseline": "linear", "improvement_percent": 100 * (1 - model_mae), "epochs": 3,
-        "training_minutes": 1.0, "date": "2026-11-28",
+        "best_baseline": "linear",
+        "improvement_percent": 100 * (1 - model_mae),
+        "epochs": 3,
+        "training_minutes": 1.0,
+        "date": "2026-11-28",
     }
 
 

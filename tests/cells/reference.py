@@ -79,9 +79,7 @@ def _gru_step_backward(weights, cache, d_states):
     d_pre = np.concatenate([d_pre_z, d_pre_r, d_pre_h], axis=-1)
     gradients = {
         "kernel": x.T @ d_pre,
-        "recurrent_kernel": np.concatenate(
-            [h_prev.T @ d_pre_z, h_prev.T @ d_pre_r, (r * h_prev).T @ d_pre_h], axis=-1
-        ),
+        "recurrent_kernel": np.concatenate([h_prev.T @ d_pre_z, h_prev.T @ d_pre_r, (r * h_prev).T @ d_pre_h], axis=-1),
         "bias": d_pre.sum(axis=0),
     }
     return d_pre @ weights["kernel"].T, [d_h_prev], gradients
@@ -112,11 +110,7 @@ def _peephole_lstm_step_backward(weights, cache, d_states):
     d_pre_i = d_c * candidate * i * (1.0 - i)
     d_pre_f = d_c * c_prev * f * (1.0 - f)
     d_pre_c = d_c * i * (1.0 - candidate**2)
-    d_c_prev = (
-        d_c * f
-        + d_pre_i * weights["input_gate_peephole"]
-        + d_pre_f * weights["forget_gate_peephole"]
-    )
+    d_c_prev = d_c * f + d_pre_i * weights["input_gate_peephole"] + d_pre_f * weights["forget_gate_peephole"]
     d_pre = np.concatenate([d_pre_i, d_pre_f, d_pre_c, d_pre_o], axis=-1)
     gradients = {
         "kernel": x.T @ d_pre,
@@ -135,9 +129,7 @@ def _peephole_lstm_step_backward(weights, cache, d_states):
 
 def _layer_norm_lstm_step(weights, x, states, epsilon):
     h_prev, c_prev = states
-    input_part, input_cache = layer_norm(
-        x @ weights["kernel"], weights["input_gamma"], weights["input_beta"], epsilon
-    )
+    input_part, input_cache = layer_norm(x @ weights["kernel"], weights["input_gamma"], weights["input_beta"], epsilon)
     recurrent_part, recurrent_cache = layer_norm(
         h_prev @ weights["recurrent_kernel"],
         weights["recurrent_gamma"],
@@ -148,9 +140,7 @@ def _layer_norm_lstm_step(weights, x, states, epsilon):
     i, f, o = sigmoid(pre_i), sigmoid(pre_f), sigmoid(pre_o)
     candidate = np.tanh(pre_c)
     c = f * c_prev + i * candidate
-    normalized_c, cell_cache = layer_norm(
-        c, weights["cell_gamma"], weights["cell_beta"], epsilon
-    )
+    normalized_c, cell_cache = layer_norm(c, weights["cell_gamma"], weights["cell_beta"], epsilon)
     tanh_c = np.tanh(normalized_c)
     h = o * tanh_c
     cache = (x, h_prev, c_prev, i, f, candidate, o, tanh_c)
@@ -162,18 +152,14 @@ def _layer_norm_lstm_step_backward(weights, caches, d_states):
     cache, input_cache, recurrent_cache, cell_cache = caches
     x, h_prev, c_prev, i, f, candidate, o, tanh_c = cache
     d_pre_o = d_h * tanh_c * o * (1.0 - o)
-    d_c_from_h, d_cell_gamma, d_cell_beta = layer_norm_backward(
-        d_h * o * (1.0 - tanh_c**2), cell_cache
-    )
+    d_c_from_h, d_cell_gamma, d_cell_beta = layer_norm_backward(d_h * o * (1.0 - tanh_c**2), cell_cache)
     d_c = d_c + d_c_from_h
     d_pre_i = d_c * candidate * i * (1.0 - i)
     d_pre_f = d_c * c_prev * f * (1.0 - f)
     d_pre_c = d_c * i * (1.0 - candidate**2)
     d_pre = np.concatenate([d_pre_i, d_pre_f, d_pre_c, d_pre_o], axis=-1)
     d_input_product, d_input_gamma, d_input_beta = layer_norm_backward(d_pre, input_cache)
-    d_recurrent_product, d_recurrent_gamma, d_recurrent_beta = layer_norm_backward(
-        d_pre, recurrent_cache
-    )
+    d_recurrent_product, d_recurrent_gamma, d_recurrent_beta = layer_norm_backward(d_pre, recurrent_cache)
     gradients = {
         "kernel": x.T @ d_input_product,
         "recurrent_kernel": h_prev.T @ d_recurrent_product,
@@ -226,9 +212,7 @@ def gru_forward(inputs, initial_states, weights):
 
 
 def gru_backward(inputs, initial_states, weights, d_outputs, d_final_states=None):
-    return _backward(
-        _gru_step, _gru_step_backward, inputs, initial_states, weights, d_outputs, d_final_states
-    )
+    return _backward(_gru_step, _gru_step_backward, inputs, initial_states, weights, d_outputs, d_final_states)
 
 
 def peephole_lstm_forward(inputs, initial_states, weights):
@@ -256,9 +240,7 @@ def layer_norm_lstm_forward(inputs, initial_states, weights, epsilon=1e-3):
     return outputs, final_states
 
 
-def layer_norm_lstm_backward(
-    inputs, initial_states, weights, d_outputs, d_final_states=None, epsilon=1e-3
-):
+def layer_norm_lstm_backward(inputs, initial_states, weights, d_outputs, d_final_states=None, epsilon=1e-3):
     def step(step_weights, x, states):
         return _layer_norm_lstm_step(step_weights, x, states, epsilon)
 

@@ -119,9 +119,7 @@ def test_recurrent_dropout_mask_is_fixed_across_time_steps():
     cell.kernel.assign(np.zeros((UNITS, UNITS), "float32"))
     cell.recurrent_kernel.assign(np.eye(UNITS, dtype="float32"))
     inputs = np.zeros((64, STEPS, UNITS), "float32")
-    outputs = np.asarray(
-        layer(inputs, initial_state=[np.ones((64, UNITS), "float32")], training=True)
-    )
+    outputs = np.asarray(layer(inputs, initial_state=[np.ones((64, UNITS), "float32")], training=True))
     kept = outputs[:, 0] != 0
     assert 0.3 < kept.mean() < 0.7
     for step in range(STEPS):
@@ -145,9 +143,7 @@ def test_learned_initial_state(name):
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     before = [np.array(variable) for variable in cell.initial_states]
     model.fit(inputs, np.ones((BATCH, STEPS, 1)), epochs=1, verbose=0)
-    assert any(
-        not np.allclose(b, np.array(variable)) for b, variable in zip(before, cell.initial_states)
-    )
+    assert any(not np.allclose(b, np.array(variable)) for b, variable in zip(before, cell.initial_states))
 
 
 @pytest.mark.parametrize("name", cells.NAMES)

@@ -9,9 +9,9 @@ with respect to the inputs, the initial states and every weight.
 import keras
 import numpy as np
 import pytest
+import reference
 import tensorflow as tf
 
-import reference
 from seqapps.cells import GRUCell, LayerNormLSTMCell, PeepholeLSTMCell
 
 BATCH, STEPS, INPUT_DIM, UNITS = 3, 5, 4, 3
@@ -58,9 +58,7 @@ def _layer_norm_lstm_weights(rng):
 
 
 def _layer_norm_lstm_forward(inputs, initial_states, weights):
-    return reference.layer_norm_lstm_forward(
-        inputs, initial_states, weights, epsilon=LAYER_NORM_EPSILON
-    )
+    return reference.layer_norm_lstm_forward(inputs, initial_states, weights, epsilon=LAYER_NORM_EPSILON)
 
 
 def _layer_norm_lstm_backward(inputs, initial_states, weights, d_outputs, d_final_states):
@@ -115,18 +113,13 @@ def test_reference_backward_matches_finite_differences(name):
     # Every differentiable argument, as (label, array perturbed in place, analytic gradient).
     arguments = [("inputs", inputs, gradients["inputs"])]
     arguments += [
-        (f"initial_states[{k}]", state, gradients["initial_states"][k])
-        for k, state in enumerate(initial_states)
+        (f"initial_states[{k}]", state, gradients["initial_states"][k]) for k, state in enumerate(initial_states)
     ]
-    arguments += [
-        (weight_name, value, gradients[weight_name]) for weight_name, value in weights.items()
-    ]
+    arguments += [(weight_name, value, gradients[weight_name]) for weight_name, value in weights.items()]
     assert set(gradients) == set(weights) | {"inputs", "initial_states"}
 
     def loss():
-        return _reference_loss(
-            forward, inputs, initial_states, weights, d_outputs, d_final_states
-        )
+        return _reference_loss(forward, inputs, initial_states, weights, d_outputs, d_final_states)
 
     step = 1e-6
     for label, array, analytic in arguments:
@@ -199,9 +192,7 @@ def test_cell_matches_reference(case):
     inputs, initial_states, weights, d_outputs, d_final_states = _problem(name, seed=2)
     weights = transform(weights)
     cell_weight_names = cell_weight_names or tuple(weights)
-    outputs, final_states, gradients = backward(
-        inputs, initial_states, weights, d_outputs, d_final_states
-    )
+    outputs, final_states, gradients = backward(inputs, initial_states, weights, d_outputs, d_final_states)
 
     cell = make_cell()
     layer = keras.layers.RNN(cell, return_sequences=True, return_state=True)
@@ -210,9 +201,7 @@ def test_cell_matches_reference(case):
     layer(x, initial_state=states)
     for weight_name in cell_weight_names:
         getattr(cell, weight_name).assign(weights[weight_name].astype(np.float32))
-    assert len(layer.trainable_weights) == len(cell_weight_names), [
-        weight.path for weight in layer.trainable_weights
-    ]
+    assert len(layer.trainable_weights) == len(cell_weight_names), [weight.path for weight in layer.trainable_weights]
 
     with tf.GradientTape() as tape:
         tape.watch([x, *states])
@@ -225,22 +214,14 @@ def test_cell_matches_reference(case):
         )
     # (label, differentiated tensor, reference gradient)
     sources = [("inputs", x, gradients["inputs"])]
-    sources += [
-        (f"initial_states[{k}]", state, gradients["initial_states"][k])
-        for k, state in enumerate(states)
-    ]
-    sources += [
-        (weight_name, getattr(cell, weight_name), gradients[weight_name])
-        for weight_name in cell_weight_names
-    ]
+    sources += [(f"initial_states[{k}]", state, gradients["initial_states"][k]) for k, state in enumerate(states)]
+    sources += [(weight_name, getattr(cell, weight_name), gradients[weight_name]) for weight_name in cell_weight_names]
     keras_gradients = tape.gradient(loss, [tensor for _, tensor, _ in sources])
 
     np.testing.assert_allclose(keras_outputs.numpy(), outputs, rtol=0, atol=1e-5)
     assert len(keras_final_states) == len(final_states)
     for k, (keras_state, state) in enumerate(zip(keras_final_states, final_states)):
-        np.testing.assert_allclose(
-            keras_state.numpy(), state, rtol=0, atol=1e-5, err_msg=f"final state {k}"
-        )
+        np.testing.assert_allclose(keras_state.numpy(), state, rtol=0, atol=1e-5, err_msg=f"final state {k}")
     for (label, _, expected), keras_gradient in zip(sources, keras_gradients):
         assert keras_gradient is not None, f"no gradient reaches {label}"
         np.testing.assert_allclose(

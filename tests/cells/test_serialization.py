@@ -26,9 +26,7 @@ def _inputs(batch=3, steps=6, seed=0):
 
 
 def _model(name):
-    cell = cells.get(
-        name, UNITS, dropout=0.1, learn_initial_state=True, **NON_DEFAULT_ARGUMENTS[name]
-    )
+    cell = cells.get(name, UNITS, dropout=0.1, learn_initial_state=True, **NON_DEFAULT_ARGUMENTS[name])
     inputs = keras.Input((None, FEATURES), name="sequence")
     hidden = keras.layers.RNN(cell, return_sequences=True)(inputs)
     outputs = keras.layers.Dense(2, name="head")(hidden)
@@ -92,8 +90,14 @@ def test_tf_saved_model_export_reloads_in_fresh_process(tmp_path):
     np.savez(tmp_path / "inputs.npz", first=first, second=second)
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     subprocess.run(
-        [sys.executable, "-c", RELOAD_SCRIPT, str(tmp_path / "inputs.npz"), json.dumps(paths),
-         str(tmp_path / "outputs.npz")],
+        [
+            sys.executable,
+            "-c",
+            RELOAD_SCRIPT,
+            str(tmp_path / "inputs.npz"),
+            json.dumps(paths),
+            str(tmp_path / "outputs.npz"),
+        ],
         check=True,
         env=environment,
         timeout=300,

@@ -67,14 +67,10 @@ def test_folder_splits_are_labelled_disjoint_and_complete(tmp_path):
     validation_texts = {text for text, _ in validation}
     assert not train_texts & validation_texts
     assert train_texts | validation_texts == {
-        review_text("train", label_folder, index)
-        for label_folder in ("pos", "neg")
-        for index in range(10)
+        review_text("train", label_folder, index) for label_folder in ("pos", "neg") for index in range(10)
     }
     assert {text for text, _ in test} == {
-        review_text("test", label_folder, index)
-        for label_folder in ("pos", "neg")
-        for index in range(3)
+        review_text("test", label_folder, index) for label_folder in ("pos", "neg") for index in range(3)
     }
     assert data.source == str(folder)
     assert data.replaced_reviews == 0

@@ -38,7 +38,8 @@ def test_tfds_is_the_last_resort(tmp_path, monkeypatch):
         corpus = shakespeare.load()
     assert corpus.source == "tfds:tiny_shakespeare"
     assert [corpus.split(name) for name in shakespeare.SPLITS] == [
-        f"the {name} text, ça" for name in shakespeare.SPLITS]
+        f"the {name} text, ça" for name in shakespeare.SPLITS
+    ]
 
 
 def test_failed_download_names_every_place_tried(tmp_path, monkeypatch):

@@ -59,12 +59,15 @@ def test_download_is_the_last_resort(tmp_path, monkeypatch):
         spa_eng.load()
 
 
-@pytest.mark.parametrize("content, fragment", [
-    (b"Go.\tVe.\nno tab here\n", "line 2: expected `English<TAB>Spanish`"),
-    (b"Go.\t \n", "line 1"),
-    (b"Go.\tVe.\nCaf\xe9\tCaf\xe9\n", r"byte offset 11 \(line 2\)"),
-    (b"\n\n", "holds no sentence pairs"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (b"Go.\tVe.\nno tab here\n", "line 2: expected `English<TAB>Spanish`"),
+        (b"Go.\t \n", "line 1"),
+        (b"Go.\tVe.\nCaf\xe9\tCaf\xe9\n", r"byte offset 11 \(line 2\)"),
+        (b"\n\n", "holds no sentence pairs"),
+    ],
+)
 def test_malformed_files(tmp_path, content, fragment):
     path = tmp_path / "spa.txt"
     path.write_bytes(content)

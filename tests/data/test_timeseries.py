@@ -25,8 +25,9 @@ def write_csv(path, header, rows, newline="\n", encoding="utf-8"):
 
 def series_rows(count, start="2020-01-01T00:00", minutes=60):
     """Rows `date, load, OT` with load = row index and OT = 10 * row index."""
-    return [[str(time).replace("T", " "), index, 10 * index]
-            for index, time in enumerate(timestamps(count, start, minutes))]
+    return [
+        [str(time).replace("T", " "), index, 10 * index] for index, time in enumerate(timestamps(count, start, minutes))
+    ]
 
 
 HEADER = ["date", "load", "OT"]
@@ -85,8 +86,9 @@ def test_interpolation_is_linear_and_never_a_target(tmp_path):
     rows[30][2] = "NaN"
     rows[31][2] = "null"
     rows[0][1] = "NA"  # leading incomplete row: dropped
-    series = timeseries.load_csv(write_csv(tmp_path / "a.csv", HEADER, rows), "date", "OT", missing="interpolate",
-                                 split=(40, 50, 60))
+    series = timeseries.load_csv(
+        write_csv(tmp_path / "a.csv", HEADER, rows), "date", "OT", missing="interpolate", split=(40, 50, 60)
+    )
     assert len(series.values) == 59 and series.timestamps[0] == np.datetime64("2020-01-01T01:00")
     np.testing.assert_allclose(series.targets[29:31, 0], [300, 310])  # exact on a line
     assert np.flatnonzero(series.target_imputed).tolist() == [29, 30]
@@ -102,7 +104,9 @@ def test_missing_timestamps_error_interpolate_or_drop(tmp_path):
     rows = series_rows(60)
     del rows[20:23]
     path = write_csv(tmp_path / "a.csv", HEADER, rows)
-    with pytest.raises(DataFormatError, match=r"3 timestamp\(s\) missing from the 1 h grid, first after 2020-01-01T19:00"):
+    with pytest.raises(
+        DataFormatError, match=r"3 timestamp\(s\) missing from the 1 h grid, first after 2020-01-01T19:00"
+    ):
         timeseries.load_csv(path, "date", "OT")
     filled = timeseries.load_csv(path, "date", "OT", missing="interpolate")
     assert len(filled.values) == 60
@@ -186,7 +190,9 @@ def test_placeholders_are_missing_when_declared_and_warned_about_otherwise(tmp_p
 
 def test_too_short_series_is_a_clear_error(tmp_path):
     series = timeseries.load_csv(write_csv(tmp_path / "a.csv", HEADER, series_rows(40)), "date", "OT")
-    with pytest.raises(DataFormatError, match=r"validation split .* \(rows \[28, 32\), 4 rows\) holds no complete window"):
+    with pytest.raises(
+        DataFormatError, match=r"validation split .* \(rows \[28, 32\), 4 rows\) holds no complete window"
+    ):
         timeseries.window_starts(series, "validation", input_steps=8, horizon=6)
     with pytest.raises(DataFormatError, match=r"has 1 data rows, too few to split"):
         timeseries.load_csv(write_csv(tmp_path / "b.csv", HEADER, series_rows(1)), "date", "OT", split=(0.4, 0.3, 0.3))
@@ -195,8 +201,9 @@ def test_too_short_series_is_a_clear_error(tmp_path):
 
 
 def test_validation_and_test_windows_read_the_rows_before_their_split(tmp_path):
-    series = timeseries.load_csv(write_csv(tmp_path / "a.csv", HEADER, series_rows(100)), "date", "OT",
-                                 split=(60, 80, 95))
+    series = timeseries.load_csv(
+        write_csv(tmp_path / "a.csv", HEADER, series_rows(100)), "date", "OT", split=(60, 80, 95)
+    )
     starts = {split: timeseries.window_starts(series, split, 10, 5, lookback=24) for split in timeseries.SPLITS}
     assert (starts["train"][0], starts["train"][-1]) == (24, 55)
     assert (starts["validation"][0], starts["validation"][-1]) == (60, 75)
@@ -214,19 +221,34 @@ def test_dataset_batches_match_the_numpy_windows(tmp_path):
     batches = list(dataset.as_numpy_iterator())
     np.testing.assert_allclose(np.concatenate([window for window, _ in batches]), windows)
     np.testing.assert_allclose(np.concatenate([target for _, target in batches]), targets / 10)
-    shuffled = np.concatenate([window for window, _ in
-                               timeseries.make_dataset(series, starts, 6, 3, 8, shuffle=True, seed=1).as_numpy_iterator()])
+    shuffled = np.concatenate(
+        [
+            window
+            for window, _ in timeseries.make_dataset(series, starts, 6, 3, 8, shuffle=True, seed=1).as_numpy_iterator()
+        ]
+    )
     assert not np.array_equal(shuffled, windows)
     np.testing.assert_allclose(np.sort(shuffled[:, 0, 0]), windows[:, 0, 0])
 
 
 def test_several_time_columns_crlf_and_bad_dates(tmp_path):
     header = ["No", "year", "month", "day", "hour", "pm2.5", "TEMP"]
-    rows = [[index + 1, 2010, 1 + (index // 24) // 31, 1 + (index // 24) % 31, index % 24, "NA" if index < 3 else index,
-             -index] for index in range(24 * 40)]
+    rows = [
+        [
+            index + 1,
+            2010,
+            1 + (index // 24) // 31,
+            1 + (index // 24) % 31,
+            index % 24,
+            "NA" if index < 3 else index,
+            -index,
+        ]
+        for index in range(24 * 40)
+    ]
     path = write_csv(tmp_path / "b.csv", header, rows, newline="\r\n")
-    series = timeseries.load_csv(path, ["year", "month", "day", "hour"], "pm2.5", ["pm2.5", "TEMP"],
-                                 missing="interpolate")
+    series = timeseries.load_csv(
+        path, ["year", "month", "day", "hour"], "pm2.5", ["pm2.5", "TEMP"], missing="interpolate"
+    )
     assert series.timestamps[0] == np.datetime64("2010-01-01T03:00") and series.feature_names == ("pm2.5", "TEMP")
     assert series.timestamps[-1] == np.datetime64("2010-02-09T23:00")
     assert any("CRLF" in note for note in series.notes)
@@ -239,8 +261,10 @@ def test_several_time_columns_crlf_and_bad_dates(tmp_path):
 
 
 def test_time_format_and_unparsable_timestamps(tmp_path):
-    rows = [[time.item().strftime("%d.%m.%Y %H:%M:%S"), index, index] for index, time in
-            enumerate(timestamps(40, minutes=10))]
+    rows = [
+        [time.item().strftime("%d.%m.%Y %H:%M:%S"), index, index]
+        for index, time in enumerate(timestamps(40, minutes=10))
+    ]
     path = write_csv(tmp_path / "a.csv", HEADER, rows)
     with pytest.raises(DataFormatError, match=r"timestamp '01.01.2020 00:00:00' .* line 2 .*--time-format"):
         timeseries.load_csv(path, "date", "OT")
@@ -283,28 +307,40 @@ def test_ett_preset_from_the_data_dir_uses_the_standard_split(tmp_path, monkeypa
 
 def test_weather_preset_surfaces_every_oddity(tmp_path):
     header = ["date", "p (mbar)", "SWDR (W/m\ufffd)", "OT"]
-    rows = [[str(time).replace("T", " "), 1000 + index % 7, index % 5, 400 + index % 11]
-            for index, time in enumerate(timestamps(300, minutes=10))]
+    rows = [
+        [str(time).replace("T", " "), 1000 + index % 7, index % 5, 400 + index % 11]
+        for index, time in enumerate(timestamps(300, minutes=10))
+    ]
     rows[50][3] = -9999
     rows.insert(101, list(rows[100]))
     del rows[200:203]
     path = write_csv(tmp_path / "weather.csv", header, rows, newline="\r\n")
     series = timeseries.load("weather", path)
     notes = "\n".join(series.notes)
-    for fragment in ("CRLF", "U+FFFD", "1 cell(s) of 'OT' hold the placeholder -9999", "Dropped 1 row(s)",
-                     "3 timestamp(s) missing", "interpolated linearly"):
+    for fragment in (
+        "CRLF",
+        "U+FFFD",
+        "1 cell(s) of 'OT' hold the placeholder -9999",
+        "Dropped 1 row(s)",
+        "3 timestamp(s) missing",
+        "interpolated linearly",
+    ):
         assert fragment in notes
     assert len(series.values) == 300 and series.period == 144
     # 70/10/20 of the 298 file rows, at the timestamps of those file rows
     train_end, validation_end = int(len(rows) * 0.7), len(rows) - int(len(rows) * 0.2)
     assert [series.timestamps[border] for border in series.borders[:2]] == [
-        np.datetime64(rows[train_end][0]), np.datetime64(rows[validation_end][0])]
+        np.datetime64(rows[train_end][0]),
+        np.datetime64(rows[validation_end][0]),
+    ]
     assert series.borders[2] == 300
 
 
 def jena_zip(path):
-    rows = [[time.item().strftime("%d.%m.%Y %H:%M:%S"), 990 + index % 3, (index % 17) - 5.0]
-            for index, time in enumerate(timestamps(400, minutes=10))]
+    rows = [
+        [time.item().strftime("%d.%m.%Y %H:%M:%S"), 990 + index % 3, (index % 17) - 5.0]
+        for index, time in enumerate(timestamps(400, minutes=10))
+    ]
     csv_path = write_csv(path.parent / "jena_climate_2009_2016.csv", ["Date Time", "p (mbar)", "T (degC)"], rows)
     with zipfile.ZipFile(path, "w") as archive:
         archive.write(csv_path, "jena_climate_2009_2016.csv")
@@ -337,8 +373,10 @@ def test_jena_preset_without_internet_is_a_clear_not_found_error(monkeypatch):
     assert "timeseries/jena_climate/jena_climate_2009_2016.csv.zip" in message
 
 
-@pytest.mark.skipif(not (SHARED / "timeseries" / "weather" / "weather.csv").exists(),
-                    reason="needs the shared datasets ($SEQAPPS_DATA_DIR)")
+@pytest.mark.skipif(
+    not (SHARED / "timeseries" / "weather" / "weather.csv").exists(),
+    reason="needs the shared datasets ($SEQAPPS_DATA_DIR)",
+)
 def test_real_weather_file_oddities_from_the_manifest(monkeypatch):
     monkeypatch.setenv(paths.DATA_DIR_VARIABLE, str(SHARED))
     series = timeseries.load("weather")

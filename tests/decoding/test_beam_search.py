@@ -9,12 +9,17 @@ import tensorflow as tf
 from seqapps import decoding
 
 START, A, B, END = 0, 1, 2, 3
-TABLE = np.log(np.array([
-    [1e-9, 0.6, 0.4, 1e-9],   # after the start: a, or b
-    [1e-9, 0.4, 0.3, 0.3],    # after a: a again most likely
-    [1e-9, 0.02, 0.01, 0.97],  # after b: the end
-    [1e-9, 1e-9, 1e-9, 1.0],
-], np.float32))
+TABLE = np.log(
+    np.array(
+        [
+            [1e-9, 0.6, 0.4, 1e-9],  # after the start: a, or b
+            [1e-9, 0.4, 0.3, 0.3],  # after a: a again most likely
+            [1e-9, 0.02, 0.01, 0.97],  # after b: the end
+            [1e-9, 1e-9, 1e-9, 1.0],
+        ],
+        np.float32,
+    )
+)
 
 
 def markov_step(ids, state):
@@ -39,8 +44,8 @@ def test_a_beam_of_one_is_greedy_search(seed):
     start = tf.constant([0, 1, 2, 4])
     greedy = decoding.greedy_search(step, start, (), 8, end_id=5).numpy()
     beam = decoding.beam_search(step, start, (), beam_width=1, max_length=8, end_id=5).numpy()
-    np.testing.assert_array_equal(beam[:, :greedy.shape[1]], greedy)
-    assert np.all(beam[:, greedy.shape[1]:] == 5)
+    np.testing.assert_array_equal(beam[:, : greedy.shape[1]], greedy)
+    assert np.all(beam[:, greedy.shape[1] :] == 5)
 
 
 def exhaustive(table, start, vocabulary, max_length, end_id, length_penalty):
@@ -72,19 +77,26 @@ def test_a_beam_holding_every_hypothesis_finds_the_best_one(seed, length_penalty
         return tf.gather_nd(table, tf.stack([previous, ids], axis=1)), ids
 
     start = tf.constant([0, 1])
-    beam = decoding.beam_search(step, start, start, beam_width=64, max_length=max_length, end_id=end_id,
-                                length_penalty=length_penalty).numpy()
+    beam = decoding.beam_search(
+        step, start, start, beam_width=64, max_length=max_length, end_id=end_id, length_penalty=length_penalty
+    ).numpy()
     for row, first in enumerate([0, 1]):
         expected = exhaustive(table, first, vocabulary, max_length, end_id, length_penalty)
-        assert beam[row, :len(expected)].tolist() == expected, (row, expected, beam[row])
+        assert beam[row, : len(expected)].tolist() == expected, (row, expected, beam[row])
 
 
 def test_traces_with_a_dynamic_batch_and_beam_width():
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32)])
     def search(start_ids, beam_width):
         state = {"steps": tf.zeros([tf.shape(start_ids)[0]])}
-        return decoding.beam_search(lambda ids, state: (tf.gather(TABLE, ids), {"steps": state["steps"] + 1}),
-                                    start_ids, state, beam_width, 3, END)
+        return decoding.beam_search(
+            lambda ids, state: (tf.gather(TABLE, ids), {"steps": state["steps"] + 1}),
+            start_ids,
+            state,
+            beam_width,
+            3,
+            END,
+        )
 
     np.testing.assert_array_equal(search(tf.constant([START, START]), tf.constant(2)), [[B, END, END]] * 2)
     np.testing.assert_array_equal(search(tf.constant([START]), tf.constant(1)), [[A, A, A]])
@@ -92,5 +104,6 @@ def test_traces_with_a_dynamic_batch_and_beam_width():
 
 
 def test_tile_beams_repeats_each_row_in_place():
-    np.testing.assert_array_equal(decoding.tile_beams(tf.constant([[1, 2], [3, 4]]), 2),
-                                  [[1, 2], [1, 2], [3, 4], [3, 4]])
+    np.testing.assert_array_equal(
+        decoding.tile_beams(tf.constant([[1, 2], [3, 4]]), 2), [[1, 2], [1, 2], [3, 4], [3, 4]]
+    )

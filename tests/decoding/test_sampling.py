@@ -15,8 +15,9 @@ def kept(logits):
     return np.flatnonzero(np.isfinite(np.asarray(logits)[0])).tolist()
 
 
-@pytest.mark.parametrize("top_p, expected", [(0.5, [1]), (0.7, [1, 3]), (0.75, [1, 3]), (0.8, [0, 1, 2, 3]),
-                                             (1.0, [0, 1, 2, 3])])
+@pytest.mark.parametrize(
+    "top_p, expected", [(0.5, [1]), (0.7, [1, 3]), (0.75, [1, 3]), (0.8, [0, 1, 2, 3]), (1.0, [0, 1, 2, 3])]
+)
 def test_top_p_keeps_the_smallest_set_of_most_likely_tokens_reaching_p(top_p, expected):
     # 0.875 reaches 0.8 with one of the two tokens of 0.125: both stay, as tokens of equal score always do.
     assert kept(decoding.top_p_filter(LOGITS, top_p)) == expected
@@ -68,5 +69,6 @@ def test_sampling_search_draws_each_step_with_its_own_seed():
         previous = ids[:, position]
     np.testing.assert_array_equal(decoding.sampling_search(step, tf.constant([0, 1, 2]), (), 6, temperature, seed), ids)
     greedy = decoding.greedy_search(step, tf.constant([0, 1, 2]), (), 6)
-    np.testing.assert_array_equal(decoding.sampling_search(step, tf.constant([0, 1, 2]), (), 6, temperature, seed,
-                                                           top_k=1), greedy)
+    np.testing.assert_array_equal(
+        decoding.sampling_search(step, tf.constant([0, 1, 2]), (), 6, temperature, seed, top_k=1), greedy
+    )

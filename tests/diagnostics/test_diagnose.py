@@ -69,7 +69,8 @@ def test_an_ensemble_recipe_resolves_to_its_first_member_and_a_missing_model_is_
     (runs / "char_generation" / "member_1").mkdir(parents=True)
     (runs / "char_generation" / "member_1" / "model.keras").write_bytes(b"")
     assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(
-        runs / "char_generation" / "member_1" / "model.keras")
+        runs / "char_generation" / "member_1" / "model.keras"
+    )
     single = runs / "char_generation" / "model.keras"
     single.write_bytes(b"")
     assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(single)
@@ -108,8 +109,11 @@ def test_compare_cells_command(tmp_path, capsys):
     [
         (["diagnose", "--out", "x"], 2, "exactly one"),
         (["diagnose", "model.keras", "--compare-cells", "--out", "x"], 2, "exactly one"),
-        (["diagnose", "no_such_recipe", "--out", "x"], 1,
-         "neither runs/no_such_recipe/model.keras nor runs/no_such_recipe/member_1/model.keras exists"),
+        (
+            ["diagnose", "no_such_recipe", "--out", "x"],
+            1,
+            "neither runs/no_such_recipe/model.keras nor runs/no_such_recipe/member_1/model.keras exists",
+        ),
         (["diagnose", "--compare-cells", "--cells", "transformer", "--out", "x"], 1, "'transformer'"),
     ],
 )

@@ -29,8 +29,9 @@ def test_equals_keras_attention_over_the_scaled_query_and_projected_keys():
     attention = MultiplicativeAttention(4)
     context, weights = attention(QUERY, VALUES, mask=MASK, return_attention_scores=True)
     keys = attention.project_keys(VALUES)
-    expected, expected_weights = keras.layers.Attention()([QUERY * 0.5, VALUES, keys], mask=[None, MASK],
-                                                          return_attention_scores=True)
+    expected, expected_weights = keras.layers.Attention()(
+        [QUERY * 0.5, VALUES, keys], mask=[None, MASK], return_attention_scores=True
+    )
     np.testing.assert_allclose(context, expected, rtol=1e-6)
     np.testing.assert_allclose(weights, expected_weights, rtol=1e-6)
     np.testing.assert_allclose(attention(QUERY, VALUES, keys=keys, mask=MASK), context, rtol=1e-6)

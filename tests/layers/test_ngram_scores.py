@@ -71,8 +71,10 @@ def test_trains_and_survives_a_keras_round_trip(tmp_path):
     assert (clone.vocabulary_size, clone.ngrams, clone.buckets) == (10, 2, 64)
 
 
-@pytest.mark.parametrize("argument, value", [("vocabulary_size", 0), ("ngrams", 0), ("buckets", 2.5),
-                                              ("ngrams", True), ("buckets", 2**31 + 1)])
+@pytest.mark.parametrize(
+    "argument, value",
+    [("vocabulary_size", 0), ("ngrams", 0), ("buckets", 2.5), ("ngrams", True), ("buckets", 2**31 + 1)],
+)
 def test_bad_arguments_name_the_value(argument, value):
     arguments = {"vocabulary_size": 10, "ngrams": 2, "buckets": 64, argument: value}
     with pytest.raises(ValueError, match=f"`{argument}`.*{value!r}"):

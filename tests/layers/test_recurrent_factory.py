@@ -48,8 +48,18 @@ def test_learned_initial_state_rejected_for_builtins():
         layers.recurrent("keras_lstm", 4, learn_initial_state=True)
 
 
-@pytest.mark.parametrize("kind, sizes", [("lstm", [5, 5]), ("gru", [5]), ("elman", [5]), ("peephole_lstm", [5, 5]),
-                                         ("keras_lstm", [5, 5]), ("keras_gru", [5]), ("keras_simple_rnn", [5])])
+@pytest.mark.parametrize(
+    "kind, sizes",
+    [
+        ("lstm", [5, 5]),
+        ("gru", [5]),
+        ("elman", [5]),
+        ("peephole_lstm", [5, 5]),
+        ("keras_lstm", [5, 5]),
+        ("keras_gru", [5]),
+        ("keras_simple_rnn", [5]),
+    ],
+)
 def test_flat_state_sizes(kind, sizes):
     layer = layers.recurrent(kind, 5, return_state=True)
     assert layers.flat_state_sizes(layer.cell) == sizes

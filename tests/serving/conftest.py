@@ -27,4 +27,3 @@ def words_copy(root, tmp_path):
     copy = tmp_path / "words" / "1"
     shutil.copytree(root / "words" / "1", copy)
     return copy
-

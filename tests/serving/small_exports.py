@@ -61,4 +61,3 @@ def write_warmup(version_dir, inputs, signature_name="serving_default"):
     log = export.make_prediction_log("words", inputs, signature_name)
     with tf.io.TFRecordWriter(str(version_dir / WARMUP_RELATIVE_PATH)) as writer:
         writer.write(log.SerializeToString())
-

@@ -39,9 +39,18 @@ def _write_folder(root):
 
 def _config(tmp_path, **overrides):
     arguments = dict(
-        cell="gru", units=4, embedding_dim=8, max_tokens=16, vocab_size=60, epochs=1,
-        batch_size=8, baseline_epochs=1, data=str(_write_folder(tmp_path)),
-        run_dir=str(tmp_path / "run"), export_root=str(tmp_path / "export"), verbose=0,
+        cell="gru",
+        units=4,
+        embedding_dim=8,
+        max_tokens=16,
+        vocab_size=60,
+        epochs=1,
+        batch_size=8,
+        baseline_epochs=1,
+        data=str(_write_folder(tmp_path)),
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "export"),
+        verbose=0,
     )
     return ImdbSentimentConfig(**{**arguments, **overrides})
 
@@ -162,7 +171,10 @@ def test_train_evaluate_export_and_serve_raw_strings(tmp_path, caplog):
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     completed = subprocess.run(
         [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(ODD_REVIEWS)],
-        capture_output=True, text=True, env=environment, timeout=300,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     by_signature = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -186,8 +198,15 @@ def test_second_run_exports_the_next_version(tmp_path):
 
 @pytest.mark.parametrize(
     "arguments, fragment",
-    [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"dropout": 1.0}, "dropout"), ({"vocab_size": 2}, "vocab_size"),
-     ({"truncation": "middle"}, "middle"), ({"ngrams": 0}, "ngrams"), ({"ngram_buckets": -1}, "ngram_buckets")],
+    [
+        ({"cell": "cnn"}, "cnn"),
+        ({"units": 0}, "units"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"vocab_size": 2}, "vocab_size"),
+        ({"truncation": "middle"}, "middle"),
+        ({"ngrams": 0}, "ngrams"),
+        ({"ngram_buckets": -1}, "ngram_buckets"),
+    ],
 )
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -223,20 +242,37 @@ def test_recipe_help_lists_every_cell(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         recipe.main(["--help"])
     out = capsys.readouterr().out
-    for flag in ("--cell", "--units", "--layers", "--bidirectional", "--max-tokens", "--vocab-size", "--epochs",
-                 "--batch-size", "--learning-rate", "--quick", "--export-root", "--data", "--truncation", "--bag-of-words",
-                 "--ngrams", "--ngram-buckets"):
+    for flag in (
+        "--cell",
+        "--units",
+        "--layers",
+        "--bidirectional",
+        "--max-tokens",
+        "--vocab-size",
+        "--epochs",
+        "--batch-size",
+        "--learning-rate",
+        "--quick",
+        "--export-root",
+        "--data",
+        "--truncation",
+        "--bag-of-words",
+        "--ngrams",
+        "--ngram-buckets",
+    ):
         assert flag in out
     assert "layer_norm_lstm" in out and "keras_lstm" in out
 
 
-@pytest.mark.parametrize("cell", ["elman", "lstm", "gru", "peephole_lstm", "layer_norm_lstm", "keras_lstm",
-                                  "keras_gru", "keras_simple_rnn"])
+@pytest.mark.parametrize(
+    "cell", ["elman", "lstm", "gru", "peephole_lstm", "layer_norm_lstm", "keras_lstm", "keras_gru", "keras_simple_rnn"]
+)
 def test_every_cell_builds_a_working_classifier(cell):
     import keras
 
-    config = ImdbSentimentConfig(cell=cell, units=3, embedding_dim=4, max_tokens=6, vocab_size=20, layers=2,
-                                 bidirectional=True)
+    config = ImdbSentimentConfig(
+        cell=cell, units=3, embedding_dim=4, max_tokens=6, vocab_size=20, layers=2, bidirectional=True
+    )
     model = imdb_sentiment.build_model(config)
     probabilities = np.asarray(model(np.array([[2, 3, 4, 0, 0, 0], [0] * 6])))
     assert probabilities.shape == (2, 1) and np.all((probabilities > 0) & (probabilities < 1))
@@ -277,8 +313,7 @@ def test_bag_term_of_words_only():
 
 
 def test_without_bag_of_words_the_classifier_is_the_recurrent_part_only():
-    model = imdb_sentiment.build_model(ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10,
-                                                           bag_of_words=False))
+    model = imdb_sentiment.build_model(ImdbSentimentConfig(units=3, embedding_dim=4, vocab_size=10, bag_of_words=False))
     names = [layer.name for layer in model.layers]
     assert "bag_of_ngrams" not in names and "recurrent_logit" not in names and names[-1] == "probability"
 
@@ -294,8 +329,10 @@ def test_token_batches_group_reviews_of_similar_length_padded_to_their_longest()
 
     words = ["", "[UNK]"] + [f"w{index}" for index in range(20)]
     vectorizer = imdb_sentiment.make_vectorizer(words, 16)
-    reviews = [" ".join(f"w{position % 20}" for position in range(length)) for length in
-               (0, 1, 1, 2, 3, 5, 7, 9, 12, 16, 30, 4, 2, 14)]
+    reviews = [
+        " ".join(f"w{position % 20}" for position in range(length))
+        for length in (0, 1, 1, 2, 3, 5, 7, 9, 12, 16, 30, 4, 2, 14)
+    ]
     labels = np.arange(len(reviews)) % 2
     dataset = tf.data.Dataset.from_tensor_slices((reviews, labels))
     assert imdb_sentiment.bucket_boundaries(16) == [2, 4, 6, 8, 10, 12, 14]

@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +20,15 @@ def test_make_data_sums_the_ones():
 def test_run_prints_a_row_per_kind_and_the_baseline(tmp_path, caplog):
     caplog.set_level("INFO", logger="seqapps")
     config = SequenceSumConfig(
-        kinds=("lstm", "keras_gru"), length=5, train_size=64, validation_size=32,
-        test_size=32, units=4, epochs=1, batch_size=32, run_dir=str(tmp_path),
+        kinds=("lstm", "keras_gru"),
+        length=5,
+        train_size=64,
+        validation_size=32,
+        test_size=32,
+        units=4,
+        epochs=1,
+        batch_size=32,
+        run_dir=str(tmp_path),
     )
     results, baseline = sequence_sum.run(config)
     assert [result.kind for result in results] == ["lstm", "keras_gru"]

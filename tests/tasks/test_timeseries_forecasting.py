@@ -26,17 +26,26 @@ def write_series(path, rows=700, seed=0):
     driver = np.sin(2 * np.pi * hours / 24) + 0.1 * rng.normal(size=len(hours))
     target = 20 + 5 * driver[:-3] + 0.2 * rng.normal(size=rows)
     times = np.datetime64("2021-03-01T00:00") + np.arange(rows) * np.timedelta64(1, "h")
-    lines = ["date,driver,OT"] + [f"{str(time).replace('T', ' ')},{d:.4f},{t:.4f}"
-                                  for time, d, t in zip(times, driver[3:], target)]
+    lines = ["date,driver,OT"] + [
+        f"{str(time).replace('T', ' ')},{d:.4f},{t:.4f}" for time, d, t in zip(times, driver[3:], target)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def config(tmp_path, **overrides):
     arguments = dict(
-        csv=str(write_series(tmp_path / "series.csv")), target=["OT"], input_steps=INPUT_STEPS, horizon=HORIZON,
-        cell="gru", units=8, epochs=2, batch_size=32, run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "export"), verbose=0,
+        csv=str(write_series(tmp_path / "series.csv")),
+        target=["OT"],
+        input_steps=INPUT_STEPS,
+        horizon=HORIZON,
+        cell="gru",
+        units=8,
+        epochs=2,
+        batch_size=32,
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "export"),
+        verbose=0,
     )
     return TimeseriesForecastingConfig(**{**arguments, **overrides})
 
@@ -106,11 +115,13 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     for metrics in result.metrics["test"].values():
         assert len(metrics["mae_per_step"]) == HORIZON and len(metrics["normalized_mse_per_step"]) == HORIZON
         assert np.isclose(np.mean(metrics["mae_per_step"]), metrics["mae"])
-    best = min(result.metrics["test"]["linear"]["normalized_mae"], result.metrics["test"]["persistence"]["normalized_mae"],
-               result.metrics["test"]["seasonal naive"]["normalized_mae"])
+    best = min(
+        result.metrics["test"]["linear"]["normalized_mae"],
+        result.metrics["test"]["persistence"]["normalized_mae"],
+        result.metrics["test"]["seasonal naive"]["normalized_mae"],
+    )
     assert result.metrics["test"][result.best_baseline]["normalized_mae"] == best
-    assert np.isclose(result.improvement_percent,
-                      100 * (1 - result.metrics["test"]["model"]["normalized_mae"] / best))
+    assert np.isclose(result.improvement_percent, 100 * (1 - result.metrics["test"]["model"]["normalized_mae"] / best))
     # The driver leads the target: the linear model on the window beats persistence by far.
     assert result.metrics["test"]["linear"]["mae"] < 0.5 * result.metrics["test"]["persistence"]["mae"]
     assert "| persistence |" in output and "step 6" in output and "vs best baseline" in output
@@ -135,22 +146,32 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     completed = subprocess.run(
         [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(windows.tolist())],
-        capture_output=True, text=True, env=environment, timeout=300,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     served = json.loads(completed.stdout.strip().splitlines()[-1])
     assert len(served) >= 15
     forecasts = {name: outputs for name, outputs in served.items() if isinstance(outputs, dict)}
-    assert set(forecasts) == {"test windows", "one window", "batch of 0", "batch of 1000", "zeros", "negative",
-                              "huge finite values", "one huge value"}, served
+    assert set(forecasts) == {
+        "test windows",
+        "one window",
+        "batch of 0",
+        "batch of 1000",
+        "zeros",
+        "negative",
+        "huge finite values",
+        "one huge value",
+    }, served
     sizes = {"test windows": 3, "batch of 0": 0, "batch of 1000": 1000, "one huge value": 3}
     for name, outputs in forecasts.items():
         assert outputs["shape"] == [sizes.get(name, 1), HORIZON, 1], name
         assert np.all(np.isfinite(outputs["forecast"])), name
     np.testing.assert_allclose(forecasts["test windows"]["forecast"], expected, atol=1e-4)
     np.testing.assert_allclose(forecasts["one window"]["forecast"], expected[:1], atol=1e-4)
-    np.testing.assert_allclose(forecasts["batch of 1000"]["forecast"], np.repeat(expected[:1], 1000, axis=0),
-                               atol=1e-4)
+    np.testing.assert_allclose(forecasts["batch of 1000"]["forecast"], np.repeat(expected[:1], 1000, axis=0), atol=1e-4)
     # Huge but finite windows are served as the Keras model computes them (no overflow check fires early).
     huge = np.full((1, INPUT_STEPS, 2), 1e30, np.float32)
     np.testing.assert_allclose(forecasts["huge finite values"]["forecast"], np.asarray(forecaster(huge)), rtol=1e-3)
@@ -160,8 +181,15 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
         "+Inf": "window holds NaN or Inf values",
         "-Inf": "window holds NaN or Inf values",
     }
-    for name in ("too few steps", "too many steps", "too few features", "too many features", "no steps", "rank 2",
-                 "rank 4"):
+    for name in (
+        "too few steps",
+        "too many steps",
+        "too few features",
+        "too many features",
+        "no steps",
+        "rank 2",
+        "rank 4",
+    ):
         messages[name] = f"window must have shape [batch, {INPUT_STEPS}, 2]"
     for name, message in messages.items():
         assert served[name].startswith("InvalidArgument: ") and message in served[name], (name, served[name])
@@ -198,7 +226,9 @@ def test_input_level_shift_moves_the_forecast_by_the_same_amount():
     """The encoder reads the window relative to its last row: a shift of every
     feature shifts the forecast and changes nothing else."""
     mean, std = np.zeros(2, np.float32), np.ones(2, np.float32)
-    forecaster, _ = task.build_model(TimeseriesForecastingConfig(input_steps=5, horizon=3, units=4), 2, 1, mean, std, [1])
+    forecaster, _ = task.build_model(
+        TimeseriesForecastingConfig(input_steps=5, horizon=3, units=4), 2, 1, mean, std, [1]
+    )
     windows = np.random.default_rng(1).normal(size=(4, 5, 2)).astype(np.float32)
     shifted = np.asarray(forecaster(windows + 7.0))
     np.testing.assert_allclose(shifted, np.asarray(forecaster(windows)) + 7.0, atol=1e-4)
@@ -208,11 +238,17 @@ def series_of(values, period=4):
     values = np.asarray(values, np.float32).reshape(len(values), -1)
     rows = len(values)
     return timeseries.TimeSeries(
-        values=values, timestamps=np.datetime64("2020-01-01") + np.arange(rows) * np.timedelta64(1, "h"),
-        feature_names=tuple(f"f{index}" for index in range(values.shape[1])), target_names=("f0",),
-        frequency=np.timedelta64(3600, "s"), segments=np.zeros(rows, np.int64),
-        target_imputed=np.zeros(rows, bool), borders=(int(rows * 0.6), int(rows * 0.8), rows), period=period,
-        source="test", notes=(),
+        values=values,
+        timestamps=np.datetime64("2020-01-01") + np.arange(rows) * np.timedelta64(1, "h"),
+        feature_names=tuple(f"f{index}" for index in range(values.shape[1])),
+        target_names=("f0",),
+        frequency=np.timedelta64(3600, "s"),
+        segments=np.zeros(rows, np.int64),
+        target_imputed=np.zeros(rows, bool),
+        borders=(int(rows * 0.6), int(rows * 0.8), rows),
+        period=period,
+        source="test",
+        notes=(),
     )
 
 
@@ -221,8 +257,10 @@ def test_persistence_and_seasonal_naive_golden_values():
     starts = np.array([8, 12])
     np.testing.assert_array_equal(task.persistence_forecast(series, starts, 3)[:, :, 0], [[70] * 3, [110] * 3])
     # period 4: steps 0..3 look 4 rows back, steps 4..5 eight rows back
-    np.testing.assert_array_equal(task.seasonal_naive_forecast(series, starts, 6, 4)[:, :, 0],
-                                  [[40, 50, 60, 70, 40, 50], [80, 90, 100, 110, 80, 90]])
+    np.testing.assert_array_equal(
+        task.seasonal_naive_forecast(series, starts, 6, 4)[:, :, 0],
+        [[40, 50, 60, 70, 40, 50], [80, 90, 100, 110, 80, 90]],
+    )
 
 
 def test_ridge_baseline_recovers_a_linear_process_and_picks_its_inputs():
@@ -249,8 +287,10 @@ def test_training_with_a_linear_component_is_never_worse_than_it_on_validation(t
     result = task.train(config(tmp_path, linear_component=True, epochs=1, max_train_windows=200))
     output = caplog.text
     assert "Recurrent correction kept" in output or "the model is the linear forecast" in output
-    assert (result.metrics["validation"]["model"]["normalized_mae"]
-            <= result.metrics["validation"]["linear"]["normalized_mae"] + 1e-5)
+    assert (
+        result.metrics["validation"]["model"]["normalized_mae"]
+        <= result.metrics["validation"]["linear"]["normalized_mae"] + 1e-5
+    )
     forecaster = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
     assert not forecaster.get_layer("linear_forecast").trainable
 
@@ -313,9 +353,17 @@ def test_error_metrics_and_improvement():
 
 @pytest.mark.parametrize(
     "arguments, fragment",
-    [({"cell": "cnn"}, "cnn"), ({"units": 0}, "units"), ({"horizon": -1}, "horizon"), ({"dataset": "nope"}, "nope"),
-     ({"csv": "x.csv"}, "--target"), ({"missing": "fill"}, "missing"), ({"dropout": 1.0}, "dropout"),
-     ({"period": 0}, "period"), ({"loss": "huber"}, "loss")],
+    [
+        ({"cell": "cnn"}, "cnn"),
+        ({"units": 0}, "units"),
+        ({"horizon": -1}, "horizon"),
+        ({"dataset": "nope"}, "nope"),
+        ({"csv": "x.csv"}, "--target"),
+        ({"missing": "fill"}, "missing"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"period": 0}, "period"),
+        ({"loss": "huber"}, "loss"),
+    ],
 )
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -339,13 +387,47 @@ def test_recipe_flags_keep_their_meaning(monkeypatch, capsys):
     assert recipe.main(["--dataset", "etth1", "--quick"]) == 0
     assert resolved[-1] == TimeseriesForecastingConfig(**OLD_QUICK)
     assert "Preset quick: epochs=1, units=16, max_train_windows=2000" in capsys.readouterr().out
-    recipe.main(["--csv", "my.csv", "--target", "load", "--target", "price", "--missing-value", "-9999",
-                 "--missing-value", "-1", "--split", "0.6", "0.2", "0.2", "--features", "a", "b", "--restart",
-                 "--no-linear-component", "--time-format", "%d.%m.%Y", "--missing", "interpolate", "--period", "12"])
+    recipe.main(
+        [
+            "--csv",
+            "my.csv",
+            "--target",
+            "load",
+            "--target",
+            "price",
+            "--missing-value",
+            "-9999",
+            "--missing-value",
+            "-1",
+            "--split",
+            "0.6",
+            "0.2",
+            "0.2",
+            "--features",
+            "a",
+            "b",
+            "--restart",
+            "--no-linear-component",
+            "--time-format",
+            "%d.%m.%Y",
+            "--missing",
+            "interpolate",
+            "--period",
+            "12",
+        ]
+    )
     assert resolved[-1] == TimeseriesForecastingConfig(
-        csv="my.csv", target=["load", "price"], missing_values=[-9999.0, -1.0], split=(0.6, 0.2, 0.2),
-        features=["a", "b"], restart=True, linear_component=False, time_format="%d.%m.%Y", missing="interpolate",
-        period=12)
+        csv="my.csv",
+        target=["load", "price"],
+        missing_values=[-9999.0, -1.0],
+        split=(0.6, 0.2, 0.2),
+        features=["a", "b"],
+        restart=True,
+        linear_component=False,
+        time_format="%d.%m.%Y",
+        missing="interpolate",
+        period=12,
+    )
 
 
 def test_recipe_help_lists_the_flags(monkeypatch, capsys):
@@ -355,8 +437,24 @@ def test_recipe_help_lists_the_flags(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         recipe.main(["--help"])
     out = capsys.readouterr().out
-    for flag in ("--dataset", "--csv", "--target", "--input-steps", "--horizon", "--cell", "--units", "--epochs",
-                 "--quick", "--export-root", "--loss", "--linear-component", "--missing", "--duplicates", "--categorical", "--time-column"):
+    for flag in (
+        "--dataset",
+        "--csv",
+        "--target",
+        "--input-steps",
+        "--horizon",
+        "--cell",
+        "--units",
+        "--epochs",
+        "--quick",
+        "--export-root",
+        "--loss",
+        "--linear-component",
+        "--missing",
+        "--duplicates",
+        "--categorical",
+        "--time-column",
+    ):
         assert flag in out
     for name in ("etth1", "weather", "beijing_pm25", "jena_climate", "layer_norm_lstm", "interpolate"):
         assert name in out

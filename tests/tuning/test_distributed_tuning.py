@@ -9,8 +9,8 @@ import sys
 import time
 
 import pytest
-
 import search_files
+
 from seqapps.tuning import search
 from seqapps.tuning.sequence_sum_hyper_model import SequenceSumHyperModel
 from seqapps.tuning.tuning_config import TuningConfig
@@ -27,12 +27,29 @@ def _pid(events_file):
 @pytest.mark.large
 def test_chief_and_two_workers_run_every_trial_exactly_once_and_exit(tmp_path, monkeypatch):
     directory = tmp_path / "tuning"
-    command = [sys.executable, "-m", "seqapps.cli", "tune", "sequence_sum", "--workers", "2", "--max-trials", "3",
-               "--max-epochs", "1", "--directory", str(directory), "--timeout", "500", *SPACE]
+    command = [
+        sys.executable,
+        "-m",
+        "seqapps.cli",
+        "tune",
+        "sequence_sum",
+        "--workers",
+        "2",
+        "--max-trials",
+        "3",
+        "--max-epochs",
+        "1",
+        "--directory",
+        str(directory),
+        "--timeout",
+        "500",
+        *SPACE,
+    ]
     for name, value in OPTIONS.items():
         command += ["--set", f"{name}={value}"]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=560,
-                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=560, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-5000:]
     assert re.search(r"^\[chief\] Chief: serving the oracle on 127\.0\.0\.1:\d+", output, flags=re.MULTILINE)
@@ -51,16 +68,24 @@ def test_chief_and_two_workers_run_every_trial_exactly_once_and_exit(tmp_path, m
         trial_pids.add(_pid(runs[0]))
     chief_pid = _pid(next((project / "logs").glob("events.out.tfevents.*")))  # the chief wrote the HParams experiment
     assert chief_pid not in trial_pids and len(trial_pids) <= 2  # the workers ran the trials, the chief none
-    assert json.loads((project / "best_model.json").read_text())["trial"] == json.loads(
-        (project / "best_hyperparameters.json").read_text()
-    )["trial"]
+    assert (
+        json.loads((project / "best_model.json").read_text())["trial"]
+        == json.loads((project / "best_hyperparameters.json").read_text())["trial"]
+    )
 
     # The same search rerun in one process finds every trial done and trains nothing.
     fits = []
     monkeypatch.setattr(SequenceSumHyperModel, "fit_model", lambda self, values, model, **arguments: fits.append(1))
-    config = TuningConfig("sequence_sum", max_trials=3, max_epochs=1, directory=str(directory),
-                          space={"cells": ["lstm", "keras_gru"], "units": [4, 8], "layers": [1], "batch_sizes": [32]},
-                          recipe_options=OPTIONS, retrain=False, verbose=0)
+    config = TuningConfig(
+        "sequence_sum",
+        max_trials=3,
+        max_epochs=1,
+        directory=str(directory),
+        space={"cells": ["lstm", "keras_gru"], "units": [4, 8], "layers": [1], "batch_sizes": [32]},
+        recipe_options=OPTIONS,
+        retrain=False,
+        verbose=0,
+    )
     result = search.tune(config)
     assert fits == [] and result.table.count("| COMPLETED |") == 3
     assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}
@@ -70,14 +95,36 @@ def test_chief_and_two_workers_run_every_trial_exactly_once_and_exit(tmp_path, m
 def test_a_worker_killed_mid_trial_is_restarted_and_the_others_finish_the_search(tmp_path):
     directory = tmp_path / "tuning"
     project = directory / "sequence_sum"
-    command = [sys.executable, "-m", "seqapps.cli", "tune", "sequence_sum", "--workers", "2", "--max-trials", "3",
-               "--max-epochs", "20", "--directory", str(directory), "--timeout", "500", "--no-retrain", *SPACE]
+    command = [
+        sys.executable,
+        "-m",
+        "seqapps.cli",
+        "tune",
+        "sequence_sum",
+        "--workers",
+        "2",
+        "--max-trials",
+        "3",
+        "--max-epochs",
+        "20",
+        "--directory",
+        str(directory),
+        "--timeout",
+        "500",
+        "--no-retrain",
+        *SPACE,
+    ]
     for name, value in {**OPTIONS, "train_size": "512"}.items():
         command += ["--set", f"{name}={value}"]
     log = tmp_path / "tune.log"
     with open(log, "w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
         try:
             # The first trial's TensorBoard events file appears once its training has started, named with the
             # worker's process id.
@@ -94,8 +141,12 @@ def test_a_worker_killed_mid_trial_is_restarted_and_the_others_finish_the_search
                 os.killpg(process.pid, signal.SIGKILL)  # the launcher, the chief and the workers
     output = log.read_text()
     assert process.returncode == 0, output[-5000:]
-    assert re.search(r"^tuner[01] was killed by signal 9; starting it again with the same tuner id to rerun its "
-                     r"trial \(restart 1 of 2\)\.$", output, flags=re.MULTILINE), output[-5000:]
+    assert re.search(
+        r"^tuner[01] was killed by signal 9; starting it again with the same tuner id to rerun its "
+        r"trial \(restart 1 of 2\)\.$",
+        output,
+        flags=re.MULTILINE,
+    ), output[-5000:]
     assert "Distributed search finished: chief and 2 worker(s) done" in output
     assert search_files.statuses(project) == {"0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
     assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}

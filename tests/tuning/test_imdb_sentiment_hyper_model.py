@@ -9,8 +9,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-
 import search_files
+
 from seqapps import cli
 from seqapps.tuning import search
 from seqapps.tuning.imdb_sentiment_hyper_model import ImdbSentimentHyperModel
@@ -19,8 +19,13 @@ from seqapps.tuning.tuning_config import TuningConfig
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 POSITIVE = ["great wonderful film", "loved it, brilliant acting", "a superb and moving story"]
 NEGATIVE = ["awful boring film", "hated it, terrible acting", "a dull and stupid story"]
-SPACE = {"cells": ["gru", "keras_lstm"], "units": [4], "layers": [1], "batch_sizes": [8],
-         "choices": {"embedding_dim": [8], "bidirectional": [False]}}
+SPACE = {
+    "cells": ["gru", "keras_lstm"],
+    "units": [4],
+    "layers": [1],
+    "batch_sizes": [8],
+    "choices": {"embedding_dim": [8], "bidirectional": [False]},
+}
 
 
 def _write_folder(root):
@@ -35,8 +40,14 @@ def _write_folder(root):
 
 
 def _options(tmp_path):
-    return {"data": str(_write_folder(tmp_path)), "max_tokens": 16, "vocab_size": 60, "epochs": 1, "verbose": 0,
-            "export_root": str(tmp_path / "export")}
+    return {
+        "data": str(_write_folder(tmp_path)),
+        "max_tokens": 16,
+        "vocab_size": 60,
+        "epochs": 1,
+        "verbose": 0,
+        "export_root": str(tmp_path / "export"),
+    }
 
 
 def test_two_trial_search_loads_the_reviews_once(tmp_path, monkeypatch, eager_functions):
@@ -48,8 +59,15 @@ def test_two_trial_search_loads_the_reviews_once(tmp_path, monkeypatch, eager_fu
         return prepare(self)
 
     monkeypatch.setattr(ImdbSentimentHyperModel, "prepare", counting_prepare)
-    config = TuningConfig("imdb_sentiment", max_trials=2, directory=str(tmp_path / "tuning"), space=SPACE,
-                          recipe_options=_options(tmp_path), retrain=False, verbose=0)
+    config = TuningConfig(
+        "imdb_sentiment",
+        max_trials=2,
+        directory=str(tmp_path / "tuning"),
+        space=SPACE,
+        recipe_options=_options(tmp_path),
+        retrain=False,
+        verbose=0,
+    )
     result = search.tune(config)
     assert loads.count(True) == 1  # loaded before the first trial, reused by the second
     trials = search_files.trials(result.project_dir)
@@ -66,9 +84,27 @@ def test_two_trial_search_loads_the_reviews_once(tmp_path, monkeypatch, eager_fu
 @pytest.mark.large
 def test_cli_tune_retrains_the_best_and_exports_it_for_serving(tmp_path, capsys):
     options = _options(tmp_path)
-    arguments = ["tune", "imdb_sentiment", "--max-trials", "2", "--directory", str(tmp_path / "tuning"),
-                 "--cells", "gru", "keras_lstm", "--units-range", "4", "--layers-range", "1", "--batch-sizes", "8",
-                 "--choice", "embedding_dim=8", "--export-root", options.pop("export_root")]
+    arguments = [
+        "tune",
+        "imdb_sentiment",
+        "--max-trials",
+        "2",
+        "--directory",
+        str(tmp_path / "tuning"),
+        "--cells",
+        "gru",
+        "keras_lstm",
+        "--units-range",
+        "4",
+        "--layers-range",
+        "1",
+        "--batch-sizes",
+        "8",
+        "--choice",
+        "embedding_dim=8",
+        "--export-root",
+        options.pop("export_root"),
+    ]
     for name, value in options.items():
         arguments += ["--set", f"{name}={value}"]
     assert cli.main(arguments) == 0
@@ -87,8 +123,13 @@ def test_cli_tune_retrains_the_best_and_exports_it_for_serving(tmp_path, capsys)
         "out = tf.saved_model.load(sys.argv[1]).signatures['serving_default'](text=tf.constant(sys.argv[2:]))\n"
         "print(json.dumps(out['probability'].numpy().tolist()))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", serve, final["export_path"], *reviews], capture_output=True,
-                               text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    completed = subprocess.run(
+        [sys.executable, "-c", serve, final["export_path"], *reviews],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     np.testing.assert_allclose(json.loads(completed.stdout.splitlines()[-1]), expected, atol=1e-5)
 
@@ -104,11 +145,13 @@ def test_the_quick_preset_does_not_shrink_the_units_of_a_trial():
 def test_recipe_tune_quick_passes_the_presets_settings(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(RECIPES))
     import imdb_sentiment as recipe
+
     from seqapps.tuning import arguments as tuning_arguments
 
     calls = []
-    monkeypatch.setattr(tuning_arguments, "run_tuning",
-                        lambda arguments, name, options, program: calls.append(options) or 0)
+    monkeypatch.setattr(
+        tuning_arguments, "run_tuning", lambda arguments, name, options, program: calls.append(options) or 0
+    )
     assert recipe.main(["--tune", "--quick", "--limit", "200"]) == 0
     assert calls == [{"limit": 200, "epochs": 1, "baseline_epochs": 1, "max_tokens": 128, "vocab_size": 5000}]
 

@@ -9,8 +9,8 @@ import time
 
 import keras_tuner
 import pytest
-
 import search_files
+
 from seqapps.tuning import liveness
 from seqapps.tuning.launcher import free_port
 from seqapps.tuning.tuning_config import TuningConfig
@@ -47,7 +47,9 @@ def test_a_silent_workers_trial_goes_to_the_next_worker_asking(tmp_path, caplog)
         requeued = [record.getMessage() for record in caplog.records if record.name == liveness.__name__]
         assert len(requeued) == 1 and re.match(
             rf"tuner0 has sent nothing for \d+ s \(worker timeout 0.5 s\): its trial {silent.trial_id} goes to the "
-            r"next worker asking for one", requeued[0])
+            r"next worker asking for one",
+            requeued[0],
+        )
 
         oracle.update_trial(alive.trial_id, {"val_loss": 0.5})
         alive.status = "COMPLETED"
@@ -117,21 +119,55 @@ def test_a_killed_worker_that_nobody_restarts_does_not_hang_the_chief(tmp_path):
     """Chief and two workers started by hand, as on several machines; one worker is killed for good."""
     directory = tmp_path / "tuning"
     project = directory / "sequence_sum"
-    command = [sys.executable, "-m", "seqapps.cli", "tune", "sequence_sum", "--max-trials", "3", "--max-epochs", "30",
-               "--directory", str(directory), "--no-retrain", "--worker-timeout", "30", "--cells", "lstm",
-               "keras_gru", "--units-range", "4", "8", "--layers-range", "1", "--batch-sizes", "32"]
-    for name, value in {"length": "4", "train_size": "512", "validation_size": "32", "test_size": "32",
-                        "verbose": "0"}.items():
+    command = [
+        sys.executable,
+        "-m",
+        "seqapps.cli",
+        "tune",
+        "sequence_sum",
+        "--max-trials",
+        "3",
+        "--max-epochs",
+        "30",
+        "--directory",
+        str(directory),
+        "--no-retrain",
+        "--worker-timeout",
+        "30",
+        "--cells",
+        "lstm",
+        "keras_gru",
+        "--units-range",
+        "4",
+        "8",
+        "--layers-range",
+        "1",
+        "--batch-sizes",
+        "32",
+    ]
+    for name, value in {
+        "length": "4",
+        "train_size": "512",
+        "validation_size": "32",
+        "test_size": "32",
+        "verbose": "0",
+    }.items():
         command += ["--set", f"{name}={value}"]
     port = str(free_port())
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1",
-                   "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": port}
+    environment = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+        "KERASTUNER_ORACLE_IP": "127.0.0.1",
+        "KERASTUNER_ORACLE_PORT": port,
+    }
     processes, logs = {}, {}
     try:
         for name in ("chief", "tuner0", "tuner1"):
             logs[name] = open(tmp_path / f"{name}.log", "w")
-            processes[name] = subprocess.Popen(command, stdout=logs[name], stderr=subprocess.STDOUT,
-                                               env={**environment, "KERASTUNER_TUNER_ID": name})
+            processes[name] = subprocess.Popen(
+                command, stdout=logs[name], stderr=subprocess.STDOUT, env={**environment, "KERASTUNER_TUNER_ID": name}
+            )
             if name == "chief":
                 time.sleep(5)
         first = project / "logs" / "0" / "execution0" / "train"
@@ -154,8 +190,9 @@ def test_a_killed_worker_that_nobody_restarts_does_not_hang_the_chief(tmp_path):
     # which runs just that trial.
     if statuses["0"] != "COMPLETED":
         assert statuses["0"] == "INVALID" and "Trial(s) 0 did not finish" in chief_output
-        rerun = subprocess.run(command, capture_output=True, text=True, timeout=300,
-                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        rerun = subprocess.run(
+            command, capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        )
         assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
         assert search_files.statuses(project) == {"0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
         assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}

@@ -15,8 +15,11 @@ def test_defaults_cover_every_cell_and_single_values_fix_a_range():
 
 
 def test_declare_registers_every_hyperparameter_and_returns_this_trials_values():
-    space = SearchSpace(cells=("lstm", "keras_gru"), units=(8, 32), choices={"bidirectional": (True, False),
-                                                                             "pooling": ("max", "average")})
+    space = SearchSpace(
+        cells=("lstm", "keras_gru"),
+        units=(8, 32),
+        choices={"bidirectional": (True, False), "pooling": ("max", "average")},
+    )
     hp = keras_tuner.HyperParameters()
     values = space.declare(hp)
     assert values == space.first_values()
@@ -49,8 +52,11 @@ def test_choice_values_from_the_command_line_take_the_type_of_the_defaults():
         ({"cells": []}, r"`cells` \(--cells\) needs at least one value"),
         ({"cells": ["gru", "gru"]}, r"lists a value twice"),
         ({"batch_sizes": [0]}, r"`batch_sizes` \(--batch-sizes\) must be positive integers"),
-        ({"choices": {"attention": ["dot"]}}, r"Unknown choice 'attention' \(--choice\): this recipe's choices are "
-                                              r"bidirectional"),
+        (
+            {"choices": {"attention": ["dot"]}},
+            r"Unknown choice 'attention' \(--choice\): this recipe's choices are "
+            r"bidirectional",
+        ),
         ({"choices": {"bidirectional": ["maybe"]}}, r"Choice 'bidirectional': 'maybe' is not a valid bool"),
         ({"heads": [2]}, r"Unknown search space fields \['heads'\]"),
     ],

@@ -13,8 +13,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-
 import search_files
+
 from seqapps import cli
 from seqapps.tuning import search
 from seqapps.tuning.sequence_sum_hyper_model import SequenceSumHyperModel
@@ -31,8 +31,13 @@ class Interrupted(BaseException):
 
 def _config(tmp_path, **overrides):
     arguments = dict(
-        max_trials=2, max_epochs=1, directory=str(tmp_path / "tuning"), space=SPACE, recipe_options=TINY,
-        retrain=False, verbose=0,
+        max_trials=2,
+        max_epochs=1,
+        directory=str(tmp_path / "tuning"),
+        space=SPACE,
+        recipe_options=TINY,
+        retrain=False,
+        verbose=0,
     )
     return TuningConfig("sequence_sum", **{**arguments, **overrides})
 
@@ -59,8 +64,26 @@ def fits(monkeypatch):
 
 def test_cli_tune_runs_two_trials_writes_the_results_and_retrains_the_best(tmp_path, capsys, eager_functions):
     directory = tmp_path / "tuning"
-    arguments = ["tune", "sequence_sum", "--max-trials", "2", "--max-epochs", "1", "--directory", str(directory),
-                 "--cells", "lstm", "keras_gru", "--units-range", "4", "8", "--layers-range", "1", "--batch-sizes", "32"]
+    arguments = [
+        "tune",
+        "sequence_sum",
+        "--max-trials",
+        "2",
+        "--max-epochs",
+        "1",
+        "--directory",
+        str(directory),
+        "--cells",
+        "lstm",
+        "keras_gru",
+        "--units-range",
+        "4",
+        "8",
+        "--layers-range",
+        "1",
+        "--batch-sizes",
+        "32",
+    ]
     for name, value in TINY.items():
         arguments += ["--set", f"{name}={value}"]
     assert cli.main(arguments) == 0
@@ -87,7 +110,11 @@ def test_cli_tune_runs_two_trials_writes_the_results_and_retrains_the_best(tmp_p
 
     best = json.loads((project / "best_hyperparameters.json").read_text())
     assert best["trial"] == max(scores, key=scores.get)
-    assert best["objective"] == {"name": "val_accuracy", "direction": "max", "value": pytest.approx(max(scores.values()))}
+    assert best["objective"] == {
+        "name": "val_accuracy",
+        "direction": "max",
+        "value": pytest.approx(max(scores.values())),
+    }
     assert best["epochs"] == 1 and best["hyperparameters"] == trials[best["trial"]]["hyperparameters"]["values"]
 
     assert "_hparams_/experiment" in search_files.summary_tags(project / "logs")
@@ -109,12 +136,38 @@ def test_recipe_tune_searches_with_the_recipes_flags(tmp_path, monkeypatch):
 
     searched = []
     monkeypatch.setattr(search, "tune", searched.append)
-    assert recipe.main(["--tune", "--length", "4", "--train-size", "64", "--epochs", "2", "--units", "99",
-                        "--tuner", "hyperband", "--directory", str(tmp_path), "--cells", "gru", "elman",
-                        "--choice", "bidirectional=false"]) == 0
+    assert (
+        recipe.main(
+            [
+                "--tune",
+                "--length",
+                "4",
+                "--train-size",
+                "64",
+                "--epochs",
+                "2",
+                "--units",
+                "99",
+                "--tuner",
+                "hyperband",
+                "--directory",
+                str(tmp_path),
+                "--cells",
+                "gru",
+                "elman",
+                "--choice",
+                "bidirectional=false",
+            ]
+        )
+        == 0
+    )
     [config] = searched
-    assert (config.recipe, config.tuner, config.directory, config.max_epochs) == ("sequence_sum", "hyperband",
-                                                                                  str(tmp_path), None)
+    assert (config.recipe, config.tuner, config.directory, config.max_epochs) == (
+        "sequence_sum",
+        "hyperband",
+        str(tmp_path),
+        None,
+    )
     assert config.recipe_options == {"length": 4, "train_size": 64, "epochs": 2}  # --units is searched instead
     assert config.space == {"cells": ["gru", "elman"], "choices": {"bidirectional": ["false"]}}
     assert search.epochs_per_trial(config, search.make_hypermodel(config)) == 2
@@ -166,16 +219,18 @@ search.tune(TuningConfig.from_json(pathlib.Path(sys.argv[1]).read_text()))
 """
 
 
-def test_a_search_killed_mid_trial_keeps_its_finished_trial_and_reruns_the_killed_one(tmp_path, fits,
-                                                                                         eager_functions):
+def test_a_search_killed_mid_trial_keeps_its_finished_trial_and_reruns_the_killed_one(tmp_path, fits, eager_functions):
     config = _config(tmp_path, max_trials=3)
     project = config.project_dir
     (tmp_path / "config.json").write_text(config.to_json())
     marker, log = tmp_path / "second_trial_trained", tmp_path / "search.log"
     with open(log, "w") as output:
-        process = subprocess.Popen([sys.executable, "-c", KILLED_SEARCH, str(tmp_path / "config.json"), str(marker)],
-                                   stdout=output, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        process = subprocess.Popen(
+            [sys.executable, "-c", KILLED_SEARCH, str(tmp_path / "config.json"), str(marker)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
         try:
             deadline = time.monotonic() + 240
             while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -193,7 +248,10 @@ def test_a_search_killed_mid_trial_keeps_its_finished_trial_and_reruns_the_kille
     assert fits[0] == killed and len(fits) == 2  # the killed trial runs again first, then the third trial
     after = search_files.trials(project)
     assert {trial_id: trial["status"] for trial_id, trial in after.items()} == {
-        "0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
+        "0": "COMPLETED",
+        "1": "COMPLETED",
+        "2": "COMPLETED",
+    }
     assert after["0"] == before["0"]  # the finished trial is kept as it was, score included
     assert after["1"]["hyperparameters"]["values"] == killed
     assert search_files.run_times(project) == {"0": 1, "1": 1, "2": 1}
@@ -211,8 +269,9 @@ def test_a_trial_started_just_before_the_kill_is_run_again(tmp_path, fits, eager
     oracle_path = config.project_dir / "oracle.json"
     oracle = json.loads(oracle_path.read_text())
     first_hash = oracle["id_to_hash"]["0"]
-    oracle.update(ongoing_trials={"tuner0": "0"}, start_order=["0"], id_to_hash={"0": first_hash},
-                  tried_so_far=[first_hash])
+    oracle.update(
+        ongoing_trials={"tuner0": "0"}, start_order=["0"], id_to_hash={"0": first_hash}, tried_so_far=[first_hash]
+    )
     oracle_path.write_text(json.dumps(oracle))
     started = search_files.trials(config.project_dir)["1"]["hyperparameters"]["values"]
 

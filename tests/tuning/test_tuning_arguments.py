@@ -24,8 +24,10 @@ RECIPES_DIR = Path(__file__).resolve().parents[2] / "recipes"
         (["--learning-rate-range", "0"], "`learning_rate` (--learning-rate-range) must be positive"),
         (["--cells", "lstm", "transformer"], "Unknown cells ['transformer'] (--cells): choose from elman, lstm"),
         (["--batch-sizes", "0"], "`batch_sizes` (--batch-sizes) must be positive integers, got [0]."),
-        (["--choice", "attention=dot"], "Unknown choice 'attention' (--choice): this recipe's choices are "
-                                        "bidirectional."),
+        (
+            ["--choice", "attention=dot"],
+            "Unknown choice 'attention' (--choice): this recipe's choices are bidirectional.",
+        ),
         (["--set", "units=8"], "`units` is a hyperparameter of the search, not a recipe option"),
         (["--set", "lenght=8"], "Unknown option 'lenght' for sequence_sum: its options are epochs, length"),
         (["--objective", "val_mae"], "Unknown objective 'val_mae' for sequence_sum"),
@@ -78,9 +80,24 @@ def test_tune_help_lists_the_recipes_and_flags_without_importing_tensorflow():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().endswith("False")
-    for text in (*RECIPES, "--tuner", "--max-trials", "--max-epochs", "--directory", "--project-name",
-                 "--overwrite", "--objective", "--workers", "--timeout", "--cells", "--units-range", "--choice",
-                 "--set", "--export-root", "--no-retrain"):
+    for text in (
+        *RECIPES,
+        "--tuner",
+        "--max-trials",
+        "--max-epochs",
+        "--directory",
+        "--project-name",
+        "--overwrite",
+        "--objective",
+        "--workers",
+        "--timeout",
+        "--cells",
+        "--units-range",
+        "--choice",
+        "--set",
+        "--export-root",
+        "--no-retrain",
+    ):
         assert text in completed.stdout
 
 
@@ -91,14 +108,28 @@ def test_recipe_help_has_the_tuning_flags(recipe, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         module.main(["--help"])
     out = capsys.readouterr().out
-    for flag in ("--tune", "--tuner", "--max-trials", "--directory", "--overwrite", "--workers", "--cells",
-                 "--units-range", "--choice"):
+    for flag in (
+        "--tune",
+        "--tuner",
+        "--max-trials",
+        "--directory",
+        "--overwrite",
+        "--workers",
+        "--cells",
+        "--units-range",
+        "--choice",
+    ):
         assert flag in out
 
 
 def test_config_round_trips_through_json_for_the_worker_processes():
-    config = TuningConfig("sequence_sum", tuner="hyperband", space={"cells": ["lstm"], "choices": {"bidirectional":
-                          ["true"]}}, recipe_options={"length": 4}, workers=2)
+    config = TuningConfig(
+        "sequence_sum",
+        tuner="hyperband",
+        space={"cells": ["lstm"], "choices": {"bidirectional": ["true"]}},
+        recipe_options={"length": 4},
+        workers=2,
+    )
     assert TuningConfig.from_json(config.to_json()) == config
     assert config.project_dir == Path("runs/tuning/sequence_sum")
     for project_name in ("../elsewhere", "..", ".", "nested/search"):

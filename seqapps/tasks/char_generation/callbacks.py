@@ -24,8 +24,15 @@ class PrintSample(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.generator.copy_weights_from(self.model)
-        text = self.generator.generate([self.prompt], self.config.sample_length, self.config.temperature,
-                                       self.config.top_k, self.config.top_p, seed=self.config.seed + epoch)[0]
+        text = self.generator.generate(
+            [self.prompt],
+            self.config.sample_length,
+            self.config.temperature,
+            self.config.top_k,
+            self.config.top_p,
+            seed=self.config.seed + epoch,
+        )[0]
         self.samples[epoch + 1] = text
-        self.print_function(f"--- sample after epoch {epoch + 1} (temperature {self.config.temperature}) ---\n"
-                            f"{self.prompt}{text}\n---")
+        self.print_function(
+            f"--- sample after epoch {epoch + 1} (temperature {self.config.temperature}) ---\n{self.prompt}{text}\n---"
+        )

@@ -11,8 +11,17 @@ MAX_LENGTH = 10_000
 MAX_PROMPT_CHARACTERS = 4_096
 EMPTY_PROMPT = "\n"
 EVALUATION_WINDOW = 512
-_POSITIVE_INTEGERS = ("units", "layers", "embedding_dim", "ensemble", "sequence_length", "batch_size", "epochs",
-                      "patience", "sample_length")
+_POSITIVE_INTEGERS = (
+    "units",
+    "layers",
+    "embedding_dim",
+    "ensemble",
+    "sequence_length",
+    "batch_size",
+    "epochs",
+    "patience",
+    "sample_length",
+)
 
 
 @dataclasses.dataclass
@@ -119,13 +128,17 @@ class CharGenerationConfig:
 
     def __post_init__(self):
         recipe_arguments.check_cell_and_sizes(self, _POSITIVE_INTEGERS)
-        if self.max_characters is not None and (not isinstance(self.max_characters, int)
-                                                or self.max_characters <= self.sequence_length):
-            raise ValueError(f"`max_characters` must be an integer above sequence_length ({self.sequence_length}) "
-                             f"or None, got {self.max_characters!r}.")
+        if self.max_characters is not None and (
+            not isinstance(self.max_characters, int) or self.max_characters <= self.sequence_length
+        ):
+            raise ValueError(
+                f"`max_characters` must be an integer above sequence_length ({self.sequence_length}) "
+                f"or None, got {self.max_characters!r}."
+            )
         if self.decode_errors not in shakespeare.DECODE_ERRORS:
-            raise ValueError(f"`decode_errors` must be one of {', '.join(shakespeare.DECODE_ERRORS)}, "
-                             f"got {self.decode_errors!r}.")
+            raise ValueError(
+                f"`decode_errors` must be one of {', '.join(shakespeare.DECODE_ERRORS)}, got {self.decode_errors!r}."
+            )
         check_sampling(self.temperature, self.top_k, self.top_p)
         if self.quick:
             self.epochs = 1
@@ -141,8 +154,9 @@ class CharGenerationConfig:
 def check_sampling(temperature, top_k, top_p):
     """Raises `ValueError` for a temperature, top-k or top-p outside its range."""
     if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"`temperature` must be a positive finite number (use greedy=True for argmax), "
-                         f"got {temperature!r}.")
+        raise ValueError(
+            f"`temperature` must be a positive finite number (use greedy=True for argmax), got {temperature!r}."
+        )
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k <= 0):
         raise ValueError(f"`top_k` must be a positive integer or None, got {top_k!r}.")
     if top_p is not None and not 0 < top_p <= 1:

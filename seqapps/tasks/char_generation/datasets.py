@@ -11,7 +11,7 @@ def window_dataset(ids, config, shuffle):
     length = config.sequence_length
     count = (len(ids) - 1) // length
     starts = np.arange(count) * length
-    windows = np.stack([ids[start:start + length + 1] for start in starts])
+    windows = np.stack([ids[start : start + length + 1] for start in starts])
     dataset = tf.data.Dataset.from_tensor_slices((windows[:, :-1], windows[:, 1:]))
     if shuffle:
         dataset = training.shuffle_each_epoch(dataset, count, config.seed)
@@ -25,10 +25,11 @@ def stream_dataset(ids, config):
     if windows_per_stream == 0:
         raise ValueError(
             f"{len(ids):,} characters are too few for {streams} streams of {length}-character windows: "
-            "lower batch_size or sequence_length, or train on more text.")
+            "lower batch_size or sequence_length, or train on more text."
+        )
     used = windows_per_stream * length
     per_stream = (len(ids) - 1) // streams
-    rows = np.stack([ids[index * per_stream:index * per_stream + used + 1] for index in range(streams)])
+    rows = np.stack([ids[index * per_stream : index * per_stream + used + 1] for index in range(streams)])
     inputs = rows[:, :-1].reshape(streams, windows_per_stream, length).transpose(1, 0, 2)
     targets = rows[:, 1:].reshape(streams, windows_per_stream, length).transpose(1, 0, 2)
     return tf.data.Dataset.from_tensor_slices((inputs, targets)).prefetch(tf.data.AUTOTUNE)

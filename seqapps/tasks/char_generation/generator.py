@@ -92,8 +92,11 @@ class CharGenerator:
         logits = tf.zeros([batch, self.vocabulary.size], tf.float32)
         for position in tf.range(tf.shape(padded)[1]):
             tf.autograph.experimental.set_loop_options(
-                shape_invariants=[(logits, tf.TensorShape([None, self.vocabulary.size])),
-                                  (state, tf.TensorShape([None, self.state_size]))])
+                shape_invariants=[
+                    (logits, tf.TensorShape([None, self.vocabulary.size])),
+                    (state, tf.TensorShape([None, self.state_size])),
+                ]
+            )
             new_logits, new_state = self.step(padded[:, position], state)
             active = (position < lengths)[:, None]
             logits = tf.where(active, new_logits, logits)
@@ -158,7 +161,9 @@ class CharGenerator:
             prompts = [prompts]
         batch = len(prompts)
         ids = self._generate_function(top_k, top_p, greedy)(
-            tf.constant(prompts, tf.string), tf.fill([batch], length), tf.fill([batch], float(temperature)),
+            tf.constant(prompts, tf.string),
+            tf.fill([batch], length),
+            tf.fill([batch], float(temperature)),
             tf.constant([seed, 0], tf.int32),
         )
         return [text.decode("utf-8") for text in self.vocabulary.decode(ids).numpy()]
@@ -168,9 +173,14 @@ class CharGenerator:
         if key not in self._generate_functions:
             self._generate_functions[key] = tf.function(
                 lambda prompt, length, temperature, seed: self.generate_ids(
-                    prompt, length, temperature, seed, top_k, top_p, greedy),
-                input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.int32),
-                                 tf.TensorSpec([None], tf.float32), tf.TensorSpec([2], tf.int32)],
+                    prompt, length, temperature, seed, top_k, top_p, greedy
+                ),
+                input_signature=[
+                    tf.TensorSpec([None], tf.string),
+                    tf.TensorSpec([None], tf.int32),
+                    tf.TensorSpec([None], tf.float32),
+                    tf.TensorSpec([2], tf.int32),
+                ],
             )
         return self._generate_functions[key]
 
@@ -184,9 +194,9 @@ class CharGenerator:
         state = self.initial_state(1)
         total, count = 0.0, 0
         for start in range(0, len(ids) - 1, window):
-            inputs = ids[start:start + window][None]
-            targets = ids[start + 1:start + window + 1][None]
-            inputs = inputs[:, :targets.shape[1]]
+            inputs = ids[start : start + window][None]
+            targets = ids[start + 1 : start + window + 1][None]
+            inputs = inputs[:, : targets.shape[1]]
             logits, state = self._stream_step(tf.constant(inputs), state)
             losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
             total += float(tf.reduce_sum(losses))

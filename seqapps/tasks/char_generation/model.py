@@ -15,8 +15,14 @@ def build_language_model(config, vocabulary_size, batch_size=None, stateful=Fals
     ids = keras.Input((None,), batch_size=batch_size, dtype="int32", name="ids")
     hidden = keras.layers.Embedding(vocabulary_size, config.embedding_dim, name="embedding")(ids)
     for index in range(config.layers):
-        hidden = layers.recurrent(config.cell, config.units, return_sequences=True, stateful=stateful,
-                                  recurrent_dropout=config.recurrent_dropout, name=f"{config.cell}_{index + 1}")(hidden)
+        hidden = layers.recurrent(
+            config.cell,
+            config.units,
+            return_sequences=True,
+            stateful=stateful,
+            recurrent_dropout=config.recurrent_dropout,
+            name=f"{config.cell}_{index + 1}",
+        )(hidden)
         if config.dropout:
             hidden = keras.layers.Dropout(config.dropout, name=f"dropout_{index + 1}")(hidden)
     logits = keras.layers.Dense(vocabulary_size, name="logits")(hidden)
@@ -39,8 +45,9 @@ class LanguageModelLayers:
     def __init__(self, config, vocabulary_size):
         self.embedding = keras.layers.Embedding(vocabulary_size, config.embedding_dim, name="embedding")
         self.recurrent_layers = [
-            layers.recurrent(config.cell, config.units, return_sequences=True, return_state=True,
-                             name=f"{config.cell}_{index + 1}")
+            layers.recurrent(
+                config.cell, config.units, return_sequences=True, return_state=True, name=f"{config.cell}_{index + 1}"
+            )
             for index in range(config.layers)
         ]
         self.output_layer = keras.layers.Dense(vocabulary_size, name="logits")
@@ -60,7 +67,7 @@ class LanguageModelLayers:
         flat = tf.split(state, [size for sizes in self.state_sizes for size in sizes], axis=-1)
         per_layer, position = [], 0
         for sizes in self.state_sizes:
-            per_layer.append(flat[position:position + len(sizes)])
+            per_layer.append(flat[position : position + len(sizes)])
             position += len(sizes)
         return per_layer
 

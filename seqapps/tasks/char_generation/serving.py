@@ -30,39 +30,52 @@ def serving_signatures(generator, top_k=None, top_p=None):
     def check_temperature(temperature):
         return tf.debugging.assert_positive(
             tf.where(tf.math.is_finite(temperature), temperature, -1.0),
-            message="temperature must be a positive finite number, e.g. 0.8 (lower: more conservative)")
+            message="temperature must be a positive finite number, e.g. 0.8 (lower: more conservative)",
+        )
 
     def check_batch(name, tensor, reference):
         return tf.debugging.assert_equal(
-            tf.shape(tensor)[0], tf.shape(reference)[0],
-            message=f"{name} must have one value per prompt (the same batch size)")
+            tf.shape(tensor)[0],
+            tf.shape(reference)[0],
+            message=f"{name} must have one value per prompt (the same batch size)",
+        )
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompt"),
-                                  tf.TensorSpec([None], tf.int32, name="length"),
-                                  tf.TensorSpec([None], tf.float32, name="temperature")])
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="prompt"),
+            tf.TensorSpec([None], tf.int32, name="length"),
+            tf.TensorSpec([None], tf.float32, name="temperature"),
+        ]
+    )
     def serve(prompt, length, temperature):
         checks = [
             check_batch("length", length, prompt),
             check_batch("temperature", temperature, prompt),
             tf.debugging.assert_positive(length, message=f"length must be in [1, {MAX_LENGTH}] characters"),
-            tf.debugging.assert_less_equal(length, MAX_LENGTH,
-                                           message=f"length must be in [1, {MAX_LENGTH}] characters"),
+            tf.debugging.assert_less_equal(
+                length, MAX_LENGTH, message=f"length must be in [1, {MAX_LENGTH}] characters"
+            ),
             check_temperature(temperature),
         ]
         with tf.control_dependencies(checks):
             ids = generator.generate_ids(tf.identity(prompt), length, temperature, random_seed(), top_k, top_p)
         return {"text": generator.vocabulary.decode(ids)}
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text"),
-                                  tf.TensorSpec([None, size], tf.float32, name="state"),
-                                  tf.TensorSpec([None], tf.float32, name="temperature")])
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="text"),
+            tf.TensorSpec([None, size], tf.float32, name="state"),
+            tf.TensorSpec([None], tf.float32, name="temperature"),
+        ]
+    )
     def step(text, state, temperature):
         checks = [
             check_batch("state", state, text),
             check_batch("temperature", temperature, text),
             tf.debugging.assert_equal(tf.shape(state)[1], size, message=f"state must have shape [batch, {size}]"),
-            tf.debugging.assert_positive(tf.strings.length(text, unit="UTF8_CHAR"),
-                                         message="each text must hold at least one character"),
+            tf.debugging.assert_positive(
+                tf.strings.length(text, unit="UTF8_CHAR"), message="each text must hold at least one character"
+            ),
             tf.debugging.assert_all_finite(state, "state holds NaN or Inf: pass the state a previous call returned"),
             check_temperature(temperature),
         ]

@@ -61,15 +61,20 @@ def build_optimizer(config, learning_rate, ema_momentum=0.0):
     """Adam on `learning_rate` (a float or a schedule) with global clipping, weight decay (not of biases)
     and, with `ema_momentum` (see `averaging_momentum`), a moving average of the weights."""
     averaging = {"use_ema": True, "ema_momentum": ema_momentum} if ema_momentum else {}
-    optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=config.clipnorm,
-                                      weight_decay=config.weight_decay or None, **averaging)
+    optimizer = keras.optimizers.Adam(
+        learning_rate, global_clipnorm=config.clipnorm, weight_decay=config.weight_decay or None, **averaging
+    )
     optimizer.exclude_from_weight_decay(var_names=["bias"])
     return optimizer
 
 
 def loss_metrics(nats, characters):
-    return {"nats_per_character": nats, "bits_per_character": nats / math.log(2), "perplexity": math.exp(nats),
-            "characters": characters}
+    return {
+        "nats_per_character": nats,
+        "bits_per_character": nats / math.log(2),
+        "perplexity": math.exp(nats),
+        "characters": characters,
+    }
 
 
 # Config fields that do not change what a model learns: an ensemble member trained with other values of
@@ -95,8 +100,9 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, print_f
         run_dir, member_config = Path(config.run_dir), config
     else:
         run_dir = training.start_run(Path(config.run_dir) / f"member_{index + 1}", config.restart, config.seed + index)
-        budget = config.time_budget_minutes and max(1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (
-            config.ensemble - index))
+        budget = config.time_budget_minutes and max(
+            1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
+        )
         member_config = dataclasses.replace(config, seed=config.seed + index, time_budget_minutes=budget)
         settings = {name: value for name, value in dataclasses.asdict(config).items() if name not in _OUTPUT_SETTINGS}
         # The text itself, so that a changed file at the same path is trained on again.
@@ -107,14 +113,18 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, print_f
             print_function(f"Member {index + 1}: reusing the finished model in {run_dir}.")
             return keras.saving.load_model(run_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
         finished.unlink(missing_ok=True)
-        print_function(f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
-                       + (f", {budget:.1f} minutes" if budget else "") + ") ---")
+        print_function(
+            f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
+            + (f", {budget:.1f} minutes" if budget else "")
+            + ") ---"
+        )
     model, history, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir, print_function)
     model.save(run_dir / "model.keras")
     epochs = len(history.history["loss"])
     if config.ensemble > 1:
-        (run_dir / "member.json").write_text(json.dumps(
-            {"settings": settings, "epochs": epochs, "epoch_seconds": epoch_seconds}, indent=1))
+        (run_dir / "member.json").write_text(
+            json.dumps({"settings": settings, "epochs": epochs, "epoch_seconds": epoch_seconds}, indent=1)
+        )
     return model, epochs, epoch_seconds
 
 
@@ -132,27 +142,46 @@ def _fit(config, ids, vocabulary, prompt, run_dir, print_function):
     planned_steps = config.epochs * steps_per_epoch
     schedule = training.PlannedCosineDecay(config.learning_rate, planned_steps, alpha=0.05)
     momentum = averaging_momentum(config.ema_momentum, planned_steps)
-    model.compile(optimizer=build_optimizer(config, schedule, momentum),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=config.jit_compile)
+    model.compile(
+        optimizer=build_optimizer(config, schedule, momentum),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=config.jit_compile,
+    )
     model.summary(print_fn=print_function)
-    print_function(f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
-                   f"{config.sequence_length}-character windows, batch {config.batch_size}, "
-                   f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs"
-                   f"{averaging_note(config.ema_momentum, momentum, planned_steps)}.")
+    print_function(
+        f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
+        f"{config.sequence_length}-character windows, batch {config.batch_size}, "
+        f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs"
+        f"{averaging_note(config.ema_momentum, momentum, planned_steps)}."
+    )
 
-    sampler = PrintSample(CharGenerator(dataclasses.replace(config, ensemble=1), vocabulary), config, prompt,
-                          print_function)
+    sampler = PrintSample(
+        CharGenerator(dataclasses.replace(config, ensemble=1), vocabulary), config, prompt, print_function
+    )
     epoch_seconds = []
-    callbacks = training.standard_callbacks(run_dir, "val_loss", "min", config.patience, epoch_seconds,
-                                            train_dataset=None if config.tbptt else train_data,
-                                            averaged_weights=bool(momentum)) + [sampler]
+    callbacks = training.standard_callbacks(
+        run_dir,
+        "val_loss",
+        "min",
+        config.patience,
+        epoch_seconds,
+        train_dataset=None if config.tbptt else train_data,
+        averaged_weights=bool(momentum),
+    ) + [sampler]
     if config.time_budget_minutes:
-        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function,
-                                             schedule=schedule))
+        callbacks.append(
+            training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function, schedule=schedule)
+        )
     if config.tbptt:
         callbacks.insert(0, ResetStates())
-    history = model.fit(train_data, validation_data=validation_data, epochs=config.epochs, callbacks=callbacks,
-                        shuffle=False, verbose=config.verbose)
+    history = model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=config.epochs,
+        callbacks=callbacks,
+        shuffle=False,
+        verbose=config.verbose,
+    )
     training.check_finite_history(history, run_dir)
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
     diagnostics.plot_history(history, run_dir / "history.png")
@@ -168,24 +197,31 @@ def train(config, print_function=print):
     run_dir = training.start_run(config.run_dir, config.restart, config.seed)
     corpus = shakespeare.load(config.text, errors=config.decode_errors)
     vocabulary = CharVocabulary.from_text(corpus.train, name="vocabulary")
-    train_text = corpus.train[:config.max_characters] if config.max_characters else corpus.train
+    train_text = corpus.train[: config.max_characters] if config.max_characters else corpus.train
     description = corpus.describe() + (f"; training on the first {len(train_text):,}" if config.max_characters else "")
     print_function(description)
-    ids = {"train": vocabulary.encode_text(train_text),
-           **{split: vocabulary.encode_text(corpus.split(split)) for split in ("validation", "test")}}
+    ids = {
+        "train": vocabulary.encode_text(train_text),
+        **{split: vocabulary.encode_text(corpus.split(split)) for split in ("validation", "test")},
+    }
     unknown = {split: int(np.sum(ids[split] == OOV_ID)) for split in ("validation", "test")}
-    print_function(f"Vocabulary: {vocabulary.size - 1} characters from the training text, plus id 0 for unknown "
-                   f"ones (validation {unknown['validation']}, test {unknown['test']} unknown characters).")
+    print_function(
+        f"Vocabulary: {vocabulary.size - 1} characters from the training text, plus id 0 for unknown "
+        f"ones (validation {unknown['validation']}, test {unknown['test']} unknown characters)."
+    )
     (run_dir / "vocabulary.json").write_text(json.dumps({"characters": vocabulary.characters}))
 
     prompt = config.prompt if config.prompt is not None else corpus.validation.lstrip("\n").split("\n")[0][:60] + "\n"
     if config.ensemble > 1:
-        print_function(f"Ensemble of {config.ensemble} models, seeds {config.seed} to "
-                       f"{config.seed + config.ensemble - 1}, trained one after the other in {run_dir}/member_<k>.")
+        print_function(
+            f"Ensemble of {config.ensemble} models, seeds {config.seed} to "
+            f"{config.seed + config.ensemble - 1}, trained one after the other in {run_dir}/member_<k>."
+        )
     models, epochs_trained, epoch_seconds = [], 0, []
     for index in range(config.ensemble):
-        model, member_epochs, member_seconds = _train_member(config, index, ids, vocabulary, prompt,
-                                                             sum(epoch_seconds), print_function)
+        model, member_epochs, member_seconds = _train_member(
+            config, index, ids, vocabulary, prompt, sum(epoch_seconds), print_function
+        )
         models.append(model)
         epochs_trained += member_epochs
         epoch_seconds += member_seconds
@@ -197,36 +233,56 @@ def train(config, print_function=print):
         start = time.perf_counter()
         nats, count = generator.stream_loss(ids[split])
         metrics[split] = loss_metrics(nats, count)
-        print_function(f"{split}: {nats:.4f} nats/char, {metrics[split]['bits_per_character']:.4f} bits/char, "
-                       f"perplexity {metrics[split]['perplexity']:.2f} ({count:,} characters, "
-                       f"{time.perf_counter() - start:.0f} s)")
-    print_function("For scale: a uniform guess over the vocabulary scores "
-                   f"{math.log(vocabulary.size - 1):.2f} nats/char; nanoGPT's character Transformer reports 1.47 "
-                   "(validation, A100) and 1.88 (small CPU configuration) on Tiny Shakespeare.")
+        print_function(
+            f"{split}: {nats:.4f} nats/char, {metrics[split]['bits_per_character']:.4f} bits/char, "
+            f"perplexity {metrics[split]['perplexity']:.2f} ({count:,} characters, "
+            f"{time.perf_counter() - start:.0f} s)"
+        )
+    print_function(
+        "For scale: a uniform guess over the vocabulary scores "
+        f"{math.log(vocabulary.size - 1):.2f} nats/char; nanoGPT's character Transformer reports 1.47 "
+        "(validation, A100) and 1.88 (small CPU configuration) on Tiny Shakespeare."
+    )
     if epoch_seconds:
-        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
-                       f"{sum(epoch_seconds) / 60:.1f} min")
+        print_function(
+            f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
+            f"{sum(epoch_seconds) / 60:.1f} min"
+        )
 
     samples = {}
     for temperature in (0.5, 0.8, 1.0):
         samples[f"temperature {temperature}"] = generator.generate(
-            [prompt], config.sample_length, temperature, config.top_k, config.top_p, seed=config.seed)[0]
+            [prompt], config.sample_length, temperature, config.top_k, config.top_p, seed=config.seed
+        )[0]
     samples["greedy"] = generator.generate([prompt], config.sample_length, greedy=True)[0]
     for name, text in samples.items():
         print_function(f"--- {name} ---\n{prompt}{text}")
-    (run_dir / "metrics.json").write_text(json.dumps(
-        {"metrics": metrics, "samples": samples, "epochs_trained": epochs_trained,
-         "epoch_seconds": epoch_seconds, "corpus": description}, indent=1))
+    (run_dir / "metrics.json").write_text(
+        json.dumps(
+            {
+                "metrics": metrics,
+                "samples": samples,
+                "epochs_trained": epochs_trained,
+                "epoch_seconds": epoch_seconds,
+                "corpus": description,
+            },
+            indent=1,
+        )
+    )
 
     export_path = export.export_for_serving(
-        generator.layers, config.export_root, MODEL_NAME,
+        generator.layers,
+        config.export_root,
+        MODEL_NAME,
         serving_signatures(generator, config.top_k, config.top_p),
         # Near-greedy warmup requests: TF Serving warms up, and the export check
         # compares reloaded outputs, on requests whose answer does not depend on the random draw.
         warmup_examples=[{"prompt": [prompt], "length": [32], "temperature": [1e-4]}],
     )
-    print_function(f"Exported to {export_path} (serving_default: prompt, length, temperature -> text; step: text, "
-                   f"state [batch, {generator.state_size}], temperature -> next_character, state).")
+    print_function(
+        f"Exported to {export_path} (serving_default: prompt, length, temperature -> text; step: text, "
+        f"state [batch, {generator.state_size}], temperature -> next_character, state)."
+    )
     return CharGenerationResult(
         metrics=metrics,
         epochs_trained=epochs_trained,

@@ -10,8 +10,17 @@ DECODINGS = ("greedy", "sample", "beam")
 MAX_SOURCE_WORDS = 100
 MAX_BEAM_WIDTH = 16
 DEFAULT_MAX_LENGTH = 50
-_POSITIVE_INTEGERS = ("units", "embedding_dim", "source_vocabulary_size", "target_vocabulary_size", "epochs",
-                      "batch_size", "patience", "beam_width", "max_length")
+_POSITIVE_INTEGERS = (
+    "units",
+    "embedding_dim",
+    "source_vocabulary_size",
+    "target_vocabulary_size",
+    "epochs",
+    "batch_size",
+    "patience",
+    "beam_width",
+    "max_length",
+)
 
 
 @dataclasses.dataclass

@@ -24,8 +24,9 @@ def evaluate(translator, pairs, decodings, beam_width, max_length, batch_size=64
         start = time.perf_counter()
         outputs = []
         for index in range(0, len(sources), batch_size):
-            outputs += translator.translate(sources[index:index + batch_size], decoding=decoding,
-                                            beam_width=beam_width, max_length=max_length)
+            outputs += translator.translate(
+                sources[index : index + batch_size], decoding=decoding, beam_width=beam_width, max_length=max_length
+            )
         seconds = time.perf_counter() - start
         translated = dict(zip(sources, outputs))
         hypotheses = [translated[source] for source, _ in pairs]

@@ -26,8 +26,13 @@ import tensorflow as tf
 
 from seqapps import decoding, layers
 from seqapps.tasks.seq2seq_translation.config import ATTENTIONS, DECODINGS, DEFAULT_MAX_LENGTH, MAX_SOURCE_WORDS
-from seqapps.tasks.seq2seq_translation.preprocessing import END, START, detokenize, standardize_english, \
-    standardize_spanish
+from seqapps.tasks.seq2seq_translation.preprocessing import (
+    END,
+    START,
+    detokenize,
+    standardize_english,
+    standardize_spanish,
+)
 
 
 @keras.saving.register_keras_serializable(package="seqapps")
@@ -56,8 +61,17 @@ class Translator(keras.Model):
     >>> translator.translate(["hola"], decoding="greedy")  # doctest: +SKIP
     """
 
-    def __init__(self, source_vocabulary, target_vocabulary, cell="gru", units=256, embedding_dim=256,
-                 attention="luong", dropout=0.2, **kwargs):
+    def __init__(
+        self,
+        source_vocabulary,
+        target_vocabulary,
+        cell="gru",
+        units=256,
+        embedding_dim=256,
+        attention="luong",
+        dropout=0.2,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if cell not in layers.KINDS:
             raise ValueError(f"Unknown cell {cell!r}: choose from {', '.join(layers.KINDS)}.")
@@ -78,19 +92,25 @@ class Translator(keras.Model):
         self.target_size = len(self.target_vocabulary)
 
         self.source_vectorizer = keras.layers.TextVectorization(
-            standardize=standardize_spanish, vocabulary=self.source_vocabulary[2:], name="source_vectorizer")
+            standardize=standardize_spanish, vocabulary=self.source_vocabulary[2:], name="source_vectorizer"
+        )
         self.target_vectorizer = keras.layers.TextVectorization(
-            standardize=standardize_english, vocabulary=self.target_vocabulary[2:], name="target_vectorizer")
-        self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary), embedding_dim, mask_zero=True,
-                                                       name="source_embedding")
-        self.target_embedding = keras.layers.Embedding(self.target_size, embedding_dim, mask_zero=True,
-                                                       name="target_embedding")
+            standardize=standardize_english, vocabulary=self.target_vocabulary[2:], name="target_vectorizer"
+        )
+        self.source_embedding = keras.layers.Embedding(
+            len(self.source_vocabulary), embedding_dim, mask_zero=True, name="source_embedding"
+        )
+        self.target_embedding = keras.layers.Embedding(
+            self.target_size, embedding_dim, mask_zero=True, name="target_embedding"
+        )
         self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
         self.encoder = layers.recurrent(cell, units, bidirectional=True, return_sequences=True, name="encoder")
         self.decoder = layers.recurrent(cell, units, return_sequences=True, return_state=True, name="decoder")
         self.state_sizes = layers.flat_state_sizes(self.decoder.cell)
-        self.bridges = [keras.layers.Dense(size, activation="tanh", name=f"bridge_{index}")
-                        for index, size in enumerate(self.state_sizes)]
+        self.bridges = [
+            keras.layers.Dense(size, activation="tanh", name=f"bridge_{index}")
+            for index, size in enumerate(self.state_sizes)
+        ]
         if attention == "bahdanau":
             scores = layers.AdditiveAttention(units, name="additive_attention")
         else:
@@ -131,8 +151,9 @@ class Translator(keras.Model):
 
     def attend(self, decoder_outputs, encoder_outputs, keys, mask, return_attention_scores=False):
         """Logits of the next word from the decoder outputs `[batch, steps, units]`, and optionally the attention."""
-        context, attention = self.scores(decoder_outputs, encoder_outputs, keys=keys, mask=mask,
-                                         return_attention_scores=True)
+        context, attention = self.scores(
+            decoder_outputs, encoder_outputs, keys=keys, mask=mask, return_attention_scores=True
+        )
         attentional = self.combine_norm(decoder_outputs + self.combine(context))
         logits = self.output_layer(self.output_dropout(attentional))
         return (logits, attention) if return_attention_scores else logits
@@ -193,8 +214,9 @@ class Translator(keras.Model):
         """Beam search: the best length-normalized hypothesis per row, ids `[batch, steps]`."""
         encoder_outputs, keys, mask, states = self.encode(source_ids)
         # Every beam of a sentence reads the same encoder outputs.
-        encoder_outputs, keys, mask = (decoding.tile_beams(tensor, beam_width)
-                                       for tensor in (encoder_outputs, keys, mask))
+        encoder_outputs, keys, mask = (
+            decoding.tile_beams(tensor, beam_width) for tensor in (encoder_outputs, keys, mask)
+        )
 
         def step(word_ids, states):
             return self.decode_step(word_ids, states, encoder_outputs, keys, mask)[:2]
@@ -222,8 +244,12 @@ class Translator(keras.Model):
             ids = self._greedy(source_ids, tf.constant(max_length))
         else:
             batch = len(texts)
-            ids = self._sample(source_ids, tf.constant(max_length), tf.fill([batch], float(temperature)),
-                               tf.constant([seed, 0], tf.int32))
+            ids = self._sample(
+                source_ids,
+                tf.constant(max_length),
+                tf.fill([batch], float(temperature)),
+                tf.constant([seed, 0], tf.int32),
+            )
         return [sentence.decode("utf-8") for sentence in self.words(ids).numpy()]
 
     @tf.function(reduce_retracing=True)
@@ -244,13 +270,20 @@ class Translator(keras.Model):
         ids = self._greedy(source_ids, tf.constant(max_length))[0].numpy().tolist()
         target = [self.target_vocabulary[index] for index in ids]
         if END in target:
-            target = target[:target.index(END) + 1]
+            target = target[: target.index(END) + 1]
         source = [self.source_vocabulary[index] for index in source_ids[0].numpy() if index != 0]
         # The decoder reading its own words: the attention each step of the greedy decoding had.
-        _, attention = self.teacher_forcing(source_ids, tf.constant([[self.start_id] + ids[:len(target) - 1]]))
-        return source, target, attention[0, :, :len(source)].numpy()
+        _, attention = self.teacher_forcing(source_ids, tf.constant([[self.start_id] + ids[: len(target) - 1]]))
+        return source, target, attention[0, :, : len(source)].numpy()
 
     def get_config(self):
-        return {**super().get_config(), "source_vocabulary": self.source_vocabulary,
-                "target_vocabulary": self.target_vocabulary, "cell": self.cell, "units": self.units,
-                "embedding_dim": self.embedding_dim, "attention": self.attention, "dropout": self.dropout}
+        return {
+            **super().get_config(),
+            "source_vocabulary": self.source_vocabulary,
+            "target_vocabulary": self.target_vocabulary,
+            "cell": self.cell,
+            "units": self.units,
+            "embedding_dim": self.embedding_dim,
+            "attention": self.attention,
+            "dropout": self.dropout,
+        }

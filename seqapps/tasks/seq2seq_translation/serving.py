@@ -21,12 +21,15 @@ def serving_signatures(translator, beam_width, max_length=DEFAULT_MAX_LENGTH):
         ids = translator.beam_ids(translator.source_ids(text), beam_width, max_length)
         return {"translation": translator.words(ids)}
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text"),
-                                  tf.TensorSpec([], tf.int32, name="beam_width")])
+    @tf.function(
+        input_signature=[tf.TensorSpec([None], tf.string, name="text"), tf.TensorSpec([], tf.int32, name="beam_width")]
+    )
     def beam_search(text, beam_width):
         message = f"beam_width must be in [1, {MAX_BEAM_WIDTH}]"
-        checks = [tf.debugging.assert_greater_equal(beam_width, 1, message=message),
-                  tf.debugging.assert_less_equal(beam_width, MAX_BEAM_WIDTH, message=message)]
+        checks = [
+            tf.debugging.assert_greater_equal(beam_width, 1, message=message),
+            tf.debugging.assert_less_equal(beam_width, MAX_BEAM_WIDTH, message=message),
+        ]
         with tf.control_dependencies(checks):
             ids = translator.beam_ids(translator.source_ids(tf.identity(text)), beam_width, max_length)
         return {"translation": translator.words(ids)}

@@ -47,52 +47,86 @@ def load_run(run_dir, config):
     run_dir = Path(run_dir)
     missing = [name for name in ("vocabulary.json", training.BEST_WEIGHTS) if not (run_dir / name).exists()]
     if missing:
-        raise FileNotFoundError(f"{run_dir} holds no {' or '.join(missing)}: train there first (without "
-                                "evaluate_only), or pass the run_dir of a finished or interrupted run.")
+        raise FileNotFoundError(
+            f"{run_dir} holds no {' or '.join(missing)}: train there first (without "
+            "evaluate_only), or pass the run_dir of a finished or interrupted run."
+        )
     vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
-    translator = Translator(vocabulary["source"], vocabulary["target"], config.cell, config.units,
-                            config.embedding_dim, config.attention, config.dropout,
-                            name=f"translator_{config.cell}_{config.attention}")
+    translator = Translator(
+        vocabulary["source"],
+        vocabulary["target"],
+        config.cell,
+        config.units,
+        config.embedding_dim,
+        config.attention,
+        config.dropout,
+        name=f"translator_{config.cell}_{config.attention}",
+    )
     translator.load_weights(run_dir / training.BEST_WEIGHTS)
     return translator
 
 
 def _fit(config, pairs, train_pairs, run_dir, print_function):
     """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
-    source_vocabulary = build_vocabulary([source for source, _ in train_pairs], standardize_spanish,
-                                         config.source_vocabulary_size)
-    target_vocabulary = build_vocabulary([target for _, target in train_pairs], standardize_english,
-                                         config.target_vocabulary_size)
-    print_function(f"Vocabularies from the training pairs: {len(source_vocabulary):,} Spanish and "
-                   f"{len(target_vocabulary):,} English words (padding and [UNK] included).")
+    source_vocabulary = build_vocabulary(
+        [source for source, _ in train_pairs], standardize_spanish, config.source_vocabulary_size
+    )
+    target_vocabulary = build_vocabulary(
+        [target for _, target in train_pairs], standardize_english, config.target_vocabulary_size
+    )
+    print_function(
+        f"Vocabularies from the training pairs: {len(source_vocabulary):,} Spanish and "
+        f"{len(target_vocabulary):,} English words (padding and [UNK] included)."
+    )
     (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
 
-    translator = Translator(source_vocabulary, target_vocabulary, config.cell, config.units, config.embedding_dim,
-                            config.attention, config.dropout, name=f"translator_{config.cell}_{config.attention}")
+    translator = Translator(
+        source_vocabulary,
+        target_vocabulary,
+        config.cell,
+        config.units,
+        config.embedding_dim,
+        config.attention,
+        config.dropout,
+        name=f"translator_{config.cell}_{config.attention}",
+    )
     train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
     validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
     steps_per_epoch = int(train_data.cardinality())
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
-    translator.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
-                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-                       metrics=[masked_accuracy])
+    translator.compile(
+        optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        metrics=[masked_accuracy],
+    )
     translator.summary(print_fn=print_function)
-    print_function(f"Training: teacher forcing, batches of {config.batch_size} pairs of similar length, "
-                   f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs.")
+    print_function(
+        f"Training: teacher forcing, batches of {config.batch_size} pairs of similar length, "
+        f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs."
+    )
 
     epoch_seconds = []
-    callbacks = training.standard_callbacks(run_dir, "val_loss", "min", config.patience, epoch_seconds,
-                                            train_dataset=train_data)
+    callbacks = training.standard_callbacks(
+        run_dir, "val_loss", "min", config.patience, epoch_seconds, train_dataset=train_data
+    )
     if config.time_budget_minutes:
         callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function))
-    history = translator.fit(train_data, validation_data=validation_data, epochs=config.epochs,
-                             callbacks=callbacks, shuffle=False, verbose=config.verbose)
+    history = translator.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=config.epochs,
+        callbacks=callbacks,
+        shuffle=False,
+        verbose=config.verbose,
+    )
     training.check_finite_history(history, run_dir)
     (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
     diagnostics.plot_history(history, run_dir / "history.png")
     if epoch_seconds:
-        print_function(f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
-                       f"{sum(epoch_seconds) / 60:.1f} min")
+        print_function(
+            f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
+            f"{sum(epoch_seconds) / 60:.1f} min"
+        )
 
     return translator, epoch_seconds, len(history.history["loss"])
 
@@ -107,8 +141,8 @@ def train(config, print_function=print):
         A `TranslationResult`.
     """
     pairs = spa_eng.load(config.data)
-    train_pairs = pairs.train[:config.max_pairs] if config.max_pairs else pairs.train
-    test_pairs = pairs.test[:config.evaluation_pairs] if config.evaluation_pairs else pairs.test
+    train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
+    test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
     description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
     print_function(description)
     if config.evaluate_only:
@@ -125,29 +159,52 @@ def train(config, print_function=print):
     metrics, translations = evaluate(translator, test_pairs, ("greedy", "beam"), config.beam_width, config.max_length)
     for decoding, values in metrics.items():
         label = f"beam search (width {config.beam_width})" if decoding == "beam" else "greedy"
-        print_function(f"test, {label}: BLEU {values['bleu']:.2f}, chrF {values['chrf']:.2f} "
-                       f"({values['pairs']:,} pairs, {values['sentences_per_second']:.1f} sentences/s)")
+        print_function(
+            f"test, {label}: BLEU {values['bleu']:.2f}, chrF {values['chrf']:.2f} "
+            f"({values['pairs']:,} pairs, {values['sentences_per_second']:.1f} sentences/s)"
+        )
     print_function(f"Beam search minus greedy: {metrics['beam']['bleu'] - metrics['greedy']['bleu']:+.2f} BLEU.")
     samples = []
     for spanish, english in test_pairs[:10]:
-        samples.append({"spanish": spanish, "reference": english, "greedy": translations["greedy"][spanish],
-                        "beam": translations["beam"][spanish]})
-        print_function(f"  es: {spanish}\n  reference: {english}\n  greedy:    {translations['greedy'][spanish]}\n"
-                       f"  beam:      {translations['beam'][spanish]}")
+        samples.append(
+            {
+                "spanish": spanish,
+                "reference": english,
+                "greedy": translations["greedy"][spanish],
+                "beam": translations["beam"][spanish],
+            }
+        )
+        print_function(
+            f"  es: {spanish}\n  reference: {english}\n  greedy:    {translations['greedy'][spanish]}\n"
+            f"  beam:      {translations['beam'][spanish]}"
+        )
     maps = [translator.attention_map(spanish, config.max_length) for spanish, _ in test_pairs[:3]]
     print_function(f"Attention heat maps: {plot_attention(maps, run_dir / 'attention.png')}")
-    (run_dir / "metrics.json").write_text(json.dumps(
-        {"metrics": metrics, "samples": samples, "epochs_trained": epochs_trained,
-         "epoch_seconds": epoch_seconds, "data": description}, indent=1))
+    (run_dir / "metrics.json").write_text(
+        json.dumps(
+            {
+                "metrics": metrics,
+                "samples": samples,
+                "epochs_trained": epochs_trained,
+                "epoch_seconds": epoch_seconds,
+                "data": description,
+            },
+            indent=1,
+        )
+    )
     translator.save_weights(run_dir / "translator.weights.h5")
 
     export_path = export.export_for_serving(
-        translator, config.export_root, MODEL_NAME,
+        translator,
+        config.export_root,
+        MODEL_NAME,
         serving_signatures(translator, config.beam_width, config.max_length),
         warmup_examples=[{"text": [spanish for spanish, _ in test_pairs[:2]]}],
     )
-    print_function(f"Exported to {export_path} (serving_default: text -> translation, beam width "
-                   f"{config.beam_width}; beam_search: text, beam_width -> translation).")
+    print_function(
+        f"Exported to {export_path} (serving_default: text -> translation, beam width "
+        f"{config.beam_width}; beam_search: text, beam_width -> translation)."
+    )
     return TranslationResult(
         metrics=metrics,
         epochs_trained=epochs_trained,

@@ -12,8 +12,19 @@ TEXT = "".join(f"ROMEO {index}: O, ça — she doth teach the torches to burn br
 
 
 def small_config(tmp_path=None, **overrides):
-    arguments = dict(cell="gru", units=8, layers=1, embedding_dim=4, sequence_length=16, batch_size=4, epochs=1,
-                     dropout=0.0, sample_length=20, verbose=0, ensemble=1)
+    arguments = dict(
+        cell="gru",
+        units=8,
+        layers=1,
+        embedding_dim=4,
+        sequence_length=16,
+        batch_size=4,
+        epochs=1,
+        dropout=0.0,
+        sample_length=20,
+        verbose=0,
+        ensemble=1,
+    )
     if tmp_path is not None:
         text = tmp_path / "text.txt"
         text.write_text(TEXT, encoding="utf-8")
@@ -27,4 +38,3 @@ def generator_for(config, text=TEXT):
     generator = CharGenerator(config, vocabulary)
     generator.copy_weights_from(model)
     return model, generator
-

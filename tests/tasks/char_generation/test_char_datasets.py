@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from char_generation_helpers import small_config
+
 from seqapps.tasks import char_generation as task
 
 
@@ -22,11 +22,9 @@ def test_tbptt_batches_continue_each_stream():
         task.stream_dataset(ids[:40], config)
 
 
-
 def test_independent_windows_cover_the_text():
     config = small_config()
     ids = np.arange(200, dtype=np.int32)
     inputs, targets = zip(*task.window_dataset(ids, config, shuffle=False).unbatch().as_numpy_iterator())
     assert len(inputs) == 199 // 16
     np.testing.assert_array_equal(np.concatenate(targets), np.concatenate(inputs) + 1)
-

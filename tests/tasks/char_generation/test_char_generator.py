@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from char_generation_helpers import TEXT, generator_for, small_config
+
 from seqapps.layers.char_vocabulary import CharVocabulary
 from seqapps.tasks import char_generation as task
 from seqapps.tasks.char_generation import CharGenerator
@@ -26,7 +26,6 @@ def test_generator_steps_match_the_language_model(cell):
     assert state.shape == (2, generator.state_size)
 
 
-
 def test_an_ensemble_averages_its_members_distributions():
     config = small_config(cell="lstm", layers=2)
     vocabulary = CharVocabulary.from_text(TEXT)
@@ -43,8 +42,9 @@ def test_an_ensemble_averages_its_members_distributions():
     states = [single.initial_state(3) + 0.1 * index for index, single in enumerate(singles)]
     outputs = [single.step(ids, state) for single, state in zip(singles, states)]
     logits, state = ensemble.step(ids, tf.concat(states, axis=-1))
-    np.testing.assert_allclose(tf.nn.softmax(logits), np.mean([tf.nn.softmax(each) for each, _ in outputs], axis=0),
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        tf.nn.softmax(logits), np.mean([tf.nn.softmax(each) for each, _ in outputs], axis=0), rtol=1e-5, atol=1e-7
+    )
     np.testing.assert_allclose(state, tf.concat([each for _, each in outputs], axis=-1), rtol=1e-6)
     text_ids = vocabulary.encode_text(TEXT[:300])
     member_losses = [single.stream_loss(text_ids)[0] for single in singles]
@@ -52,7 +52,6 @@ def test_an_ensemble_averages_its_members_distributions():
     assert ensemble.stream_loss(text_ids)[0] <= np.mean(member_losses) + 1e-6
     with pytest.raises(ValueError, match="Expected 2 model\\(s\\), one per ensemble member, got 1"):
         ensemble.copy_weights_from(models[0])
-
 
 
 def test_stream_loss_does_not_depend_on_the_window():
@@ -66,17 +65,16 @@ def test_stream_loss_does_not_depend_on_the_window():
     assert whole == pytest.approx(float(direct), rel=1e-5)
 
 
-
 def test_reading_rows_of_different_lengths_equals_reading_each_alone():
     _, generator = generator_for(small_config(cell="lstm"))
     prompts = tf.constant(["ROMEO", "O, ça!", "b"])
     logits, state = generator.read(generator.vocabulary(prompts), generator.initial_state(3))
     for row, prompt in enumerate(prompts.numpy()):
-        alone_logits, alone_state = generator.read(generator.vocabulary(tf.constant([prompt])),
-                                                   generator.initial_state(1))
+        alone_logits, alone_state = generator.read(
+            generator.vocabulary(tf.constant([prompt])), generator.initial_state(1)
+        )
         np.testing.assert_allclose(logits[row], alone_logits[0], atol=1e-5)
         np.testing.assert_allclose(state[row], alone_state[0], atol=1e-5)
-
 
 
 def test_sampling_options():
@@ -93,9 +91,9 @@ def test_sampling_options():
     assert all(draw in row for draw, row in zip(drawn, top3))
     many = [generator.sample(logits * 0, temperature, tf.constant([3, step])).numpy() for step in range(20)]
     assert 0 not in np.concatenate(many) and len(np.unique(many)) > 5
-    np.testing.assert_array_equal(generator.sample(logits, temperature, seed),
-                                  generator.sample(logits, temperature, seed))
-
+    np.testing.assert_array_equal(
+        generator.sample(logits, temperature, seed), generator.sample(logits, temperature, seed)
+    )
 
 
 def test_generate_is_reproducible_and_respects_lengths():
@@ -109,4 +107,3 @@ def test_generate_is_reproducible_and_respects_lengths():
         generator.generate(["a"], length=0)
     with pytest.raises(ValueError, match="temperature"):
         generator.generate(["a"], temperature=-1.0)
-

@@ -7,12 +7,11 @@ import sys
 import keras
 import numpy as np
 import pytest
-
 from char_generation_helpers import TEXT, small_config
+
 from seqapps.layers.char_vocabulary import CharVocabulary
 from seqapps.tasks import char_generation as task
 from seqapps.tasks.char_generation import CharGenerator
-
 
 RELOAD = """
 import json, sys
@@ -61,15 +60,24 @@ except (tf.errors.InvalidArgumentError, ValueError, TypeError) as error:
 print(json.dumps(results))
 """
 
+
 def test_train_evaluate_export_and_serve(tmp_path):
-    config = small_config(tmp_path, cell="lstm", epochs=2, prompt="ROMEO 1: O, ", sample_length=15,
-                          time_budget_minutes=60, ema_momentum=0.9)
+    config = small_config(
+        tmp_path,
+        cell="lstm",
+        epochs=2,
+        prompt="ROMEO 1: O, ",
+        sample_length=15,
+        time_budget_minutes=60,
+        ema_momentum=0.9,
+    )
     printed = []
     result = task.train(config, print_function=printed.append)
     assert result.epochs_trained == 2
     assert 0 < result.metrics["test"]["nats_per_character"] < np.log(CharVocabulary.from_text(TEXT).size)
     assert result.metrics["test"]["bits_per_character"] == pytest.approx(
-        result.metrics["test"]["nats_per_character"] / np.log(2))
+        result.metrics["test"]["nats_per_character"] / np.log(2)
+    )
     assert sum("sample after epoch" in line for line in printed) == 2
     assert any("test:" in line and "bits/char" in line for line in printed)
     for name in ("history.png", "metrics.json", "vocabulary.json", "model.keras"):
@@ -83,8 +91,13 @@ def test_train_evaluate_export_and_serve(tmp_path):
     generator.copy_weights_from(reloaded)
     expected = generator.generate(["ROMEO 1: O, "] * 2, length=12, greedy=True)
 
-    completed = subprocess.run([sys.executable, "-c", RELOAD, str(result.export_path), str(generator.state_size)],
-                               capture_output=True, text=True, timeout=300, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(result.export_path), str(generator.state_size)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     assert results["near greedy"]["text"] == [expected[0], expected[1][:5]]
@@ -92,14 +105,21 @@ def test_train_evaluate_export_and_serve(tmp_path):
         assert [len(text) for text in results[name]["text"]] == [6] * len(results[name]["text"]), name
     assert results["batch of 0"]["text"] == []
     assert len(results["batch of 1000"]["text"]) == 1000
-    for name, fragment in [("length 0", "length must be in [1, 10000]"), ("negative length", "length must be"),
-                           ("huge length", "length must be"), ("temperature 0", "temperature must be a positive"),
-                           ("NaN temperature", "temperature must be"), ("infinite temperature", "temperature must"),
-                           ("batch mismatch", "one value per prompt"), ("step empty text", "at least one character"),
-                           ("step NaN state", "state holds NaN")]:
+    for name, fragment in [
+        ("length 0", "length must be in [1, 10000]"),
+        ("negative length", "length must be"),
+        ("huge length", "length must be"),
+        ("temperature 0", "temperature must be a positive"),
+        ("NaN temperature", "temperature must be"),
+        ("infinite temperature", "temperature must"),
+        ("batch mismatch", "one value per prompt"),
+        ("step empty text", "at least one character"),
+        ("step NaN state", "state holds NaN"),
+    ]:
         assert results[name].startswith("InvalidArgument") and fragment in results[name], (name, results[name])
     assert results["step wrong state width"] != "no error"
     assert len(results["step"]["next_character"]) == 2
     assert np.all(np.isfinite(results["step"]["state"])) and np.shape(results["step"]["state"]) == (
-        2, generator.state_size)
-
+        2,
+        generator.state_size,
+    )

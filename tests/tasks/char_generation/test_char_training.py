@@ -10,8 +10,8 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from char_generation_helpers import RECIPES, TEXT, small_config
+
 from seqapps.layers.char_vocabulary import CharVocabulary
 from seqapps.tasks import char_generation as task
 from seqapps.tasks.char_generation import CharGenerator
@@ -34,22 +34,23 @@ def test_weight_decay_shrinks_the_kernels_and_embedding_but_not_the_biases(weigh
         np.testing.assert_allclose(np.array(variable), expected, rtol=1e-6, err_msg=variable.path)
 
 
-
-@pytest.mark.parametrize("requested, planned_steps, expected, note", [
-    (0.999, 5643, 0.999, ", weight average (EMA 0.999)"),  # the default on Tiny Shakespeare: 9 epochs x 627 steps
-    (0.999, 125, 0.96, ", weight average (EMA 0.96, lowered from 0.999 for 125 steps)"),  # --quick
-    (0.9, 100, 0.9, ", weight average (EMA 0.9)"),
-    (0.999, 5, 0.0, ", no weight average (5 steps are too few to average over)"),
-    (0.0, 5643, 0.0, ""),
-])
+@pytest.mark.parametrize(
+    "requested, planned_steps, expected, note",
+    [
+        (0.999, 5643, 0.999, ", weight average (EMA 0.999)"),  # the default on Tiny Shakespeare: 9 epochs x 627 steps
+        (0.999, 125, 0.96, ", weight average (EMA 0.96, lowered from 0.999 for 125 steps)"),  # --quick
+        (0.9, 100, 0.9, ", weight average (EMA 0.9)"),
+        (0.999, 5, 0.0, ", no weight average (5 steps are too few to average over)"),
+        (0.0, 5643, 0.0, ""),
+    ],
+)
 def test_the_weight_average_forgets_the_first_weights(requested, planned_steps, expected, note):
     momentum = task.averaging_momentum(requested, planned_steps)
     assert momentum == pytest.approx(expected)
     if momentum:
-        assert momentum ** planned_steps < 0.01  # what the first steps' weights count for at the end
+        assert momentum**planned_steps < 0.01  # what the first steps' weights count for at the end
     assert task.build_optimizer(small_config(), 0.01, momentum).use_ema == bool(expected)
     assert task.averaging_note(requested, momentum, planned_steps) == note
-
 
 
 @pytest.mark.large  # 30 s; the interrupted-ensemble test below covers reuse and resuming in `make test`
@@ -65,16 +66,18 @@ def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp
         assert json.loads((folder / "member.json").read_text())["settings"]["seed"] == config.seed
         assert any(f"member {member} of 2 (seed {seed}, " in line for line in printed)
     # Member 2 shares out what member 1 left of the budget.
-    assert any(f"member 2 of 2 (seed 1338, {30 - result.epoch_seconds[0] / 60:.1f} minutes)" in line
-               for line in printed), printed
+    assert any(
+        f"member 2 of 2 (seed 1338, {30 - result.epoch_seconds[0] / 60:.1f} minutes)" in line for line in printed
+    ), printed
     members = [keras.saving.load_model(result.run_dir / f"member_{k}" / "model.keras") for k in (1, 2)]
     vocabulary = CharVocabulary(json.loads((result.run_dir / "vocabulary.json").read_text())["characters"])
     generator = CharGenerator(config, vocabulary)
     generator.copy_weights_from(members)
     assert generator.stream_loss(vocabulary.encode_text(TEXT[:200]))[0] > 0
     step = tf.saved_model.load(str(result.export_path)).signatures["step"]
-    assert step(text=tf.constant(["RO"]), state=tf.zeros([1, generator.state_size]),
-                temperature=tf.constant([1.0]))["state"].shape == (1, generator.state_size)
+    assert step(text=tf.constant(["RO"]), state=tf.zeros([1, generator.state_size]), temperature=tf.constant([1.0]))[
+        "state"
+    ].shape == (1, generator.state_size)
 
     printed.clear()
     again = task.train(dataclasses.replace(config, sample_length=5), print_function=printed.append)
@@ -92,11 +95,11 @@ def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp
     assert sum("--- member" in line for line in printed) == 2
 
 
-
 def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other(tmp_path, monkeypatch, capsys):
     config = small_config(tmp_path, ensemble=2, epochs=2, max_characters=1000)
-    uninterrupted = task.train(dataclasses.replace(config, run_dir=str(tmp_path / "uninterrupted")),
-                               print_function=lambda line: None)
+    uninterrupted = task.train(
+        dataclasses.replace(config, run_dir=str(tmp_path / "uninterrupted")), print_function=lambda line: None
+    )
 
     def stop_in_member_2(sampler, epoch, logs=None):  # after the epoch's checkpoint, as a kill there would
         if sampler.config.seed == config.seed + 1:
@@ -115,15 +118,43 @@ def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other
     assert resumed.metrics == uninterrupted.metrics
 
 
-
 def test_windows_mode_and_the_recipe_script(tmp_path):
     config = small_config(tmp_path)
     completed = subprocess.run(
-        [sys.executable, str(RECIPES / "char_generation.py"), "--text", config.text, "--no-tbptt", "--cell", "gru",
-         "--units", "8", "--layers", "1", "--embedding-dim", "4", "--sequence-length", "16", "--batch-size", "4",
-         "--epochs", "1", "--sample-length", "10", "--recurrent-dropout", "0.2", "--run-dir", config.run_dir,
-         "--export-root", config.export_root],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            str(RECIPES / "char_generation.py"),
+            "--text",
+            config.text,
+            "--no-tbptt",
+            "--cell",
+            "gru",
+            "--units",
+            "8",
+            "--layers",
+            "1",
+            "--embedding-dim",
+            "4",
+            "--sequence-length",
+            "16",
+            "--batch-size",
+            "4",
+            "--epochs",
+            "1",
+            "--sample-length",
+            "10",
+            "--recurrent-dropout",
+            "0.2",
+            "--run-dir",
+            config.run_dir,
+            "--export-root",
+            config.export_root,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "independent windows" in completed.stdout
     assert "test:" in completed.stdout and "Exported to" in completed.stdout
@@ -131,7 +162,6 @@ def test_windows_mode_and_the_recipe_script(tmp_path):
     assert (Path(config.export_root) / task.MODEL_NAME / "1" / "saved_model.pb").exists()
     model = keras.saving.load_model(Path(config.run_dir) / "member_2" / "model.keras", safe_mode=True)
     assert model.get_layer("gru_1").cell.recurrent_dropout == 0.2
-
 
 
 def test_recipe_rejects_bad_flags(capsys):
@@ -146,4 +176,3 @@ def test_recipe_rejects_bad_flags(capsys):
     with pytest.raises(SystemExit):
         recipe.main(["--help"])
     assert "--tbptt" in capsys.readouterr().out
-

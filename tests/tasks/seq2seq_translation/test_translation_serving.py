@@ -7,12 +7,11 @@ import sys
 import keras
 import pytest
 import tensorflow as tf
-
 from translation_helpers import RECIPES, write_pairs
+
 from seqapps.data import spa_eng
 from seqapps.tasks import seq2seq_translation as task
 from seqapps.tasks.seq2seq_translation import TranslationConfig, Translator
-
 
 RELOAD = """
 import json, sys
@@ -57,6 +56,7 @@ for name, call in [("wrong dtype", lambda: serve(text=tf.constant([1.0]))),
 print(json.dumps(results))
 """
 
+
 def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     from importlib import util
 
@@ -65,9 +65,30 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     spec.loader.exec_module(recipe)
     data = write_pairs(tmp_path / "spa.txt")
     run_dir, export_root = tmp_path / "run", tmp_path / "export"
-    assert recipe.main(["--data", str(data), "--quick", "--max-pairs", "600", "--units", "16", "--embedding-dim", "8",
-                        "--evaluation-pairs", "40", "--beam-width", "3", "--run-dir", str(run_dir),
-                        "--export-root", str(export_root)]) == 0
+    assert (
+        recipe.main(
+            [
+                "--data",
+                str(data),
+                "--quick",
+                "--max-pairs",
+                "600",
+                "--units",
+                "16",
+                "--embedding-dim",
+                "8",
+                "--evaluation-pairs",
+                "40",
+                "--beam-width",
+                "3",
+                "--run-dir",
+                str(run_dir),
+                "--export-root",
+                str(export_root),
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert set(metrics["metrics"]) == {"greedy", "beam"}
     for values in metrics["metrics"].values():
@@ -79,30 +100,47 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
 
     vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
     config = TranslationConfig(quick=True, units=16, embedding_dim=8)
-    translator = Translator(vocabulary["source"], vocabulary["target"], config.cell, config.units,
-                            config.embedding_dim, config.attention, config.dropout)
+    translator = Translator(
+        vocabulary["source"],
+        vocabulary["target"],
+        config.cell,
+        config.units,
+        config.embedding_dim,
+        config.attention,
+        config.dropout,
+    )
     translator((tf.constant([[2]]), tf.constant([[2]])))
     translator.load_weights(run_dir / "translator.weights.h5")
     known = ["Yo veo la casa hoy.", "Tomás vende el barco mañana."]
     expected_beam = translator.translate(known, "beam", beam_width=3)
     # The validation scores fit logged are those of the whole validation split.
     validation = task.pair_dataset(translator, spa_eng.load(str(data)).validation, config, shuffle=False)
-    translator.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-                       metrics=[task.masked_accuracy])
+    translator.compile(
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        metrics=[task.masked_accuracy],
+    )
     loss, accuracy = translator.evaluate(validation, verbose=0)
     history = json.loads((run_dir / "history.json").read_text())
     assert history["val_loss"][-1] == pytest.approx(loss, rel=1e-4)
     assert history["val_masked_accuracy"][-1] == pytest.approx(accuracy, rel=1e-4)
 
-    completed = subprocess.run([sys.executable, "-c", RELOAD, str(export_path)], capture_output=True, text=True,
-                               timeout=300, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(export_path)], capture_output=True, text=True, timeout=300, check=False
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     assert results["known"] == expected_beam
     assert results["beam 3"] == expected_beam
     assert results["beam 1"] == translator.translate(known, "greedy")
-    for name in ("empty and whitespace", "unknown words", "emoji and mixed scripts", "invalid UTF-8 and NUL",
-                 "one megabyte", "over 100 words", "mixed batch"):
+    for name in (
+        "empty and whitespace",
+        "unknown words",
+        "emoji and mixed scripts",
+        "invalid UTF-8 and NUL",
+        "one megabyte",
+        "over 100 words",
+        "mixed batch",
+    ):
         assert isinstance(results[name], list) and all("[" not in text for text in results[name]), name
     assert results["batch of 0"] == [] and len(results["mixed batch"]) == 4
     assert results["mixed batch"][0] == results["known"][0]
@@ -112,12 +150,33 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     assert results["wrong dtype"].startswith("rejected") and results["wrong rank"].startswith("rejected")
 
     # Scoring the run again without training gives the same scores and a second version.
-    assert recipe.main(["--data", str(data), "--quick", "--max-pairs", "600", "--units", "16", "--embedding-dim", "8",
-                        "--evaluation-pairs", "40", "--beam-width", "3", "--run-dir", str(run_dir),
-                        "--export-root", str(export_root), "--evaluate-only"]) == 0
+    assert (
+        recipe.main(
+            [
+                "--data",
+                str(data),
+                "--quick",
+                "--max-pairs",
+                "600",
+                "--units",
+                "16",
+                "--embedding-dim",
+                "8",
+                "--evaluation-pairs",
+                "40",
+                "--beam-width",
+                "3",
+                "--run-dir",
+                str(run_dir),
+                "--export-root",
+                str(export_root),
+                "--evaluate-only",
+            ]
+        )
+        == 0
+    )
     again = json.loads((run_dir / "metrics.json").read_text())
     for decoding in ("greedy", "beam"):
         assert again["metrics"][decoding]["bleu"] == pytest.approx(metrics["metrics"][decoding]["bleu"])
     assert again["epochs_trained"] == metrics["epochs_trained"] == 1
     assert (export_root / task.MODEL_NAME / "2" / "saved_model.pb").exists()
-

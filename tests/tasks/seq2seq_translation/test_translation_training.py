@@ -1,8 +1,8 @@
 """seq2seq_translation/training.py: evaluate-only runs, the recipe's flags."""
 
 import pytest
-
 from translation_helpers import RECIPES
+
 from seqapps.tasks import seq2seq_translation as task
 from seqapps.tasks.seq2seq_translation import TranslationConfig
 
@@ -10,7 +10,6 @@ from seqapps.tasks.seq2seq_translation import TranslationConfig
 def test_evaluate_only_needs_a_trained_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="holds no vocabulary.json or best.weights.h5: train there first"):
         task.load_run(tmp_path, TranslationConfig())
-
 
 
 def test_recipe_rejects_bad_flags(capsys):
@@ -25,4 +24,3 @@ def test_recipe_rejects_bad_flags(capsys):
     with pytest.raises(SystemExit):
         recipe.main(["--help"])
     assert "--attention" in capsys.readouterr().out
-
