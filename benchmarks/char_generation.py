@@ -24,6 +24,7 @@ import sys
 import time
 
 from benchmarks import reporting
+from seqapps import configs, console
 from seqapps.tasks.char_generation import CharGenerationConfig, train
 
 NAME = "char_generation"
@@ -33,7 +34,7 @@ TARGET_MINUTES = 60
 GENERATED_CHARACTERS = 200
 BATCH_SIZES = (1, 32)
 # Config fields a variant may not set: the benchmark sets them itself.
-NOT_SETTINGS = ("run_dir", "export_root", "restart", "time_budget_minutes", "quick")
+NOT_SETTINGS = ("run_dir", "export_root", "restart", "time_budget_minutes")
 
 
 def generation_speed(export_path, repeats):
@@ -111,8 +112,10 @@ def target_met(record):
 
 
 def settings_of(config):
-    """A recorded config without the fields the benchmark sets itself (run folder, budget...)."""
-    return {name: value for name, value in config.items() if name not in NOT_SETTINGS}
+    """A recorded config without the fields the benchmark sets itself (run folder, budget...) or that the config
+    no longer has (`quick`, in records from before it became a preset)."""
+    names = set(configs.field_names(CharGenerationConfig)) - set(NOT_SETTINGS)
+    return {name: value for name, value in config.items() if name in names}
 
 
 def with_earlier_runs(record, previous):
@@ -186,6 +189,7 @@ def body(runs):
 
 
 def main(argv=None):
+    console.configure()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )

@@ -194,7 +194,7 @@ def _add_diagnose(subparsers):
         metavar="RECIPE-OR-MODEL",
         nargs="?",
         help="a saved Keras model (.keras) or the name of a recipe that saved runs/RECIPE/model.keras "
-        "(or runs/RECIPE/member_1/model.keras)",
+        "(or runs/RECIPE/member_1/model.keras, first when runs/RECIPE/config.json says it trained an ensemble)",
     )
     parser.add_argument(
         "--out", metavar="DIR", required=True, help="folder for the plots (nothing is written outside it)"

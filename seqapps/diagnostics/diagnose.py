@@ -1,13 +1,14 @@
 """What `seqapps diagnose` does: find a trained model, get example inputs, write the plots."""
 
 import csv
+import json
 import os
 
 import keras
 import numpy as np
 from keras import ops
 
-from seqapps import saving
+from seqapps import configs, saving
 from seqapps.diagnostics import recurrent_trace
 from seqapps.diagnostics.gradient_flow import gradient_flow, plot_gradient_flow
 from seqapps.diagnostics.hidden_states import input_labels, plot_hidden_states
@@ -25,7 +26,10 @@ def resolve_model_path(target, runs_dir=RUNS_DIR):
 
     Recipes write their outputs under `runs/<recipe>/`, the trained model as
     `runs/<recipe>/model.keras`, or, for an ensemble, each member's as
-    `runs/<recipe>/member_<k>/model.keras` (the first member's is used).
+    `runs/<recipe>/member_<k>/model.keras` (the first member's is used). When
+    the run's saved settings (`runs/<recipe>/config.json`) say it trained an
+    ensemble, its first member comes first, before a `model.keras` an
+    earlier single-model run may have left there.
 
     Raises:
         FileNotFoundError: none of these exists.
@@ -34,6 +38,8 @@ def resolve_model_path(target, runs_dir=RUNS_DIR):
     if os.path.isfile(target):
         return target
     candidates = [os.path.join(runs_dir, target, MODEL_FILE), os.path.join(runs_dir, target, "member_1", MODEL_FILE)]
+    if _saved_ensemble_size(os.path.join(runs_dir, target)) > 1:
+        candidates.reverse()
     for candidate in candidates:
         if os.path.isfile(candidate):
             return candidate
@@ -42,6 +48,16 @@ def resolve_model_path(target, runs_dir=RUNS_DIR):
         f"(neither {candidates[0]} nor {candidates[1]} exists). Pass the path of a .keras file, or run the recipe "
         "first."
     )
+
+
+def _saved_ensemble_size(run_dir):
+    """The `ensemble` setting the run in `run_dir` saved in its `config.json`; 1 if it saved none."""
+    try:
+        with open(os.path.join(run_dir, configs.CONFIG_FILENAME), encoding="utf-8") as file:
+            ensemble = json.load(file).get("ensemble", 1)
+    except (OSError, ValueError, AttributeError):
+        return 1
+    return ensemble if isinstance(ensemble, int) else 1
 
 
 def load_model(path):

@@ -1,4 +1,5 @@
 import csv
+import json
 import os
 
 import keras
@@ -73,6 +74,13 @@ def test_an_ensemble_recipe_resolves_to_its_first_member_and_a_missing_model_is_
     )
     single = runs / "char_generation" / "model.keras"
     single.write_bytes(b"")
+    assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(single)
+    # The run's saved settings say which is current: an ensemble's first member, not an earlier single model.
+    (runs / "char_generation" / "config.json").write_text(json.dumps({"ensemble": 2}))
+    assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(
+        runs / "char_generation" / "member_1" / "model.keras"
+    )
+    (runs / "char_generation" / "config.json").write_text(json.dumps({"ensemble": 1}))
     assert diagnose.resolve_model_path("char_generation", runs_dir=runs) == str(single)
 
 

@@ -1,6 +1,10 @@
 """The callbacks of a training run: state resets for truncated BPTT, a sample after each epoch."""
 
+import logging
+
 import keras
+
+logger = logging.getLogger(__name__)
 
 
 class ResetStates(keras.callbacks.Callback):
@@ -15,11 +19,19 @@ class ResetStates(keras.callbacks.Callback):
 
 
 class PrintSample(keras.callbacks.Callback):
-    """Prints a generated sample after every epoch (the generator gets the model's current weights)."""
+    """Logs a generated sample after every epoch (the generator gets the model's current weights).
 
-    def __init__(self, generator, config, prompt, print_function):
+    Args:
+        generator: a `CharGenerator` of one model with the trained model's architecture.
+        config: the `CharGenerationConfig` (its sampling settings and seed).
+        prompt: the text the samples continue.
+
+    The samples, by epoch (from 1), are kept in `samples`.
+    """
+
+    def __init__(self, generator, config, prompt):
         super().__init__()
-        self.generator, self.config, self.prompt, self.print_function = generator, config, prompt, print_function
+        self.generator, self.config, self.prompt = generator, config, prompt
         self.samples = {}
 
     def on_epoch_end(self, epoch, logs=None):
@@ -33,6 +45,6 @@ class PrintSample(keras.callbacks.Callback):
             seed=self.config.seed + epoch,
         )[0]
         self.samples[epoch + 1] = text
-        self.print_function(
+        logger.info(
             f"--- sample after epoch {epoch + 1} (temperature {self.config.temperature}) ---\n{self.prompt}{text}\n---"
         )

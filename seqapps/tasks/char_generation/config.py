@@ -2,8 +2,9 @@
 
 import dataclasses
 import math
+import typing
 
-from seqapps import recipe_arguments
+from seqapps import configs, recipe_arguments
 from seqapps.data import shakespeare
 
 MODEL_NAME = "char_generator"
@@ -29,7 +30,7 @@ class CharGenerationConfig:
     """Settings of the character-level generation recipe.
 
     Args:
-        text: a UTF-8 text file to train on (default: Tiny Shakespeare from
+        text: a UTF-8 text file to train on (`None`: Tiny Shakespeare from
             `$SEQAPPS_DATA_DIR`, else the tfds download).
         decode_errors: `strict` (invalid UTF-8 is an error) or `replace`.
         max_characters: train on at most this many characters of the
@@ -74,23 +75,28 @@ class CharGenerationConfig:
             model's step took 409 ms with XLA and 173 ms without (TensorFlow's
             oneDNN kernels); on an AVX2 Xeon XLA was about 20% faster.
         patience: epochs without validation improvement before stopping.
-        prompt: the prompt of the sample printed after every epoch (default:
+        prompt: the prompt of the sample logged after every epoch (`None`:
             the first line of the validation text).
         sample_length: characters generated for that sample.
-        temperature: sampling temperature of the printed samples.
+        temperature: sampling temperature of the logged samples.
         top_k: sample from the `top_k` most likely characters only (`None`: all);
             also used by the export.
         top_p: sample from the smallest set of characters whose probability
             reaches `top_p` (`None`: all); also used by the export.
-        quick: one small model (no ensemble) on 200,000 training characters for one epoch, a smoke run.
         export_root: where the servable model is written (`<root>/char_generator/<version>/`).
-        run_dir: checkpoints, TensorBoard logs, `history.png`, `metrics.json`,
-            `vocabulary.json` and `model.keras` (ids -> next-character logits);
-            an ensemble has `metrics.json` and `vocabulary.json` there, and the
-            rest, per member, in `member_<k>/`.
+        run_dir: `config.json` (the run's settings), checkpoints, TensorBoard
+            logs, `history.png`, `metrics.json`, `vocabulary.json` and
+            `model.keras` (ids -> next-character logits); an ensemble has
+            `config.json`, `metrics.json` and `vocabulary.json` there, and the
+            rest, per member, in `member_<k>/` (a one-model run with its own
+            `config.json`).
         restart: discard the backup of an interrupted run and start over.
-        seed: seed of the weights, the shuffling and the printed samples.
+        seed: seed of the weights, the shuffling and the logged samples.
         verbose: Keras `fit` verbosity (2: one line per epoch).
+
+    `PRESETS["quick"]`: one small model (no ensemble: 1 layer of 64 units,
+    embedding 16) on the first 200,000 training characters for one epoch,
+    100-character samples, for a smoke run.
     """
 
     text: str = None
@@ -119,12 +125,34 @@ class CharGenerationConfig:
     temperature: float = 0.8
     top_k: int = None
     top_p: float = None
-    quick: bool = False
     export_root: str = "saved_models"
     run_dir: str = "runs/char_generation"
     restart: bool = False
     seed: int = 1337
     verbose: int = 2
+
+    PRESETS: typing.ClassVar[dict] = {
+        "quick": {
+            "ensemble": 1,
+            "units": 64,
+            "layers": 1,
+            "embedding_dim": 16,
+            "max_characters": 200_000,
+            "epochs": 1,
+            "sample_length": 100,
+        },
+    }
+    # Settings that may change when an interrupted run resumes: they do not change the model being trained
+    # (a time budget re-plans the learning-rate decay from the time spent).
+    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + (
+        "time_budget_minutes",
+        "jit_compile",
+        "prompt",
+        "sample_length",
+        "temperature",
+        "top_k",
+        "top_p",
+    )
 
     def __post_init__(self):
         recipe_arguments.check_cell_and_sizes(self, _POSITIVE_INTEGERS)
@@ -140,15 +168,6 @@ class CharGenerationConfig:
                 f"`decode_errors` must be one of {', '.join(shakespeare.DECODE_ERRORS)}, got {self.decode_errors!r}."
             )
         check_sampling(self.temperature, self.top_k, self.top_p)
-        if self.quick:
-            self.epochs = 1
-            self.ensemble = 1
-            self.units = min(self.units, 64)
-            self.layers = 1
-            self.embedding_dim = min(self.embedding_dim, 16)
-            self.batch_size = min(self.batch_size, 32)
-            self.max_characters = min(self.max_characters or 200_000, 200_000)
-            self.sample_length = min(self.sample_length, 100)
 
 
 def check_sampling(temperature, top_k, top_p):

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import json
+import logging
 import math
 import time
 from pathlib import Path
@@ -10,15 +11,17 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from seqapps import diagnostics, export, training
+from seqapps import configs, export, training
 from seqapps.data import shakespeare
 from seqapps.layers.char_vocabulary import OOV_ID, CharVocabulary
 from seqapps.tasks.char_generation.callbacks import PrintSample, ResetStates
-from seqapps.tasks.char_generation.config import MODEL_NAME
+from seqapps.tasks.char_generation.config import MODEL_NAME, CharGenerationConfig
 from seqapps.tasks.char_generation.datasets import stream_dataset, window_dataset
 from seqapps.tasks.char_generation.generator import CharGenerator
 from seqapps.tasks.char_generation.model import build_language_model
 from seqapps.tasks.char_generation.serving import serving_signatures
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -82,14 +85,33 @@ def loss_metrics(nats, characters):
 _OUTPUT_SETTINGS = ("prompt", "sample_length", "temperature", "top_k", "top_p", "export_root", "restart", "verbose")
 
 
-def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, print_function):
+def _finished_member(member_config, run_dir, training_text):
+    """The `member.json` record of the finished member in `run_dir`, if it was trained with `member_config`'s
+    settings (but for `_OUTPUT_SETTINGS`, as its `config.json` says) on the same text; else None."""
+    finished = run_dir / "member.json"
+    if member_config.restart or not finished.exists():
+        return None
+    record = json.loads(finished.read_text())
+    try:
+        saved = configs.load_run_config(CharGenerationConfig, run_dir)
+    except configs.SettingsError:
+        return None
+    settings = [configs.to_plain(config) for config in (saved, member_config)]
+    for plain in settings:
+        for name in _OUTPUT_SETTINGS:
+            plain.pop(name)
+    return record if settings[0] == settings[1] and record.get("training_text") == training_text else None
+
+
+def _train_member(config, index, ids, vocabulary, prompt, seconds_spent):
     """Trains ensemble member `index` (or the only model, when `config.ensemble` is 1).
 
-    A member's run folder keeps its checkpoints (an interrupted member resumes
-    there), `history.json`, `history.png` and `model.keras`; an ensemble member
-    also `member.json`, and a later run with the same settings (but for
-    `_OUTPUT_SETTINGS`) and training text reloads a finished member instead of
-    training it again.
+    An ensemble member is a one-model run in `run_dir/member_<index + 1>`,
+    with the seed `config.seed + index`: its folder keeps its `config.json`,
+    its checkpoints (an interrupted member resumes there), `history.json`,
+    `history.png`, `model.keras` and, once it finished, `member.json`. A later
+    run with the same settings (but for `_OUTPUT_SETTINGS`) and training text
+    reloads a finished member instead of training it again.
     A time budget's remainder after `seconds_spent` is shared out equally
     between the members left.
 
@@ -99,37 +121,37 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, print_f
     if config.ensemble == 1:
         run_dir, member_config = Path(config.run_dir), config
     else:
-        run_dir = training.start_run(Path(config.run_dir) / f"member_{index + 1}", config.restart, config.seed + index)
+        run_dir = Path(config.run_dir) / f"member_{index + 1}"
         budget = config.time_budget_minutes and max(
             1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
         )
-        member_config = dataclasses.replace(config, seed=config.seed + index, time_budget_minutes=budget)
-        settings = {name: value for name, value in dataclasses.asdict(config).items() if name not in _OUTPUT_SETTINGS}
+        member_config = dataclasses.replace(
+            config, ensemble=1, seed=config.seed + index, time_budget_minutes=budget, run_dir=str(run_dir)
+        )
         # The text itself, so that a changed file at the same path is trained on again.
-        settings["training_text"] = hashlib.sha256(np.asarray(ids["train"]).tobytes()).hexdigest()
-        finished = run_dir / "member.json"
-        record = json.loads(finished.read_text()) if finished.exists() and not config.restart else None
-        if record is not None and record["settings"] == settings:
-            print_function(f"Member {index + 1}: reusing the finished model in {run_dir}.")
+        training_text = hashlib.sha256(np.asarray(ids["train"]).tobytes()).hexdigest()
+        record = _finished_member(member_config, run_dir, training_text)
+        if record is not None:
+            logger.info(f"Member {index + 1}: reusing the finished model in {run_dir}.")
             return keras.saving.load_model(run_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
-        finished.unlink(missing_ok=True)
-        print_function(
+        (run_dir / "member.json").unlink(missing_ok=True)
+        training.start_run(run_dir, config.restart, member_config.seed, config=member_config)
+        logger.info(
             f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
             + (f", {budget:.1f} minutes" if budget else "")
             + ") ---"
         )
-    model, history, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir, print_function)
+    model, epochs, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir)
     model.save(run_dir / "model.keras")
-    epochs = len(history.history["loss"])
     if config.ensemble > 1:
         (run_dir / "member.json").write_text(
-            json.dumps({"settings": settings, "epochs": epochs, "epoch_seconds": epoch_seconds}, indent=1)
+            json.dumps({"training_text": training_text, "epochs": epochs, "epoch_seconds": epoch_seconds}, indent=1)
         )
     return model, epochs, epoch_seconds
 
 
-def _fit(config, ids, vocabulary, prompt, run_dir, print_function):
-    """Builds and fits one language model in `run_dir` -> (model, Keras history, seconds of each epoch)."""
+def _fit(config, ids, vocabulary, prompt, run_dir):
+    """Builds and fits one language model in `run_dir` -> (model, epochs trained, seconds of each epoch)."""
     if config.tbptt:
         model = build_language_model(config, vocabulary.size, batch_size=config.batch_size, stateful=True)
         train_data, validation_data = stream_dataset(ids["train"], config), stream_dataset(ids["validation"], config)
@@ -147,17 +169,15 @@ def _fit(config, ids, vocabulary, prompt, run_dir, print_function):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         jit_compile=config.jit_compile,
     )
-    model.summary(print_fn=print_function)
-    print_function(
+    model.summary(print_fn=logger.info)
+    logger.info(
         f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
         f"{config.sequence_length}-character windows, batch {config.batch_size}, "
         f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs"
         f"{averaging_note(config.ema_momentum, momentum, planned_steps)}."
     )
 
-    sampler = PrintSample(
-        CharGenerator(dataclasses.replace(config, ensemble=1), vocabulary), config, prompt, print_function
-    )
+    sampler = PrintSample(CharGenerator(dataclasses.replace(config, ensemble=1), vocabulary), config, prompt)
     epoch_seconds = []
     callbacks = training.standard_callbacks(
         run_dir,
@@ -169,9 +189,7 @@ def _fit(config, ids, vocabulary, prompt, run_dir, print_function):
         averaged_weights=bool(momentum),
     ) + [sampler]
     if config.time_budget_minutes:
-        callbacks.append(
-            training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function, schedule=schedule)
-        )
+        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, schedule=schedule))
     if config.tbptt:
         callbacks.insert(0, ResetStates())
     history = model.fit(
@@ -182,30 +200,32 @@ def _fit(config, ids, vocabulary, prompt, run_dir, print_function):
         shuffle=False,
         verbose=config.verbose,
     )
-    training.check_finite_history(history, run_dir)
-    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
-    diagnostics.plot_history(history, run_dir / "history.png")
-    return model, history, epoch_seconds
+    epochs = training.record_history(history, run_dir, epoch_seconds)
+    return model, epochs, epoch_seconds
 
 
-def train(config, print_function=print):
-    """Loads the text, trains, scores validation and test, prints samples and exports.
+def train(config):
+    """Loads the text, trains, scores validation and test, logs samples and exports.
+
+    The run's settings are saved in `<run_dir>/config.json` (and each ensemble
+    member's in its folder; `training.start_run`); the progress, scores and
+    samples go to the `seqapps` logger.
 
     Returns:
         A `CharGenerationResult`.
     """
-    run_dir = training.start_run(config.run_dir, config.restart, config.seed)
+    run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
     corpus = shakespeare.load(config.text, errors=config.decode_errors)
     vocabulary = CharVocabulary.from_text(corpus.train, name="vocabulary")
     train_text = corpus.train[: config.max_characters] if config.max_characters else corpus.train
     description = corpus.describe() + (f"; training on the first {len(train_text):,}" if config.max_characters else "")
-    print_function(description)
+    logger.info(description)
     ids = {
         "train": vocabulary.encode_text(train_text),
         **{split: vocabulary.encode_text(corpus.split(split)) for split in ("validation", "test")},
     }
     unknown = {split: int(np.sum(ids[split] == OOV_ID)) for split in ("validation", "test")}
-    print_function(
+    logger.info(
         f"Vocabulary: {vocabulary.size - 1} characters from the training text, plus id 0 for unknown "
         f"ones (validation {unknown['validation']}, test {unknown['test']} unknown characters)."
     )
@@ -213,15 +233,13 @@ def train(config, print_function=print):
 
     prompt = config.prompt if config.prompt is not None else corpus.validation.lstrip("\n").split("\n")[0][:60] + "\n"
     if config.ensemble > 1:
-        print_function(
+        logger.info(
             f"Ensemble of {config.ensemble} models, seeds {config.seed} to "
             f"{config.seed + config.ensemble - 1}, trained one after the other in {run_dir}/member_<k>."
         )
     models, epochs_trained, epoch_seconds = [], 0, []
     for index in range(config.ensemble):
-        model, member_epochs, member_seconds = _train_member(
-            config, index, ids, vocabulary, prompt, sum(epoch_seconds), print_function
-        )
+        model, member_epochs, member_seconds = _train_member(config, index, ids, vocabulary, prompt, sum(epoch_seconds))
         models.append(model)
         epochs_trained += member_epochs
         epoch_seconds += member_seconds
@@ -233,21 +251,16 @@ def train(config, print_function=print):
         start = time.perf_counter()
         nats, count = generator.stream_loss(ids[split])
         metrics[split] = loss_metrics(nats, count)
-        print_function(
+        logger.info(
             f"{split}: {nats:.4f} nats/char, {metrics[split]['bits_per_character']:.4f} bits/char, "
             f"perplexity {metrics[split]['perplexity']:.2f} ({count:,} characters, "
             f"{time.perf_counter() - start:.0f} s)"
         )
-    print_function(
+    logger.info(
         "For scale: a uniform guess over the vocabulary scores "
         f"{math.log(vocabulary.size - 1):.2f} nats/char; nanoGPT's character Transformer reports 1.47 "
         "(validation, A100) and 1.88 (small CPU configuration) on Tiny Shakespeare."
     )
-    if epoch_seconds:
-        print_function(
-            f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
-            f"{sum(epoch_seconds) / 60:.1f} min"
-        )
 
     samples = {}
     for temperature in (0.5, 0.8, 1.0):
@@ -256,7 +269,7 @@ def train(config, print_function=print):
         )[0]
     samples["greedy"] = generator.generate([prompt], config.sample_length, greedy=True)[0]
     for name, text in samples.items():
-        print_function(f"--- {name} ---\n{prompt}{text}")
+        logger.info(f"--- {name} ---\n{prompt}{text}")
     (run_dir / "metrics.json").write_text(
         json.dumps(
             {
@@ -279,7 +292,7 @@ def train(config, print_function=print):
         # compares reloaded outputs, on requests whose answer does not depend on the random draw.
         warmup_examples=[{"prompt": [prompt], "length": [32], "temperature": [1e-4]}],
     )
-    print_function(
+    logger.info(
         f"Exported to {export_path} (serving_default: prompt, length, temperature -> text; step: text, "
         f"state [batch, {generator.state_size}], temperature -> next_character, state)."
     )

@@ -1,7 +1,9 @@
 """char_generation/config.py: the recipe's settings."""
 
 import pytest
+from char_generation_helpers import RECIPES
 
+from seqapps import configs
 from seqapps.tasks.char_generation import CharGenerationConfig
 
 
@@ -30,7 +32,31 @@ def test_bad_config(arguments, fragment):
         CharGenerationConfig(**arguments)
 
 
-def test_quick_shrinks_the_run():
-    config = CharGenerationConfig(quick=True)
-    assert (config.epochs, config.layers, config.ensemble, config.max_characters) == (1, 1, 1, 200_000)
-    assert config.units <= 64 and config.batch_size <= 32
+# What `quick=True` set in `CharGenerationConfig.__post_init__` before it became a preset (from the defaults).
+OLD_QUICK = {
+    "epochs": 1,
+    "ensemble": 1,
+    "units": 64,
+    "layers": 1,
+    "embedding_dim": 16,
+    "batch_size": 32,
+    "max_characters": 200_000,
+    "sample_length": 100,
+}
+
+
+def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
+    assert configs.with_preset(CharGenerationConfig, "quick") == CharGenerationConfig(**OLD_QUICK)
+    assert configs.with_preset(CharGenerationConfig, "quick", units=32).units == 32
+
+
+@pytest.mark.parametrize("flags", [["--quick"], ["--preset", "quick"]])
+def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import char_generation as recipe
+
+    resolved = []
+    monkeypatch.setattr(recipe, "train", resolved.append)
+    assert recipe.main(flags + ["--run-dir", "runs/x"]) == 0
+    assert resolved == [CharGenerationConfig(**OLD_QUICK, run_dir="runs/x")]
+    assert "Preset quick: ensemble=1, units=64, layers=1" in capsys.readouterr().out

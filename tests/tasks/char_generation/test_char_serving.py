@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from char_generation_helpers import TEXT, small_config
 
+from seqapps import configs
 from seqapps.layers.char_vocabulary import CharVocabulary
 from seqapps.tasks import char_generation as task
 from seqapps.tasks.char_generation import CharGenerator
@@ -61,7 +62,7 @@ print(json.dumps(results))
 """
 
 
-def test_train_evaluate_export_and_serve(tmp_path):
+def test_train_evaluate_export_and_serve(tmp_path, caplog):
     config = small_config(
         tmp_path,
         cell="lstm",
@@ -71,8 +72,9 @@ def test_train_evaluate_export_and_serve(tmp_path):
         time_budget_minutes=60,
         ema_momentum=0.9,
     )
-    printed = []
-    result = task.train(config, print_function=printed.append)
+    caplog.set_level("INFO", logger="seqapps")
+    result = task.train(config)
+    printed = caplog.messages
     assert result.epochs_trained == 2
     assert 0 < result.metrics["test"]["nats_per_character"] < np.log(CharVocabulary.from_text(TEXT).size)
     assert result.metrics["test"]["bits_per_character"] == pytest.approx(
@@ -80,8 +82,10 @@ def test_train_evaluate_export_and_serve(tmp_path):
     )
     assert sum("sample after epoch" in line for line in printed) == 2
     assert any("test:" in line and "bits/char" in line for line in printed)
-    for name in ("history.png", "metrics.json", "vocabulary.json", "model.keras"):
+    assert "Training: 2 epoch(s)" in caplog.text
+    for name in ("history.png", "history.json", "metrics.json", "vocabulary.json", "model.keras"):
         assert (result.run_dir / name).exists(), name
+    assert configs.load_run_config(task.CharGenerationConfig, result.run_dir) == config
     assert result.export_path == tmp_path / "export" / task.MODEL_NAME / "1"
 
     vocabulary = CharVocabulary(json.loads((result.run_dir / "vocabulary.json").read_text())["characters"])

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 from char_generation_helpers import RECIPES, TEXT, small_config
 
+from seqapps import configs
 from seqapps.layers.char_vocabulary import CharVocabulary
 from seqapps.tasks import char_generation as task
 from seqapps.tasks.char_generation import CharGenerator
@@ -54,16 +55,21 @@ def test_the_weight_average_forgets_the_first_weights(requested, planned_steps, 
 
 
 @pytest.mark.large  # 30 s; the interrupted-ensemble test below covers reuse and resuming in `make test`
-def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp_path):
+def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
     config = small_config(tmp_path, ensemble=2, time_budget_minutes=30, max_characters=1000)
-    printed = []
-    result = task.train(config, print_function=printed.append)
+    result = task.train(config)
+    printed = caplog.messages
     assert result.epochs_trained == 2 and len(result.epoch_seconds) == 2
     assert sum("--- member" in line for line in printed) == 2
+    assert configs.load_run_config(task.CharGenerationConfig, result.run_dir) == config
     for member, seed in ((1, config.seed), (2, config.seed + 1)):
         folder = result.run_dir / f"member_{member}"
         assert (folder / "model.keras").exists() and (folder / "history.png").exists()
-        assert json.loads((folder / "member.json").read_text())["settings"]["seed"] == config.seed
+        # A member is a one-model run in its folder, with its seed and its share of the time budget.
+        saved = configs.load_run_config(task.CharGenerationConfig, folder)
+        assert (saved.seed, saved.ensemble, saved.run_dir) == (seed, 1, str(folder))
+        assert json.loads((folder / "member.json").read_text())["epochs"] == 1
         assert any(f"member {member} of 2 (seed {seed}, " in line for line in printed)
     # Member 2 shares out what member 1 left of the budget.
     assert any(
@@ -79,27 +85,26 @@ def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp
         "state"
     ].shape == (1, generator.state_size)
 
-    printed.clear()
-    again = task.train(dataclasses.replace(config, sample_length=5), print_function=printed.append)
+    caplog.clear()
+    again = task.train(dataclasses.replace(config, sample_length=5))
+    printed = caplog.messages
     assert sum("reusing the finished model" in line for line in printed) == 2
     assert not any("--- member" in line for line in printed)
     assert again.metrics == result.metrics and again.epoch_seconds == result.epoch_seconds
 
     for changed in (dict(restart=True), dict(learning_rate=0.01)):  # a restart, or other settings: trained again
-        printed.clear()
-        task.train(dataclasses.replace(config, **changed), print_function=printed.append)
-        assert sum("--- member" in line for line in printed) == 2, changed
+        caplog.clear()
+        task.train(dataclasses.replace(config, **changed))
+        assert sum("--- member" in line for line in caplog.messages) == 2, changed
     Path(config.text).write_text(TEXT.replace("ROMEO", "JULIET"), encoding="utf-8")  # the same path, another text
-    printed.clear()
-    task.train(dataclasses.replace(config, learning_rate=0.01), print_function=printed.append)
-    assert sum("--- member" in line for line in printed) == 2
+    caplog.clear()
+    task.train(dataclasses.replace(config, learning_rate=0.01))
+    assert sum("--- member" in line for line in caplog.messages) == 2
 
 
-def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other(tmp_path, monkeypatch, capsys):
+def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other(tmp_path, monkeypatch, caplog):
     config = small_config(tmp_path, ensemble=2, epochs=2, max_characters=1000)
-    uninterrupted = task.train(
-        dataclasses.replace(config, run_dir=str(tmp_path / "uninterrupted")), print_function=lambda line: None
-    )
+    uninterrupted = task.train(dataclasses.replace(config, run_dir=str(tmp_path / "uninterrupted")))
 
     def stop_in_member_2(sampler, epoch, logs=None):  # after the epoch's checkpoint, as a kill there would
         if sampler.config.seed == config.seed + 1:
@@ -108,13 +113,14 @@ def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other
     with monkeypatch.context() as patch:
         patch.setattr(task.PrintSample, "on_epoch_end", stop_in_member_2)
         with pytest.raises(KeyboardInterrupt):
-            task.train(config, print_function=lambda line: None)
-    capsys.readouterr()
+            task.train(config)
 
-    printed = []
-    resumed = task.train(config, print_function=printed.append)
-    assert sum("reusing the finished model" in line for line in printed) == 1
-    assert f"Resuming the interrupted run in {tmp_path / 'run' / 'member_2'} after epoch 1" in capsys.readouterr().out
+    member_2 = configs.load_run_config(task.CharGenerationConfig, tmp_path / "run" / "member_2")
+    assert (member_2.seed, member_2.ensemble) == (config.seed + 1, 1)
+    caplog.set_level("INFO", logger="seqapps")
+    resumed = task.train(dataclasses.replace(config, sample_length=5))  # an output setting may change
+    assert sum("reusing the finished model" in line for line in caplog.messages) == 1
+    assert f"Resuming the interrupted run in {tmp_path / 'run' / 'member_2'} after epoch 1" in caplog.text
     assert resumed.metrics == uninterrupted.metrics
 
 
