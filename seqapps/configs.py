@@ -12,7 +12,7 @@ This module turns them to and from plain data:
   starts; `load_run_config(config_class, run_dir, **settings)` reads it back
   to evaluate, resume or export the run without typing its settings again;
   `check_resumable(config, run_dir)` refuses to resume an interrupted run
-  with settings that would change its model.
+  with settings that would change its model (`saved_differences` lists them).
 - `describe(config)` names the settings that differ from the defaults.
 """
 
@@ -200,25 +200,37 @@ def resumable_changes(config_class):
     return tuple(getattr(config_class, "RESUMABLE_CHANGES", DEFAULT_RESUMABLE_CHANGES))
 
 
+def saved_differences(config, run_dir, allowed=()):
+    """The settings of `config` that differ from those saved in `run_dir/config.json`, but for `allowed`.
+
+    Returns:
+        A list of `(name, saved value, value in config)`, as plain data; empty
+        when `run_dir` has no readable saved config.
+    """
+    path = Path(run_dir) / CONFIG_FILENAME
+    if not path.is_file():
+        return []
+    try:
+        saved = json.loads(path.read_text())
+    except ValueError:
+        return []
+    current = to_plain(config)
+    return [
+        (name, saved[name], current[name])
+        for name in current
+        if name in saved and name not in allowed and saved[name] != current[name]
+    ]
+
+
 def check_resumable(config, run_dir):
     """Raises if `run_dir` holds a saved config whose model-shaping settings differ from `config`.
 
     Raises:
         SettingsError: naming each differing setting with both values, and the fix.
     """
-    path = Path(run_dir) / CONFIG_FILENAME
-    if not path.is_file():
-        return
-    try:
-        saved = json.loads(path.read_text())
-    except ValueError:
-        return
-    current = to_plain(config)
-    allowed = set(resumable_changes(type(config)))
     differences = [
-        f"{name}: {saved[name]!r} -> {current[name]!r}"
-        for name in current
-        if name in saved and name not in allowed and saved[name] != current[name]
+        f"{name}: {saved!r} -> {current!r}"
+        for name, saved, current in saved_differences(config, run_dir, resumable_changes(type(config)))
     ]
     if differences:
         raise SettingsError(

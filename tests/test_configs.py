@@ -135,6 +135,14 @@ def test_check_resumable_refuses_a_changed_model_but_allows_more_epochs(tmp_path
     configs.check_resumable(ExampleConfig(units=16), tmp_path / "no_saved_config")
 
 
+def test_saved_differences_lists_the_changed_settings_as_plain_data(tmp_path):
+    configs.save_run_config(ExampleConfig(kinds=("gru",)), tmp_path)
+    changed = ExampleConfig(units=16, epochs=10, kinds=("gru",))
+    assert configs.saved_differences(changed, tmp_path) == [("units", 8, 16), ("epochs", 4, 10)]
+    assert configs.saved_differences(changed, tmp_path, allowed=("epochs",)) == [("units", 8, 16)]
+    assert configs.saved_differences(changed, tmp_path / "no_saved_config") == []
+
+
 def test_describe_names_what_differs_from_the_defaults():
     assert configs.describe(ExampleConfig()) == "the defaults"
     assert configs.describe(ExampleConfig(units=2, kinds=("gru",))) == "units=2, kinds=['gru']"
