@@ -23,7 +23,8 @@ import sys
 import time
 
 from benchmarks import reporting
-from seqapps.tasks.seq2seq_translation import TranslationConfig, train
+from seqapps import console
+from seqapps.tasks.seq2seq_translation import TranslationConfig, evaluation_config, train
 
 NAME = "seq2seq_translation"
 TITLE = "Translation"
@@ -52,14 +53,13 @@ def decoding_speed(export_path, sentences, beam_widths, repeats):
 
 def run(cell, attention, minutes, repeats, epochs, trained_minutes=None):
     overrides = {key: value for key, value in (("cell", cell), ("attention", attention), ("epochs", epochs)) if value}
-    config = TranslationConfig(
-        run_dir=f"runs/benchmarks/{NAME}/{cell or 'default'}",
-        export_root=f"runs/benchmarks/{NAME}/saved_models",
-        restart=trained_minutes is None,
-        time_budget_minutes=minutes,
-        evaluate_only=trained_minutes is not None,
-        **overrides,
-    )
+    run_dir, export_root = f"runs/benchmarks/{NAME}/{cell or 'default'}", f"runs/benchmarks/{NAME}/saved_models"
+    if trained_minutes is None:
+        config = TranslationConfig(
+            run_dir=run_dir, export_root=export_root, restart=True, time_budget_minutes=minutes, **overrides
+        )
+    else:  # the run's saved settings; --attention or --epochs other than the run's are an error
+        config = evaluation_config(run_dir, export_root=export_root, **overrides)
     start = time.perf_counter()
     result = train(config)
     sentences = [sample["spanish"] for sample in result.samples]
@@ -131,6 +131,7 @@ def body(runs):
 
 
 def main(argv=None):
+    console.configure()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )

@@ -23,91 +23,66 @@ translates poorly.
 
     python recipes/seq2seq_translation.py --quick
     seqapps predict saved_models/spa_eng_translator "¿Dónde está la estación?"
+
+Scoring a run again: `--evaluate-only` trains nothing; it rebuilds the
+translator of `--run-dir` from the settings the run saved
+(`<run-dir>/config.json`) and scores and exports its best weights. Only the
+evaluation settings may be typed then (--data, --evaluation-pairs,
+--beam-width, --max-length, --export-root, --verbose); another setting that
+differs from the run's is an error naming it.
+
+    python recipes/seq2seq_translation.py --evaluate-only --beam-width 8
 """
 
 import argparse
 import sys
 
-from seqapps import layers, recipe_arguments
-from seqapps.tasks.seq2seq_translation import ATTENTIONS, MAX_BEAM_WIDTH, TranslationConfig, train
+from seqapps import console, layers, recipe_arguments
+from seqapps.tasks.seq2seq_translation import ATTENTIONS, TranslationConfig, evaluation_config, train
+
+GROUPS = {
+    "data": ("data", "max_pairs", "source_vocabulary_size", "target_vocabulary_size", "max_training_words"),
+    "model and training": (
+        "cell",
+        "units",
+        "embedding_dim",
+        "attention",
+        "dropout",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "clipnorm",
+        "patience",
+        "time_budget_minutes",
+        "verbose",
+    ),
+    "decoding and evaluation": ("evaluate_only", "beam_width", "max_length", "evaluation_pairs"),
+    "outputs": ("export_root", "run_dir", "restart", "seed"),
+}
+
+
+def config_from_settings(settings):
+    """The recipe's config from the settings given: with `evaluate_only`, the run's saved ones they change."""
+    if not settings.get("evaluate_only"):
+        return TranslationConfig(**settings)
+    settings = dict(settings)
+    return evaluation_config(settings.pop("run_dir", TranslationConfig.run_dir), **settings)
 
 
 def main(argv=None):
-    defaults = TranslationConfig()
+    console.configure()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    data = parser.add_argument_group("data")
-    data.add_argument(
-        "--data",
-        default=defaults.data,
-        help="spa-eng.zip, spa.txt or a folder holding either (default: $SEQAPPS_DATA_DIR, else download)",
+    recipe_arguments.add_config_arguments(
+        parser,
+        TranslationConfig,
+        groups=GROUPS,
+        choices={"cell": layers.KINDS, "attention": ATTENTIONS, "verbose": (0, 1, 2)},
     )
-    data.add_argument(
-        "--max-pairs", type=int, default=defaults.max_pairs, help="train on at most this many pairs (default: all)"
-    )
-    data.add_argument("--source-vocabulary-size", type=int, default=defaults.source_vocabulary_size)
-    data.add_argument("--target-vocabulary-size", type=int, default=defaults.target_vocabulary_size)
-    data.add_argument(
-        "--max-training-words",
-        type=int,
-        default=defaults.max_training_words,
-        help="training sentences are cut to this many words",
-    )
-    model = parser.add_argument_group("model and training")
-    model.add_argument("--cell", choices=layers.KINDS, default=defaults.cell, help="recurrent layer kind")
-    model.add_argument("--units", type=int, default=defaults.units, help="units per encoder direction and decoder")
-    model.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
-    model.add_argument(
-        "--attention",
-        choices=ATTENTIONS,
-        default=defaults.attention,
-        help="additive (bahdanau) or multiplicative (luong) attention scores",
-    )
-    model.add_argument("--dropout", type=float, default=defaults.dropout)
-    model.add_argument("--epochs", type=int, default=defaults.epochs, help="maximum epochs (early stopping)")
-    model.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    model.add_argument(
-        "--learning-rate",
-        type=float,
-        default=defaults.learning_rate,
-        help="peak learning rate (cosine decay to 5%% of it)",
-    )
-    model.add_argument("--clipnorm", type=float, default=defaults.clipnorm, help="clip gradients to this global norm")
-    model.add_argument(
-        "--patience", type=int, default=defaults.patience, help="epochs without validation improvement before stopping"
-    )
-    model.add_argument(
-        "--time-budget-minutes",
-        type=float,
-        default=defaults.time_budget_minutes,
-        help="stop before an epoch that would end past this many minutes of training",
-    )
-    model.add_argument("--quick", action="store_true", help="small model, 5,000 pairs, one epoch, 200 test pairs")
-    model.add_argument(
-        "--evaluate-only",
-        action="store_true",
-        help="train nothing: score and export the best weights of the run in --run-dir "
-        "(pass the architecture flags it was trained with)",
-    )
-    decoding = parser.add_argument_group("decoding and evaluation")
-    decoding.add_argument(
-        "--beam-width",
-        type=int,
-        default=defaults.beam_width,
-        help=f"beam width of the evaluation and of serving_default (1..{MAX_BEAM_WIDTH})",
-    )
-    decoding.add_argument("--max-length", type=int, default=defaults.max_length, help="most words per translation")
-    decoding.add_argument(
-        "--evaluation-pairs",
-        type=int,
-        default=defaults.evaluation_pairs,
-        help="score at most this many test pairs (default: all)",
-    )
-    recipe_arguments.add_output_arguments(parser, defaults)
     arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(TranslationConfig, arguments, parser)
+    config = recipe_arguments.config_from_arguments(TranslationConfig, arguments, parser, build=config_from_settings)
     train(config)
     return 0
 

@@ -160,24 +160,17 @@ def add_config_arguments(parser, config_class, *, groups=None, choices=None, ove
     return parser
 
 
-def add_output_arguments(parser, defaults):
-    """Adds `--export-root`, `--run-dir`, `--restart` and `--seed`, with the defaults of a config instance."""
-    group = parser.add_argument_group("outputs")
-    group.add_argument(
-        "--export-root",
-        default=defaults.export_root,
-        help="where the servable model is written, as <root>/<model>/<version>/",
-    )
-    group.add_argument("--run-dir", default=defaults.run_dir, help="checkpoints, logs, plots and metrics")
-    group.add_argument("--restart", action="store_true", help="ignore the backup of an interrupted run")
-    group.add_argument("--seed", type=int, default=defaults.seed)
-    return group
-
-
-def config_from_arguments(config_class, arguments, parser):
+def config_from_arguments(config_class, arguments, parser, build=None):
     """The `config_class` dataclass from the defaults, the preset, `--config FILE` and the flags typed.
 
-    A bad value or settings file exits through `parser.error` with its message.
+    Args:
+        config_class: the task's config dataclass.
+        arguments: the parsed flags (from a parser `add_config_arguments` set up).
+        parser: the parser, whose `error` reports a bad value or settings file.
+        build: optional function from the settings given (preset, file and
+            flags: a dict of field name -> value) to the config, instead of
+            `config_class(**settings)`; e.g. one reading the settings a run
+            saved. A `ValueError` it raises is reported like a bad value.
     """
     try:
         settings = {}
@@ -195,7 +188,7 @@ def config_from_arguments(config_class, arguments, parser):
         for name, value in settings.items():
             if isinstance(value, list) and configs.field_type(config_class, name) in (tuple, "tuple"):
                 settings[name] = tuple(value)
-        config = config_class(**settings)
+        config = build(settings) if build is not None else config_class(**settings)
     except ValueError as error:
         parser.error(str(error))
     if preset is not None:

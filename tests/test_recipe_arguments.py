@@ -25,9 +25,8 @@ class ExampleConfig:
 
 def parser():
     parser = argparse.ArgumentParser(prog="example")
-    parser.add_argument("--units", type=int, default=ExampleConfig().units)
+    recipe_arguments.add_config_arguments(parser, ExampleConfig)
     parser.add_argument("--tune", action="store_true")  # not a config field: left out
-    recipe_arguments.add_output_arguments(parser, ExampleConfig())
     return parser
 
 
@@ -45,6 +44,26 @@ def test_a_bad_value_exits_with_its_message(capsys):
     with pytest.raises(SystemExit):
         recipe_arguments.config_from_arguments(ExampleConfig, example.parse_args(["--units", "0"]), example)
     assert "`units` must be a positive integer, got 0." in capsys.readouterr().err
+
+
+def test_a_build_function_makes_the_config_from_the_settings_given(capsys):
+    example = parser()
+    given = []
+
+    def build(settings):
+        given.append(settings)
+        if settings.get("restart"):
+            raise ValueError("no restart here")
+        return ExampleConfig(**{**settings, "units": 99})
+
+    arguments = example.parse_args(["--seed", "3"])
+    assert recipe_arguments.config_from_arguments(ExampleConfig, arguments, example, build=build) == ExampleConfig(
+        units=99, seed=3
+    )
+    assert given == [{"seed": 3}]  # only what was typed, not the defaults
+    with pytest.raises(SystemExit):
+        recipe_arguments.config_from_arguments(ExampleConfig, example.parse_args(["--restart"]), example, build=build)
+    assert "no restart here" in capsys.readouterr().err
 
 
 def test_common_config_checks():

@@ -11,7 +11,8 @@ BLEU and chrF on the test split -> `seqapps.export`.
 
 Where each role lives:
 
-- `config.py`: `TranslationConfig` (the recipe's settings) and the limits
+- `config.py`: `TranslationConfig` (the recipe's settings), `evaluation_config`
+  (a run's saved settings, to score it again) and the limits
   (`MAX_SOURCE_WORDS`, `MAX_BEAM_WIDTH`, `DEFAULT_MAX_LENGTH`, `ATTENTIONS`, `DECODINGS`).
 - `preprocessing.py`: standardization (`standardize_spanish`,
   `standardize_english`), `build_vocabulary`, `detokenize`, the `[start]` /
@@ -22,7 +23,8 @@ Where each role lives:
 - `serving.py`: `serving_signatures` (`serving_default`, `beam_search`).
 - `datasets.py`: `pair_dataset`, length-bucketed training batches.
 - `evaluation.py`: `evaluate` (BLEU, chrF, speed per decoding), `plot_attention`.
-- `training.py`: `train` (the recipe end to end), `load_run`, `masked_accuracy`, `TranslationResult`.
+- `training.py`: `train` (the recipe end to end), `load_run` (a run's translator, rebuilt from its
+  `config.json`), `masked_accuracy`, `TranslationResult`.
 
 Beam search keeps `beam_width` hypotheses per sentence and picks the finished
 one with the best length-normalized log-probability,
@@ -37,6 +39,7 @@ from seqapps.tasks.seq2seq_translation.config import (
     MAX_SOURCE_WORDS,
     MODEL_NAME,
     TranslationConfig,
+    evaluation_config,
 )
 from seqapps.tasks.seq2seq_translation.datasets import BUCKET_BOUNDARIES, pair_dataset
 from seqapps.tasks.seq2seq_translation.evaluation import evaluate, plot_attention
@@ -70,6 +73,7 @@ __all__ = [
     "build_vocabulary",
     "detokenize",
     "evaluate",
+    "evaluation_config",
     "load_run",
     "masked_accuracy",
     "pair_dataset",

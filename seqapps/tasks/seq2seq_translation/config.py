@@ -1,8 +1,9 @@
 """The translation recipe's settings and limits."""
 
 import dataclasses
+import typing
 
-from seqapps import recipe_arguments
+from seqapps import configs, recipe_arguments
 
 MODEL_NAME = "spa_eng_translator"
 ATTENTIONS = ("bahdanau", "luong")
@@ -28,7 +29,7 @@ class TranslationConfig:
     """Settings of the Spanish -> English translation recipe.
 
     Args:
-        data: `spa-eng.zip`, `spa.txt` or a folder holding either (default:
+        data: `spa-eng.zip`, `spa.txt` or a folder holding either (`None`:
             `$SEQAPPS_DATA_DIR/spa-eng/spa-eng.zip`, else the download).
         max_pairs: train on at most this many training pairs (`None`: all);
             validation and test stay whole.
@@ -52,11 +53,23 @@ class TranslationConfig:
             `serving_default` (1 would be greedy).
         max_length: most words of a translation.
         evaluation_pairs: score at most this many test pairs (`None`: all 2,000).
-        quick: a small model on 5,000 pairs for one epoch, a smoke run.
         evaluate_only: train nothing: score and export the best weights of the
-            run in `run_dir` (its `vocabulary.json` and `best.weights.h5`,
-            trained with the same architecture settings).
-        export_root, run_dir, restart, seed, verbose: see the other recipes.
+            run in `run_dir` (its `vocabulary.json` and `best.weights.h5`),
+            rebuilt with the settings its `config.json` saved; only the
+            settings in `EVALUATION_CHANGES` (data, evaluation_pairs,
+            beam_width, max_length, export_root, verbose) may differ from them
+            (see `evaluation_config`).
+        export_root: where the servable model is written (`<root>/spa_eng_translator/<version>/`).
+        run_dir: `config.json` (the run's settings), checkpoints, TensorBoard
+            logs, `history.json` and `history.png`, `vocabulary.json`,
+            `metrics.json`, `attention.png` and `translator.weights.h5`.
+        restart: discard the backup of an interrupted run and start over.
+        seed: seed of the data order, the dropout masks and the weights.
+        verbose: Keras `fit` verbosity (2: one line per epoch).
+
+    `PRESETS["quick"]`: a small model (64 units, embeddings 32, vocabularies
+    of 2,000 words) on 5,000 pairs for one epoch, scored on 200 test pairs
+    with beam width 3, for a smoke run.
     """
 
     data: str = None
@@ -78,13 +91,45 @@ class TranslationConfig:
     beam_width: int = 5
     max_length: int = DEFAULT_MAX_LENGTH
     evaluation_pairs: int = None
-    quick: bool = False
     evaluate_only: bool = False
     export_root: str = "saved_models"
     run_dir: str = "runs/seq2seq_translation"
     restart: bool = False
     seed: int = 1337
     verbose: int = 2
+
+    PRESETS: typing.ClassVar[dict] = {
+        "quick": {
+            "epochs": 1,
+            "units": 64,
+            "embedding_dim": 32,
+            "max_pairs": 5_000,
+            "evaluation_pairs": 200,
+            "source_vocabulary_size": 2_000,
+            "target_vocabulary_size": 2_000,
+            "beam_width": 3,
+        },
+    }
+    # Settings that may change when an interrupted run resumes: the evaluation's, and the time budget.
+    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + (
+        "time_budget_minutes",
+        "beam_width",
+        "max_length",
+        "evaluation_pairs",
+        "evaluate_only",
+    )
+    # Settings that may differ from the run's when it is scored again (`evaluate_only`): the rest made the model.
+    EVALUATION_CHANGES: typing.ClassVar[tuple] = (
+        "data",
+        "evaluation_pairs",
+        "beam_width",
+        "max_length",
+        "export_root",
+        "verbose",
+        "evaluate_only",
+        "run_dir",
+        "restart",
+    )
 
     def __post_init__(self):
         recipe_arguments.check_cell_and_sizes(self, _POSITIVE_INTEGERS)
@@ -101,12 +146,41 @@ class TranslationConfig:
         for name in ("source_vocabulary_size", "target_vocabulary_size"):
             if getattr(self, name) < 5:
                 raise ValueError(f"`{name}` must be at least 5, got {getattr(self, name)!r}.")
-        if self.quick:
-            self.epochs = 1
-            self.units = min(self.units, 64)
-            self.embedding_dim = min(self.embedding_dim, 32)
-            self.max_pairs = min(self.max_pairs or 5_000, 5_000)
-            self.evaluation_pairs = min(self.evaluation_pairs or 200, 200)
-            self.source_vocabulary_size = min(self.source_vocabulary_size, 2_000)
-            self.target_vocabulary_size = min(self.target_vocabulary_size, 2_000)
-            self.beam_width = min(self.beam_width, 3)
+
+
+def evaluation_config(run_dir, **settings):
+    """The settings to score the run in `run_dir` again: those its `config.json` saved, `settings` changing them.
+
+    `settings` may change only `TranslationConfig.EVALUATION_CHANGES` (which
+    test pairs, the beam width, the longest translation, where to export);
+    the others built the model and are read from the run. A setting given
+    with the run's own value is accepted.
+
+    Example:
+
+    >>> evaluation_config("runs/seq2seq_translation", beam_width=8)  # doctest: +SKIP
+
+    Returns:
+        A `TranslationConfig` with `evaluate_only=True` and `run_dir=run_dir`.
+
+    Raises:
+        seqapps.configs.SettingsError: `run_dir` has no `config.json`, or
+            `settings` changes another setting (each named with both values).
+    """
+    saved = configs.load_run_config(TranslationConfig, run_dir)
+    config = dataclasses.replace(saved, **{**settings, "run_dir": str(run_dir), "evaluate_only": True})
+    check_evaluation_config(config)
+    return config
+
+
+def check_evaluation_config(config):
+    """Raises `SettingsError` if `config` differs from the run in `config.run_dir` outside `EVALUATION_CHANGES`."""
+    differences = configs.saved_differences(config, config.run_dir, TranslationConfig.EVALUATION_CHANGES)
+    if differences:
+        changed = "; ".join(f"{name}: the run's {saved!r}, given {given!r}" for name, saved, given in differences)
+        allowed = ", ".join(TranslationConfig.EVALUATION_CHANGES)
+        raise configs.SettingsError(
+            f"The run in {config.run_dir} was trained with other settings ({changed}). Scoring it again "
+            f"(evaluate_only) reads them from its config.json; only {allowed} may change. Drop the other "
+            "settings, or train a new run in another run_dir."
+        )

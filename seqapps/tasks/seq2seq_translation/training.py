@@ -2,19 +2,21 @@
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import keras
-import numpy as np
 
-from seqapps import diagnostics, export, training
+from seqapps import configs, export, training
 from seqapps.data import spa_eng
-from seqapps.tasks.seq2seq_translation.config import MODEL_NAME
+from seqapps.tasks.seq2seq_translation.config import MODEL_NAME, TranslationConfig, check_evaluation_config
 from seqapps.tasks.seq2seq_translation.datasets import pair_dataset
 from seqapps.tasks.seq2seq_translation.evaluation import evaluate, plot_attention
 from seqapps.tasks.seq2seq_translation.model import Translator
 from seqapps.tasks.seq2seq_translation.preprocessing import build_vocabulary, standardize_english, standardize_spanish
 from seqapps.tasks.seq2seq_translation.serving import serving_signatures
+
+logger = logging.getLogger(__name__)
 
 
 def masked_accuracy(targets, logits):
@@ -30,7 +32,7 @@ class TranslationResult:
     """What `train` measured and wrote.
 
     `metrics[decoding]` (`greedy`, `beam`) holds `bleu`, `chrf`,
-    `sentences_per_second` and `sentences`; `samples` the printed examples.
+    `sentences_per_second` and `sentences`; `samples` the logged examples.
     """
 
     metrics: dict
@@ -42,45 +44,9 @@ class TranslationResult:
     data_description: str
 
 
-def load_run(run_dir, config):
-    """The `Translator` of a run folder: its `vocabulary.json` and `best.weights.h5`, with `config`'s architecture."""
-    run_dir = Path(run_dir)
-    missing = [name for name in ("vocabulary.json", training.BEST_WEIGHTS) if not (run_dir / name).exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"{run_dir} holds no {' or '.join(missing)}: train there first (without "
-            "evaluate_only), or pass the run_dir of a finished or interrupted run."
-        )
-    vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
-    translator = Translator(
-        vocabulary["source"],
-        vocabulary["target"],
-        config.cell,
-        config.units,
-        config.embedding_dim,
-        config.attention,
-        config.dropout,
-        name=f"translator_{config.cell}_{config.attention}",
-    )
-    translator.load_weights(run_dir / training.BEST_WEIGHTS)
-    return translator
-
-
-def _fit(config, pairs, train_pairs, run_dir, print_function):
-    """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
-    source_vocabulary = build_vocabulary(
-        [source for source, _ in train_pairs], standardize_spanish, config.source_vocabulary_size
-    )
-    target_vocabulary = build_vocabulary(
-        [target for _, target in train_pairs], standardize_english, config.target_vocabulary_size
-    )
-    print_function(
-        f"Vocabularies from the training pairs: {len(source_vocabulary):,} Spanish and "
-        f"{len(target_vocabulary):,} English words (padding and [UNK] included)."
-    )
-    (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
-
-    translator = Translator(
+def _build_translator(config, source_vocabulary, target_vocabulary):
+    """A `Translator` with the architecture settings of `config` (cell, units, embedding_dim, attention, dropout)."""
+    return Translator(
         source_vocabulary,
         target_vocabulary,
         config.cell,
@@ -90,6 +56,48 @@ def _fit(config, pairs, train_pairs, run_dir, print_function):
         config.dropout,
         name=f"translator_{config.cell}_{config.attention}",
     )
+
+
+def load_run(run_dir):
+    """The `Translator` of a run folder with the weights of its best epoch.
+
+    It is rebuilt with the settings the run saved (`config.json`), the
+    vocabularies it built (`vocabulary.json`) and the weights of
+    `best.weights.h5`, so no setting needs typing again.
+
+    Raises:
+        FileNotFoundError: a file is missing (each named).
+    """
+    run_dir = Path(run_dir)
+    needed = (configs.CONFIG_FILENAME, "vocabulary.json", training.BEST_WEIGHTS)
+    missing = [name for name in needed if not (run_dir / name).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{run_dir} holds no {' or '.join(missing)}: train there first (without "
+            "evaluate_only), or pass the run_dir of a finished or interrupted run."
+        )
+    config = configs.load_run_config(TranslationConfig, run_dir)
+    vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
+    translator = _build_translator(config, vocabulary["source"], vocabulary["target"])
+    translator.load_weights(run_dir / training.BEST_WEIGHTS)
+    return translator
+
+
+def _fit(config, pairs, train_pairs, run_dir):
+    """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
+    source_vocabulary = build_vocabulary(
+        [source for source, _ in train_pairs], standardize_spanish, config.source_vocabulary_size
+    )
+    target_vocabulary = build_vocabulary(
+        [target for _, target in train_pairs], standardize_english, config.target_vocabulary_size
+    )
+    logger.info(
+        f"Vocabularies from the training pairs: {len(source_vocabulary):,} Spanish and "
+        f"{len(target_vocabulary):,} English words (padding and [UNK] included)."
+    )
+    (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
+
+    translator = _build_translator(config, source_vocabulary, target_vocabulary)
     train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
     validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
     steps_per_epoch = int(train_data.cardinality())
@@ -99,8 +107,8 @@ def _fit(config, pairs, train_pairs, run_dir, print_function):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
         metrics=[masked_accuracy],
     )
-    translator.summary(print_fn=print_function)
-    print_function(
+    translator.summary(print_fn=logger.info)
+    logger.info(
         f"Training: teacher forcing, batches of {config.batch_size} pairs of similar length, "
         f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs."
     )
@@ -110,7 +118,7 @@ def _fit(config, pairs, train_pairs, run_dir, print_function):
         run_dir, "val_loss", "min", config.patience, epoch_seconds, train_dataset=train_data
     )
     if config.time_budget_minutes:
-        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, print_function))
+        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
     history = translator.fit(
         train_data,
         validation_data=validation_data,
@@ -119,51 +127,55 @@ def _fit(config, pairs, train_pairs, run_dir, print_function):
         shuffle=False,
         verbose=config.verbose,
     )
-    training.check_finite_history(history, run_dir)
-    (run_dir / "history.json").write_text(json.dumps(history.history, indent=1))
-    diagnostics.plot_history(history, run_dir / "history.png")
-    if epoch_seconds:
-        print_function(
-            f"Training: {len(epoch_seconds)} epoch(s), median {np.median(epoch_seconds):.0f} s per epoch, "
-            f"{sum(epoch_seconds) / 60:.1f} min"
-        )
-
-    return translator, epoch_seconds, len(history.history["loss"])
+    epochs_trained = training.record_history(history, run_dir, epoch_seconds)
+    return translator, epoch_seconds, epochs_trained
 
 
-def train(config, print_function=print):
-    """Loads the pairs, builds the vocabularies, trains, scores the test split, prints samples and exports.
+def train(config):
+    """Loads the pairs, builds the vocabularies, trains, scores the test split, logs samples and exports.
+
+    The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
+    the progress, scores and samples go to the `seqapps` logger.
 
     With `config.evaluate_only`, it trains nothing and scores and exports the
-    best weights of the run in `config.run_dir` instead.
+    best weights of the run in `config.run_dir` instead (`load_run`), rebuilt
+    with the settings the run saved; `config` may differ from them only in
+    `TranslationConfig.EVALUATION_CHANGES` (`evaluation_config` makes such a
+    config from the run's).
+
+    Raises:
+        seqapps.configs.SettingsError: with `evaluate_only`, `config` changes
+            a setting the model was trained with.
 
     Returns:
         A `TranslationResult`.
     """
+    if config.evaluate_only:
+        check_evaluation_config(config)
+        translator = load_run(config.run_dir)
     pairs = spa_eng.load(config.data)
     train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
     test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
     description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
-    print_function(description)
+    logger.info(description)
     if config.evaluate_only:
         run_dir = Path(config.run_dir)
-        translator = load_run(run_dir, config)
-        print_function(f"Scoring the best weights of the run in {run_dir} (no training).")
+        logger.info(f"Scoring the best weights of the run in {run_dir} (no training).")
         history_file = run_dir / "history.json"
         epochs_trained = len(json.loads(history_file.read_text())["loss"]) if history_file.exists() else 0
         epoch_seconds = []
     else:
-        run_dir = training.start_run(config.run_dir, config.restart, config.seed)
-        translator, epoch_seconds, epochs_trained = _fit(config, pairs, train_pairs, run_dir, print_function)
+        run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
+        translator, epoch_seconds, epochs_trained = _fit(config, pairs, train_pairs, run_dir)
 
     metrics, translations = evaluate(translator, test_pairs, ("greedy", "beam"), config.beam_width, config.max_length)
     for decoding, values in metrics.items():
         label = f"beam search (width {config.beam_width})" if decoding == "beam" else "greedy"
-        print_function(
+        logger.info(
             f"test, {label}: BLEU {values['bleu']:.2f}, chrF {values['chrf']:.2f} "
             f"({values['pairs']:,} pairs, {values['sentences_per_second']:.1f} sentences/s)"
         )
-    print_function(f"Beam search minus greedy: {metrics['beam']['bleu'] - metrics['greedy']['bleu']:+.2f} BLEU.")
+    logger.info(f"Beam search minus greedy: {metrics['beam']['bleu'] - metrics['greedy']['bleu']:+.2f} BLEU.")
     samples = []
     for spanish, english in test_pairs[:10]:
         samples.append(
@@ -174,12 +186,12 @@ def train(config, print_function=print):
                 "beam": translations["beam"][spanish],
             }
         )
-        print_function(
+        logger.info(
             f"  es: {spanish}\n  reference: {english}\n  greedy:    {translations['greedy'][spanish]}\n"
             f"  beam:      {translations['beam'][spanish]}"
         )
     maps = [translator.attention_map(spanish, config.max_length) for spanish, _ in test_pairs[:3]]
-    print_function(f"Attention heat maps: {plot_attention(maps, run_dir / 'attention.png')}")
+    logger.info(f"Attention heat maps: {plot_attention(maps, run_dir / 'attention.png')}")
     (run_dir / "metrics.json").write_text(
         json.dumps(
             {
@@ -201,7 +213,7 @@ def train(config, print_function=print):
         serving_signatures(translator, config.beam_width, config.max_length),
         warmup_examples=[{"text": [spanish for spanish, _ in test_pairs[:2]]}],
     )
-    print_function(
+    logger.info(
         f"Exported to {export_path} (serving_default: text -> translation, beam width "
         f"{config.beam_width}; beam_search: text, beam_width -> translation)."
     )

@@ -1,7 +1,9 @@
 """seq2seq_translation/config.py: the recipe's settings."""
 
 import pytest
+from translation_helpers import RECIPES
 
+from seqapps import configs
 from seqapps.tasks.seq2seq_translation import TranslationConfig
 
 
@@ -21,3 +23,33 @@ from seqapps.tasks.seq2seq_translation import TranslationConfig
 def test_bad_config(arguments, fragment):
     with pytest.raises(ValueError, match=fragment):
         TranslationConfig(**arguments)
+
+
+# What `quick=True` set in `TranslationConfig.__post_init__` before it became a preset (from the defaults).
+OLD_QUICK = {
+    "epochs": 1,
+    "units": 64,
+    "embedding_dim": 32,
+    "max_pairs": 5_000,
+    "evaluation_pairs": 200,
+    "source_vocabulary_size": 2_000,
+    "target_vocabulary_size": 2_000,
+    "beam_width": 3,
+}
+
+
+def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
+    assert configs.with_preset(TranslationConfig, "quick") == TranslationConfig(**OLD_QUICK)
+    assert configs.with_preset(TranslationConfig, "quick", units=16).units == 16
+
+
+@pytest.mark.parametrize("flags", [["--quick"], ["--preset", "quick"]])
+def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import seq2seq_translation as recipe
+
+    resolved = []
+    monkeypatch.setattr(recipe, "train", resolved.append)
+    assert recipe.main(flags + ["--run-dir", "runs/x"]) == 0
+    assert resolved == [TranslationConfig(**OLD_QUICK, run_dir="runs/x")]
+    assert "Preset quick: epochs=1, units=64, embedding_dim=32, max_pairs=5000" in capsys.readouterr().out

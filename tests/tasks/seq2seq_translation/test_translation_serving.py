@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 from translation_helpers import RECIPES, write_pairs
 
+from seqapps import configs
 from seqapps.data import spa_eng
 from seqapps.tasks import seq2seq_translation as task
 from seqapps.tasks.seq2seq_translation import TranslationConfig, Translator
@@ -57,7 +58,7 @@ print(json.dumps(results))
 """
 
 
-def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
+def test_recipe_trains_evaluates_exports_and_serves(tmp_path, capsys):
     from importlib import util
 
     spec = util.spec_from_file_location("seq2seq_translation_recipe", RECIPES / "seq2seq_translation.py")
@@ -99,7 +100,19 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
     export_path = export_root / task.MODEL_NAME / "1"
 
     vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
-    config = TranslationConfig(quick=True, units=16, embedding_dim=8)
+    config = configs.load_run_config(TranslationConfig, run_dir)  # the settings the run saved
+    assert config == configs.with_preset(
+        TranslationConfig,
+        "quick",
+        data=str(data),
+        max_pairs=600,
+        units=16,
+        embedding_dim=8,
+        evaluation_pairs=40,
+        beam_width=3,
+        run_dir=str(run_dir),
+        export_root=str(export_root),
+    )
     translator = Translator(
         vocabulary["source"],
         vocabulary["target"],
@@ -149,32 +162,13 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path):
         assert results[name].startswith("InvalidArgument") and "beam_width must be in [1, 16]" in results[name]
     assert results["wrong dtype"].startswith("rejected") and results["wrong rank"].startswith("rejected")
 
-    # Scoring the run again without training gives the same scores and a second version.
-    assert (
-        recipe.main(
-            [
-                "--data",
-                str(data),
-                "--quick",
-                "--max-pairs",
-                "600",
-                "--units",
-                "16",
-                "--embedding-dim",
-                "8",
-                "--evaluation-pairs",
-                "40",
-                "--beam-width",
-                "3",
-                "--run-dir",
-                str(run_dir),
-                "--export-root",
-                str(export_root),
-                "--evaluate-only",
-            ]
-        )
-        == 0
-    )
+    # Scoring the run again without training, from the settings it saved, gives the same scores and a second
+    # version; a setting that built the model cannot change then.
+    with pytest.raises(SystemExit):
+        recipe.main(["--run-dir", str(run_dir), "--evaluate-only", "--units", "32", "--beam-width", "2"])
+    error = capsys.readouterr().err
+    assert "trained with other settings (units: the run's 16, given 32)" in error and "beam_width" not in error[:200]
+    assert recipe.main(["--run-dir", str(run_dir), "--export-root", str(export_root), "--evaluate-only"]) == 0
     again = json.loads((run_dir / "metrics.json").read_text())
     for decoding in ("greedy", "beam"):
         assert again["metrics"][decoding]["bleu"] == pytest.approx(metrics["metrics"][decoding]["bleu"])
