@@ -591,7 +591,6 @@ def write_random_walk(path, rows=1500, seed=3):
     return path
 
 
-@pytest.mark.large
 def test_a_random_walk_does_not_fool_the_default_model(tmp_path):
     csv = write_random_walk(tmp_path / "walk.csv")
     result = task.train(config(tmp_path, csv=str(csv), target=["rate"], input_steps=48, horizon=24, epochs=3))
