@@ -20,6 +20,9 @@ One layer per file, each registered as `seqapps>ClassName`:
   `q . W s / sqrt(units)`, with its key projection.
 - `attention_read.py`: `attention_read`, the masked softmax and weighted sum
   both attention layers end with.
+- `segment_recurrent_forecaster.py`: `SegmentRecurrentForecaster`, the
+  SegRNN forecaster: channel-independent, last-value normalized, a recurrent
+  layer over segments of the window, parallel decoding of output segments.
 
 The cells themselves live in `seqapps.cells`.
 """
@@ -39,6 +42,7 @@ from seqapps.layers.recurrent_factory import (
     flat_state_sizes,
     recurrent,
 )
+from seqapps.layers.segment_recurrent_forecaster import SegmentRecurrentForecaster
 from seqapps.layers.token_window import TokenWindow
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "MaskedGlobalPooling1D",
     "MultiplicativeAttention",
     "NgramScores",
+    "SegmentRecurrentForecaster",
     "TokenWindow",
     "attention_read",
     "flat_state_sizes",

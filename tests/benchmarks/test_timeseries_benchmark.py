@@ -24,3 +24,35 @@ def test_variant_rows_name_their_flags_and_the_model():
     assert rows[0].startswith("| etth1 | **gru 64 + linear component** | 0.8000 |") and "target met: yes" in rows[0]
     assert rows[2].startswith("| etth1 --no-linear-component | **gru 64** | 1.2000 |")
     assert "-20.0%, target met: **no**" in rows[2]
+
+
+def test_published_setting_covers_every_dataset_at_96_and_long_horizons_on_two():
+    pairs = benchmark.literature_settings(benchmark.LITERATURE)
+    assert len(pairs) == 5 + 2 * 3 and ("ettm2", 96) in pairs and ("weather", 720) in pairs
+    assert ("etth2", 192) not in pairs
+    assert all(pair in benchmark.PUBLISHED for pair in pairs)
+
+
+def test_literature_rows_set_ours_beside_the_published_figures():
+    literature = {
+        **record(False, 0.5),
+        "config": {
+            "dataset": "etth1",
+            "horizon": 192,
+            "model": "segment",
+            "cell": "gru",
+            "units": 512,
+            "input_steps": 720,
+            "target": "all",
+        },
+        "literature": True,
+    }
+    rows = benchmark.literature_rows({"etth1_all_targets_h192": literature})
+    assert rows[0].startswith("| etth1 | 192 | ours: segment gru 512 (720 in) | 0.003 | 0.050 |")
+    assert rows[-1] == f"| etth1 | 192 | published: SegRNN (720 in) | 0.392 | 0.414 | {benchmark._SEGRNN} |"
+
+
+def test_recorded_config_says_all_for_every_column():
+    config = benchmark.TimeseriesForecastingConfig(target="all", horizon=96)
+    assert benchmark.recorded_config(config)["target"] == "all"
+    assert benchmark.recorded_config(benchmark.TimeseriesForecastingConfig())["target"] is None

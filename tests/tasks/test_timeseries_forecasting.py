@@ -1,5 +1,6 @@
 """The time-series forecasting recipe end to end on a tiny synthetic CSV."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from seqapps import configs
 from seqapps.data import timeseries
 from seqapps.tasks import timeseries_forecasting as task
-from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig
+from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, baselines
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 INPUT_STEPS, HORIZON = 24, 6
@@ -154,6 +155,13 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     assert completed.returncode == 0, completed.stderr[-3000:]
     served = json.loads(completed.stdout.strip().splitlines()[-1])
     assert len(served) >= 15
+    # A window of float32's maximum overflows in the window model; the segment model forecasts the change from the
+    # last value, so its forecast may stay finite: then it is served like any other.
+    maximum = served.pop("float32 maximum")
+    if isinstance(maximum, dict):
+        assert np.all(np.isfinite(maximum["forecast"])) and maximum["shape"] == [1, HORIZON, 1]
+    else:
+        assert "forecast is NaN or Inf: the window's values are too large for float32 arithmetic" in maximum
     forecasts = {name: outputs for name, outputs in served.items() if isinstance(outputs, dict)}
     assert set(forecasts) == {
         "test windows",
@@ -176,7 +184,6 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     huge = np.full((1, INPUT_STEPS, 2), 1e30, np.float32)
     np.testing.assert_allclose(forecasts["huge finite values"]["forecast"], np.asarray(forecaster(huge)), rtol=1e-3)
     messages = {
-        "float32 maximum": "forecast is NaN or Inf: the window's values are too large for float32 arithmetic",
         "NaN": "window holds NaN or Inf values",
         "+Inf": "window holds NaN or Inf values",
         "-Inf": "window holds NaN or Inf values",
@@ -203,14 +210,14 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
 
 def test_diverging_training_raises_instead_of_exporting(tmp_path):
     with pytest.raises(RuntimeError, match=r"Training diverged: the loss of epoch 1 is (nan|inf).*no checkpoint"):
-        task.train(config(tmp_path, learning_rate=1e30, epochs=3))
+        task.train(config(tmp_path, model="window", learning_rate=1e30, epochs=3))
     assert not (tmp_path / "export").exists()
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
 def test_untrained_head_is_the_persistence_forecast_in_file_units():
     mean, std = np.array([1.0, 20.0, 3.0], np.float32), np.array([2.0, 5.0, 0.5], np.float32)
-    model_config = TimeseriesForecastingConfig(input_steps=7, horizon=4, units=3, cell="lstm")
+    model_config = TimeseriesForecastingConfig(model="window", input_steps=7, horizon=4, units=3, cell="lstm")
     forecaster, trained = task.build_model(model_config, 3, 2, mean, std, [2, 1])
     head = forecaster.get_layer("forecast_change")
     head.set_weights([np.zeros_like(weight) for weight in head.get_weights()])
@@ -227,7 +234,7 @@ def test_input_level_shift_moves_the_forecast_by_the_same_amount():
     feature shifts the forecast and changes nothing else."""
     mean, std = np.zeros(2, np.float32), np.ones(2, np.float32)
     forecaster, _ = task.build_model(
-        TimeseriesForecastingConfig(input_steps=5, horizon=3, units=4), 2, 1, mean, std, [1]
+        TimeseriesForecastingConfig(model="window", input_steps=5, horizon=3, units=4), 2, 1, mean, std, [1]
     )
     windows = np.random.default_rng(1).normal(size=(4, 5, 2)).astype(np.float32)
     shifted = np.asarray(forecaster(windows + 7.0))
@@ -284,7 +291,7 @@ def test_ridge_baseline_recovers_a_linear_process_and_picks_its_inputs():
 
 def test_training_with_a_linear_component_is_never_worse_than_it_on_validation(tmp_path, caplog):
     caplog.set_level("INFO", logger="seqapps")
-    result = task.train(config(tmp_path, linear_component=True, epochs=1, max_train_windows=200))
+    result = task.train(config(tmp_path, model="window", linear_component=True, epochs=1, max_train_windows=200))
     output = caplog.text
     assert "Recurrent correction kept" in output or "the model is the linear forecast" in output
     assert (
@@ -311,7 +318,7 @@ def ar2_series_and_ridge(horizon=3):
 def test_untrained_model_with_a_linear_component_is_the_ridge_forecast():
     series, starts, ridge = ar2_series_and_ridge()
     mean, std = series.statistics()
-    model_config = TimeseriesForecastingConfig(input_steps=4, horizon=3, units=5)
+    model_config = TimeseriesForecastingConfig(model="window", input_steps=4, horizon=3, units=5)
     forecaster, trained = task.build_model(model_config, 2, 1, mean, std, [0], linear=ridge)
     windows, _ = timeseries.gather_windows(series, starts["test"], 4, 3)
     np.testing.assert_allclose(np.asarray(forecaster(windows)), ridge.predict(starts["test"]), rtol=1e-4, atol=1e-4)
@@ -330,11 +337,11 @@ def test_the_head_is_zeroed_when_training_never_beat_the_linear_component(best_v
     caplog.set_level("INFO", logger="seqapps")
     series, starts, ridge = ar2_series_and_ridge()
     mean, std = series.statistics()
-    model_config = TimeseriesForecastingConfig(input_steps=4, horizon=3, units=5)
+    model_config = TimeseriesForecastingConfig(model="window", input_steps=4, horizon=3, units=5)
     _, trained = task.build_model(model_config, 2, 1, mean, std, [0], linear=ridge)
     head = trained.get_layer("forecast_change")
     head.set_weights([np.full_like(weight, 0.5) for weight in head.get_weights()])
-    task._keep_linear_if_better(trained, ridge, starts["validation"], best_validation_mae)
+    task.keep_linear_if_better(trained, ridge, starts["validation"], best_validation_mae)
     lines = caplog.messages
     assert np.all(head.get_weights()[0] == 0.5) == head_kept
     assert np.all(head.get_weights()[0] == 0.0) == (not head_kept)
@@ -363,6 +370,14 @@ def test_error_metrics_and_improvement():
         ({"dropout": 1.0}, "dropout"),
         ({"period": 0}, "period"),
         ({"loss": "huber"}, "loss"),
+        ({"input_steps": 50}, r"input_steps=50 is not a multiple of segment_length=24.*use e.g. 24, 48, 360, 720"),
+        ({"dataset": "ettm1", "input_steps": 744}, "segment_length=48"),
+        ({"model": "rnn"}, "model"),
+        ({"linear_component": True}, r"model='window'"),
+        ({"layers": 2}, r"model='window'"),
+        ({"target": ["all", "OT"]}, "all"),
+        ({"windows_per_epoch": 0}, "windows_per_epoch"),
+        ({"learning_rate_decay": 1.5}, "learning_rate_decay"),
     ],
 )
 def test_bad_config(arguments, fragment):
@@ -430,6 +445,21 @@ def test_recipe_flags_keep_their_meaning(monkeypatch, capsys):
     )
 
 
+def test_recipe_model_and_every_column_flags(monkeypatch):
+    monkeypatch.syspath_prepend(str(RECIPES))
+    import timeseries_forecasting as recipe
+
+    resolved = []
+    monkeypatch.setattr(recipe, "train", resolved.append)
+    recipe.main(["--dataset", "weather", "--target", "all", "--windows-per-epoch", "8000", "--no-channel-embedding"])
+    assert resolved[-1] == TimeseriesForecastingConfig(
+        dataset="weather", target=["all"], windows_per_epoch=8000, channel_embedding=False
+    )
+    assert resolved[-1].segment_length == 48 and resolved[-1].input_steps == 720 and resolved[-1].loss == "mae"
+    recipe.main(["--model", "window"])
+    assert (resolved[-1].input_steps, resolved[-1].units, resolved[-1].learning_rate_decay) == (96, 64, 1.0)
+
+
 def test_recipe_help_lists_the_flags(monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(RECIPES))
     import timeseries_forecasting as recipe
@@ -454,6 +484,9 @@ def test_recipe_help_lists_the_flags(monkeypatch, capsys):
         "--duplicates",
         "--categorical",
         "--time-column",
+        "--model",
+        "--segment-length",
+        "--windows-per-epoch",
     ):
         assert flag in out
     for name in ("etth1", "weather", "beijing_pm25", "jena_climate", "layer_norm_lstm", "interpolate"):
@@ -461,3 +494,105 @@ def test_recipe_help_lists_the_flags(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         recipe.main(["--csv", "data.csv"])
     assert "--target" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", ["segment", "window"])
+def test_every_column_as_target_trains_and_serves_in_a_fresh_process(tmp_path, caplog, model):
+    caplog.set_level("INFO", logger="seqapps")
+    csv = write_series(tmp_path / "series.csv", rows=200)
+    settings = config(
+        tmp_path, csv=str(csv), model=model, target=["all"], input_steps=48, epochs=1, windows_per_epoch=40
+    )
+    assert settings.segment_length == 24 and settings.every_column
+    result = task.train(settings)
+    assert "Each epoch trains on 64 of the" in caplog.text  # 40 windows, rounded up to 2 batches of 32
+    for metrics in result.metrics["test"].values():
+        assert len(metrics["mae_per_step"]) == HORIZON
+    series_info = json.loads((result.run_dir / "series.json").read_text())
+    assert series_info["target_names"] == ["driver", "OT"] and series_info["model"] == model
+    series = timeseries.load_csv(csv, "date", ["driver", "OT"])
+    starts = timeseries.window_starts(series, "test", 48, HORIZON, lookback=24)
+    windows, _ = timeseries.gather_windows(series, starts[:5], 48, HORIZON)
+    expected = np.asarray(keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)(windows))
+    assert expected.shape == (5, HORIZON, 2)
+    completed = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(windows.tolist())],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(served["test windows"]["forecast"], expected, atol=1e-4)
+    np.testing.assert_allclose(served["one window"]["forecast"], expected[:1], atol=1e-4)
+    assert "window holds NaN or Inf values" in served["NaN"]
+    assert "window must have shape [batch, 48, 2]" in served["too few steps"]
+
+
+def test_untrained_segment_model_is_persistence_and_follows_level_shifts():
+    mean, std = np.array([1.0, 20.0, 3.0], np.float32), np.array([2.0, 5.0, 0.5], np.float32)
+    settings = TimeseriesForecastingConfig(input_steps=8, horizon=5, segment_length=4, units=6, cell="lstm")
+    forecaster, trained = task.build_model(settings, 3, 2, mean, std, [2, 1])
+    windows = np.random.default_rng(0).normal(size=(4, 8, 3)).astype(np.float32) * 10
+    forecast = np.asarray(forecaster(windows))
+    np.testing.assert_allclose(forecast, np.repeat(windows[:, -1:, [2, 1]], 5, axis=1), rtol=1e-5, atol=1e-4)
+    layer = trained.get_layer("segment_forecaster")
+    layer.segment_output.set_weights([np.full_like(weight, 0.1) for weight in layer.segment_output.get_weights()])
+    shifted = np.asarray(forecaster(windows + 7.0))
+    np.testing.assert_allclose(shifted, np.asarray(forecaster(windows)) + 7.0, atol=1e-3)
+    # Channel independence: the non-target column does not change the forecast.
+    changed = windows.copy()
+    changed[:, :, 0] += 100.0
+    np.testing.assert_allclose(np.asarray(forecaster(changed)), np.asarray(forecaster(windows)), atol=1e-5)
+
+
+def test_channel_ridge_recovers_trends_relative_to_the_last_value():
+    rows = np.arange(2000, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    values = np.stack([0.5 * rows + 3, -2.0 * rows, rng.normal(size=2000)], axis=1)
+    series = dataclasses.replace(series_of(values), target_names=("f0", "f1"))
+    mean, std = series.statistics()
+    starts = {split: timeseries.window_starts(series, split, 6, 3) for split in timeseries.SPLITS}
+    ridge = task.ChannelRidgeForecaster(series, 6, 3, mean, std).fit(starts["train"], starts["validation"])
+    _, truth = timeseries.gather_windows(series, starts["test"], 6, 3)
+    np.testing.assert_allclose(ridge.predict(starts["test"]), truth, rtol=1e-3, atol=0.05)
+    assert ridge.weights.shape == (6, 3) and ridge.penalty in task.RIDGE_PENALTIES
+    linear, multivariate = task.fit_linear_baseline(series, starts, 6, 3, mean, std)
+    assert isinstance(multivariate, task.RidgeForecaster)  # 6 steps x 3 columns: small enough to fit too
+    errors = [baselines.validation_mae(candidate, starts["validation"]) for candidate in (ridge, multivariate)]
+    assert baselines.validation_mae(linear, starts["validation"]) == pytest.approx(min(errors))
+
+
+@pytest.mark.parametrize("model_mae, kept", [(0.5, True), (0.9, False)])
+def test_the_output_layer_is_zeroed_unless_the_model_beat_persistence(model_mae, kept, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    settings = TimeseriesForecastingConfig(input_steps=8, horizon=4, segment_length=4, units=4)
+    mean, std = np.zeros(2, np.float32), np.ones(2, np.float32)
+    _, trained = task.build_model(settings, 2, 2, mean, std, [0, 1])
+    output = trained.get_layer("segment_forecaster").segment_output
+    output.set_weights([np.full_like(weight, 0.5) for weight in output.get_weights()])
+    assert task.keep_persistence_if_better(trained, model_mae, 0.8) == kept
+    assert np.all(output.get_weights()[0] == (0.5 if kept else 0.0))
+    assert ("persistence forecast" in caplog.text) != kept
+
+
+def test_learning_rate_schedule_is_constant_for_two_epochs_then_decays():
+    schedule = task.learning_rate_schedule(1e-3, 0.8)
+    assert [round(schedule(epoch), 8) for epoch in range(4)] == [1e-3, 1e-3, 8e-4, 6.4e-4]
+
+
+def write_random_walk(path, rows=1500, seed=3):
+    rng = np.random.default_rng(seed)
+    walk = 100 + np.cumsum(rng.normal(size=rows))
+    times = np.datetime64("2021-03-01T00:00") + np.arange(rows) * np.timedelta64(1, "h")
+    lines = ["date,rate"] + [f"{str(time).replace('T', ' ')},{value:.4f}" for time, value in zip(times, walk)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_random_walk_does_not_fool_the_default_model(tmp_path):
+    csv = write_random_walk(tmp_path / "walk.csv")
+    result = task.train(config(tmp_path, csv=str(csv), target=["rate"], input_steps=48, horizon=24, epochs=3))
+    test = result.metrics["test"]
+    assert test["model"]["mae"] <= 1.01 * test["persistence"]["mae"]

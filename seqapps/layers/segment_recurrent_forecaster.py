@@ -1,0 +1,172 @@
+"""SegRNN-style forecaster: channel-independent, segment-wise recurrence, parallel decoding."""
+
+import keras
+from keras import ops
+
+from seqapps.layers.recurrent_factory import KINDS, recurrent
+
+
+@keras.saving.register_keras_serializable(package="seqapps")
+class SegmentRecurrentForecaster(keras.layers.Layer):
+    """Segment-recurrent, channel-independent multi-step forecaster (SegRNN, Lin et al. 2023).
+
+    Every channel (column) of the window is forecast on its own, through the
+    same weights:
+
+    1. instance normalization: each channel's last value is subtracted from its
+       window and added back to its forecast;
+    2. the `input_steps` rows are cut into segments of `segment_length` rows,
+       each embedded by `Dense(units)` + ReLU, and one recurrent layer reads
+       the `input_steps / segment_length` segments;
+    3. parallel decoding: for each output segment, the final state (each state
+       of the cell, e.g. both of an LSTM) takes ONE step of the same recurrent
+       layer on a learned embedding of the segment's position (half of it the
+       learned embedding of the channel when `channel_embedding`); all output
+       segments run at once, then dropout and `Dense(segment_length)` turn each
+       step's output into its rows.
+
+    A `horizon` that is not a multiple of `segment_length` is decoded as
+    `ceil(horizon / segment_length)` segments and the extra rows are cropped.
+    With `zero_output=True` the output `Dense` starts at zero, so the
+    untrained layer forecasts each channel's last value (persistence).
+
+    Args:
+        input_steps: rows of the window, a multiple of `segment_length`.
+        horizon: rows forecast.
+        channels: columns of the window (the size of the channel embedding).
+        segment_length: rows per segment.
+        cell: recurrent layer kind, one of `seqapps.layers.KINDS`.
+        units: size of the segment embedding and of the recurrent state.
+        dropout: dropout rate before the output `Dense`.
+        channel_embedding: learn an embedding per channel (then the forecast of
+            a channel depends on which channel it is); `False`: every channel is
+            treated alike.
+        zero_output: initialize the output `Dense` to zero (persistence).
+        **kwargs: Layer arguments.
+
+    Call arguments:
+        inputs: float tensor `(batch, input_steps, channels)`, e.g. standardized windows.
+        training: whether dropout is active.
+
+    Returns:
+        `(batch, horizon, channels)`, in the units of `inputs`.
+
+    Example:
+
+    >>> layer = SegmentRecurrentForecaster(input_steps=48, horizon=30, channels=3, segment_length=12, units=8)
+    >>> layer(keras.ops.ones((2, 48, 3))).shape
+    (2, 30, 3)
+    """
+
+    def __init__(
+        self,
+        input_steps,
+        horizon,
+        channels,
+        segment_length=24,
+        cell="gru",
+        units=512,
+        dropout=0.0,
+        channel_embedding=False,
+        zero_output=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, value in (
+            ("input_steps", input_steps),
+            ("horizon", horizon),
+            ("channels", channels),
+            ("segment_length", segment_length),
+            ("units", units),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"SegmentRecurrentForecaster: `{name}` must be a positive integer, got {value!r}.")
+        if input_steps % segment_length:
+            multiples = ", ".join(str(segment_length * count) for count in range(1, 4))
+            raise ValueError(
+                f"SegmentRecurrentForecaster: input_steps={input_steps} is not a multiple of "
+                f"segment_length={segment_length}; use {multiples}, ... (or another segment_length)."
+            )
+        if cell not in KINDS:
+            raise ValueError(f"SegmentRecurrentForecaster: unknown cell {cell!r}; choose one of {', '.join(KINDS)}.")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"SegmentRecurrentForecaster: `dropout` must be in [0, 1), got {dropout!r}.")
+        if channel_embedding and units < 2:
+            raise ValueError(
+                f"SegmentRecurrentForecaster: units={units} is too small to share with a channel embedding (>= 2)."
+            )
+        self.input_steps, self.horizon, self.channels = input_steps, horizon, channels
+        self.segment_length, self.cell, self.units = segment_length, cell, units
+        self.dropout, self.channel_embedding, self.zero_output = float(dropout), bool(channel_embedding), zero_output
+        self.input_segments = input_steps // segment_length
+        self.output_segments = -(-horizon // segment_length)
+        self.segment_embedding = keras.layers.Dense(units, activation="relu", name="segment_embedding")
+        self.recurrent_layer = recurrent(cell, units, return_state=True, name=cell)
+        self.output_dropout = keras.layers.Dropout(self.dropout, name="output_dropout")
+        initializer = "zeros" if zero_output else "glorot_uniform"
+        self.segment_output = keras.layers.Dense(segment_length, kernel_initializer=initializer, name="segment_output")
+
+    def build(self, input_shape):
+        if input_shape[-2] is not None and tuple(input_shape[-2:]) != (self.input_steps, self.channels):
+            raise ValueError(
+                f"SegmentRecurrentForecaster expects windows of shape (batch, {self.input_steps}, {self.channels}), "
+                f"got {tuple(input_shape)}."
+            )
+        position_units = self.units // 2 if self.channel_embedding else self.units
+        self.position_embedding = self.add_weight(
+            shape=(self.output_segments, position_units),
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            name="position_embedding",
+        )
+        if self.channel_embedding:
+            self.channel_embeddings = self.add_weight(
+                shape=(self.channels, self.units - position_units),
+                initializer=keras.initializers.RandomNormal(stddev=1.0),
+                name="channel_embeddings",
+            )
+        self.segment_embedding.build((None, self.segment_length))
+        self.recurrent_layer.build((None, self.input_segments, self.units))
+        self.output_dropout.build((None, self.units))
+        self.segment_output.build((None, self.units))
+
+    def call(self, inputs, training=None):
+        batch = ops.shape(inputs)[0]
+        last = inputs[:, -1:, :]
+        relative = ops.transpose(inputs - last, (0, 2, 1))
+        segments = ops.reshape(relative, (-1, self.input_segments, self.segment_length))
+        _, *states = self.recurrent_layer(self.segment_embedding(segments))
+        # One decoding step per (window, channel, output segment), all at once.
+        queries = ops.broadcast_to(
+            self.position_embedding[None, None],
+            (batch, self.channels, self.output_segments, self.position_embedding.shape[-1]),
+        )
+        if self.channel_embedding:
+            channel = ops.broadcast_to(
+                self.channel_embeddings[None, :, None],
+                (batch, self.channels, self.output_segments, self.channel_embeddings.shape[-1]),
+            )
+            queries = ops.concatenate([queries, channel], axis=-1)
+        queries = ops.reshape(queries, (-1, 1, self.units))
+        states = [ops.repeat(state, self.output_segments, axis=0) for state in states]
+        decoded, *_ = self.recurrent_layer(queries, initial_state=states)
+        rows = self.segment_output(self.output_dropout(decoded, training=training))
+        rows = ops.reshape(rows, (batch, self.channels, self.output_segments * self.segment_length))
+        return ops.transpose(rows[:, :, : self.horizon], (0, 2, 1)) + last
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.horizon, self.channels)
+
+    def get_config(self):
+        config = {
+            "input_steps": self.input_steps,
+            "horizon": self.horizon,
+            "channels": self.channels,
+            "segment_length": self.segment_length,
+            "cell": self.cell,
+            "units": self.units,
+            "dropout": self.dropout,
+            "channel_embedding": self.channel_embedding,
+            "zero_output": self.zero_output,
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}

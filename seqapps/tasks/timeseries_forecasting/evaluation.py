@@ -1,0 +1,80 @@
+"""Scoring and reporting: error metrics, the improvement over the best baseline, tables and the forecast plot."""
+
+import numpy as np
+
+from seqapps.diagnostics import plotting
+
+PLOTTED_WINDOWS = 4
+
+
+def error_metrics(forecast, truth, target_std):
+    """MAE and MSE in file units and standardized, averaged and per horizon step."""
+    error = np.asarray(forecast, np.float64) - np.asarray(truth, np.float64)
+    scaled = error / np.asarray(target_std, np.float64)
+    metrics = {}
+    for prefix, values in (("", error), ("normalized_", scaled)):
+        metrics[f"{prefix}mae"] = float(np.mean(np.abs(values)))
+        metrics[f"{prefix}mse"] = float(np.mean(np.square(values)))
+        metrics[f"{prefix}mae_per_step"] = np.mean(np.abs(values), axis=(0, 2)).tolist()
+        metrics[f"{prefix}mse_per_step"] = np.mean(np.square(values), axis=(0, 2)).tolist()
+    return metrics
+
+
+def improvement_percent(model_metrics, baseline_metrics):
+    """How much lower the model's standardized MAE is than the baseline's, in percent."""
+    return 100.0 * (1.0 - model_metrics["normalized_mae"] / baseline_metrics["normalized_mae"])
+
+
+def metrics_table(metrics, best_baseline, units):
+    """Markdown table of the averaged metrics of every forecaster on validation and test."""
+    lines = [
+        f"| forecaster | val MAE | test MAE ({units}) | test MSE | test MAE (std.) | test MSE (std.) "
+        "| vs best baseline |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, test in metrics["test"].items():
+        validation = metrics["validation"][name]
+        delta = improvement_percent(test, metrics["test"][best_baseline])
+        lines.append(
+            f"| {name} | {validation['mae']:.4f} | {test['mae']:.4f} | {test['mse']:.4f} "
+            f"| {test['normalized_mae']:.4f} | {test['normalized_mse']:.4f} | {delta:+.1f}% |"
+        )
+    return "\n".join(lines)
+
+
+def per_step_table(test_metrics, horizon):
+    """Markdown table of the test MAE (file units) per horizon step, a few steps shown."""
+    shown = sorted({0, horizon // 4, horizon // 2, 3 * horizon // 4, horizon - 1})
+    lines = [
+        "| forecaster | " + " | ".join(f"step {step + 1}" for step in shown) + " |",
+        "|---|" + "---:|" * len(shown),
+    ]
+    for name, values in test_metrics.items():
+        lines.append(f"| {name} | " + " | ".join(f"{values['mae_per_step'][step]:.4f}" for step in shown) + " |")
+    return "\n".join(lines)
+
+
+def plot_forecasts(series, starts, forecasts, config, path):
+    """Forecast plot of a few test windows (first target): history, truth, the model and the baselines."""
+    chosen = np.linspace(0, len(starts) - 1, min(PLOTTED_WINDOWS, len(starts))).round().astype(int)
+    figure, axes = plotting.new_figure(rows=len(chosen), width=10.0, height_per_row=2.6)
+    target = series.targets[:, 0]
+    for axis, index in zip(axes[:, 0], chosen):
+        start = int(starts[index])
+        history = np.arange(start - config.input_steps, start)
+        future = np.arange(start, start + config.horizon)
+        axis.plot(series.timestamps[history], target[history], color="black", linewidth=1, label="history")
+        axis.plot(series.timestamps[future], target[future], color="black", linestyle=":", linewidth=1.5, label="truth")
+        for (name, forecast), style in zip(forecasts.items(), ("-", "--", "--", "--", "--")):
+            axis.plot(
+                series.timestamps[future],
+                forecast[index, :, 0],
+                linestyle=style,
+                linewidth=2 if name == "model" else 1,
+                label=name,
+            )
+        axis.set_ylabel(series.target_names[0])
+        axis.grid(True, alpha=0.3)
+    axes[0, 0].set_title(f"Test windows: {config.input_steps} steps in, {config.horizon} forecast")
+    axes[0, 0].legend(loc="upper left", fontsize="small", ncol=3)
+    return plotting.save(figure, path)

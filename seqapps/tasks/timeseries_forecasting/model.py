@@ -1,0 +1,172 @@
+"""The two forecasters (`build_segment_model`, `build_window_model`), their learning-rate schedule, and the
+validation guards that set an output layer back to zero (`keep_persistence_if_better`, `keep_linear_if_better`).
+
+Both models map the raw window `(batch, input_steps, n_features)` to the raw
+forecast `(batch, horizon, n_targets)`, standardizing inside the graph, and
+both forecast the change from the last observed value, so a zero output layer
+makes them the persistence forecast.
+"""
+
+import logging
+
+import keras
+import numpy as np
+
+from seqapps import layers
+from seqapps.data import timeseries
+from seqapps.tasks.timeseries_forecasting.config import MODEL_NAME
+
+logger = logging.getLogger(__name__)
+
+# Epochs at the initial learning rate before `learning_rate_decay` applies (SegRNN's schedule).
+CONSTANT_EPOCHS = 2
+
+
+def _standardize(config, n_features, mean, std):
+    window = keras.Input((config.input_steps, n_features), name="window")
+    return window, keras.layers.Normalization(mean=mean, variance=np.square(std), name="standardize")(window)
+
+
+def _models(config, window, standardized, mean, std, target_indices):
+    forecast = keras.layers.Normalization(
+        mean=mean[list(target_indices)], variance=np.square(std[list(target_indices)]), invert=True, name="forecast"
+    )(standardized)
+    trained = keras.Model(window, standardized, name=f"forecast_{config.model}_{config.cell}_standardized")
+    return keras.Model(window, forecast, name=MODEL_NAME), trained
+
+
+def build_segment_model(config, n_features, mean, std, target_indices):
+    """The segment model: `SegmentRecurrentForecaster` on the standardized target columns.
+
+    The window holds every column (the export's contract is the window
+    model's), but the segment model is channel-independent: each target column
+    is forecast from its own history only, with the same weights (and its
+    channel embedding). The output layer starts at zero (persistence).
+
+    Returns `(forecaster, trained)`: `trained` maps the raw window to the
+    standardized forecast (what the loss sees); `forecaster` adds the inverse
+    standardization. Both share every layer.
+    """
+    window, scaled = _standardize(config, n_features, mean, std)
+    channels = keras.ops.take(scaled, list(target_indices), axis=-1)
+    standardized = layers.SegmentRecurrentForecaster(
+        input_steps=config.input_steps,
+        horizon=config.horizon,
+        channels=len(target_indices),
+        segment_length=config.segment_length,
+        cell=config.cell,
+        units=config.units,
+        dropout=config.dropout,
+        channel_embedding=config.channel_embedding,
+        zero_output=True,
+        name="segment_forecaster",
+    )(channels)
+    return _models(config, window, standardized, mean, std, target_indices)
+
+
+def build_window_model(config, n_features, n_targets, mean, std, target_indices, linear=None):
+    """The window model: a recurrent encoder over every column -> dense head of every step and target.
+
+    The window is standardized with the training statistics, then expressed
+    relative to its last row (each feature minus its last value), which makes
+    the encoder insensitive to level shifts between training and test years.
+    Without `linear`, the head forecasts the change of each target from its
+    last value. With `linear` (a fitted `RidgeForecaster`), the ridge forecast
+    is a frozen layer of the model (`linear_forecast`), the head's output is
+    added to it, and the head starts at zero, so the untrained model is the
+    linear baseline.
+
+    Returns `(forecaster, trained)`, as `build_segment_model`.
+    """
+    window, scaled = _standardize(config, n_features, mean, std)
+    last_values = scaled[:, -1:, :]
+    hidden = keras.layers.Subtract(name="relative_to_last")([scaled, last_values])
+    for index in range(config.layers):
+        hidden = layers.recurrent(
+            config.cell, config.units, return_sequences=index < config.layers - 1, name=f"{config.cell}_{index + 1}"
+        )(hidden)
+    if config.dropout:
+        hidden = keras.layers.Dropout(config.dropout, name="dropout")(hidden)
+    head = keras.layers.Dense(
+        config.horizon * n_targets, name="forecast_change", kernel_initializer="zeros" if linear else "glorot_uniform"
+    )
+    change = keras.layers.Reshape((config.horizon, n_targets), name="per_step")(head(hidden))
+    if linear:
+        history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
+        weights = np.asarray(linear.weights, np.float32)
+        linear_layer = keras.layers.Dense(config.horizon * n_targets, trainable=False, name="linear_forecast")
+        base = linear_layer(history)
+        linear_layer.set_weights([weights[:-1], weights[-1]])
+        base = keras.layers.Reshape((config.horizon, n_targets), name="linear_per_step")(base)
+    else:
+        base = keras.ops.take(last_values, list(target_indices), axis=-1)
+    standardized = keras.layers.Add(name="standardized_forecast")([base, change])
+    return _models(config, window, standardized, mean, std, target_indices)
+
+
+def build_model(config, n_features, n_targets, mean, std, target_indices, linear=None):
+    """The model `config.model` names; see `build_segment_model` and `build_window_model`."""
+    if config.model == "segment":
+        return build_segment_model(config, n_features, mean, std, target_indices)
+    return build_window_model(config, n_features, n_targets, mean, std, target_indices, linear)
+
+
+def output_layer(trained):
+    """The layer whose zero weights make the model its base forecast (persistence, or the frozen linear one)."""
+    names = [layer.name for layer in trained.layers]
+    if "segment_forecaster" in names:
+        return trained.get_layer("segment_forecaster").segment_output
+    return trained.get_layer("forecast_change")
+
+
+def _zero(layer):
+    layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
+
+
+def learning_rate_schedule(learning_rate, decay):
+    """Epoch -> learning rate: constant for `CONSTANT_EPOCHS` epochs, then times `decay` every epoch."""
+
+    def schedule(epoch, current=None):
+        return float(learning_rate * decay ** max(0, epoch - CONSTANT_EPOCHS + 1))
+
+    return schedule
+
+
+def keep_persistence_if_better(trained, model_mae, persistence_mae):
+    """Sets the output layer back to zero (the model = persistence) unless the model beat persistence.
+
+    Args:
+        trained: the trained model (`build_model`'s second model).
+        model_mae, persistence_mae: standardized validation MAE of the model and of persistence.
+
+    Returns:
+        Whether the trained output layer was kept.
+    """
+    if model_mae < persistence_mae:
+        logger.info(f"Model kept: validation MAE (standardized) {model_mae:.4f}, persistence {persistence_mae:.4f}.")
+        return True
+    _zero(output_layer(trained))
+    logger.info(
+        f"The model did not beat persistence on validation MAE (standardized: {model_mae:.4f}, persistence "
+        f"{persistence_mae:.4f}): its output layer is set back to zero, so the model is the persistence forecast."
+    )
+    return False
+
+
+def keep_linear_if_better(trained, ridge, validation_starts, best_validation_mae):
+    """Sets the head back to zero (the model = the linear forecast) if training never beat its validation MAE."""
+    _, truth = timeseries.gather_windows(ridge.series, validation_starts, 1, ridge.horizon)
+    scaled_truth = (truth - ridge.target_mean) / ridge.target_std
+    linear_mae = float(np.mean(np.abs(ridge.predict(validation_starts, scaled=True) - scaled_truth)))
+    if best_validation_mae < linear_mae:
+        logger.info(
+            f"Recurrent correction kept: validation MAE (standardized) {best_validation_mae:.4f}, "
+            f"linear component alone {linear_mae:.4f}."
+        )
+        return
+    _zero(output_layer(trained))
+    logger.info(
+        f"Training never beat the linear component on validation MAE (standardized: best "
+        f"{best_validation_mae:.4f}, linear alone {linear_mae:.4f}): the head is set back to zero, "
+        "so the model is the linear forecast."
+    )

@@ -1,0 +1,233 @@
+"""`train`: the recipe end to end (data, baselines, training, the validation guards, evaluation, export)."""
+
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqapps import export, training
+from seqapps.data import timeseries
+from seqapps.tasks.timeseries_forecasting import baselines, evaluation, model
+from seqapps.tasks.timeseries_forecasting.config import MODEL_NAME, TimeseriesForecastingResult, load_series
+from seqapps.tasks.timeseries_forecasting.serving import serving_function
+
+logger = logging.getLogger(__name__)
+
+
+def _describe_series(series, config, starts):
+    rows = np.diff((0,) + tuple(series.borders))
+    when = [series.timestamps[border - 1] for border in series.borders]
+    return (
+        f"{len(series.feature_names)} input features ({', '.join(series.feature_names)}), target(s) "
+        f"{', '.join(series.target_names)}; splits (rows / windows / last timestamp): "
+        + ", ".join(
+            f"{split} {count:,} / {len(starts[split]):,} / {end}"
+            for split, count, end in zip(timeseries.SPLITS, rows, when)
+        )
+        + f"; {config.input_steps} steps in, {config.horizon} out"
+    )
+
+
+def train(config):
+    """Loads the data, computes the baselines, trains, evaluates, plots and exports.
+
+    The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
+    the progress and the results tables go to the `seqapps` logger.
+
+    Returns:
+        A `TimeseriesForecastingResult`.
+    """
+    run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
+
+    series = load_series(config)
+    for note in series.notes:
+        logger.info(note)
+    period = config.period or series.period
+    lookback = period if period else None
+    starts = {
+        split: timeseries.window_starts(series, split, config.input_steps, config.horizon, lookback)
+        for split in timeseries.SPLITS
+    }
+    if config.max_train_windows and len(starts["train"]) > config.max_train_windows:
+        chosen = np.linspace(0, len(starts["train"]) - 1, config.max_train_windows).round().astype(int)
+        starts["train"] = starts["train"][chosen]
+        logger.info(f"Training on {config.max_train_windows:,} evenly spaced training windows.")
+    logger.info(_describe_series(series, config, starts))
+    mean, std = series.statistics()
+    target_indices = list(series.target_indices)
+    target_mean, target_std = mean[target_indices], std[target_indices]
+    n_features, n_targets = len(series.feature_names), len(series.target_names)
+
+    forecasts = {split: {} for split in ("validation", "test")}
+    for split in forecasts:
+        forecasts[split]["persistence"] = baselines.persistence_forecast(series, starts[split], config.horizon)
+        if period:
+            forecasts[split]["seasonal naive"] = baselines.seasonal_naive_forecast(
+                series, starts[split], config.horizon, period
+            )
+    start = time.perf_counter()
+    linear, ridge = baselines.fit_linear_baseline(
+        series, starts, config.input_steps, config.horizon, mean, std, multivariate=config.linear_component
+    )
+    for split in forecasts:
+        forecasts[split]["linear"] = linear.predict(starts[split])
+    logger.info(
+        "Baselines: persistence, "
+        + (f"seasonal naive (period {period} rows), " if period else "")
+        + f"linear ({linear.describe()}; chosen on validation, {time.perf_counter() - start:.0f} s)"
+    )
+
+    forecaster, trained = model.build_model(
+        config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
+    )
+    trained.summary(print_fn=logger.info)
+    trained.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss, metrics=["mae"]
+    )
+    epoch_seconds = []
+    train_batches = _train_dataset(series, starts["train"], config, target_mean, target_std)
+    callbacks = training.standard_callbacks(
+        run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches
+    )
+    if config.learning_rate_decay != 1:
+        schedule = model.learning_rate_schedule(config.learning_rate, config.learning_rate_decay)
+        callbacks.insert(0, keras.callbacks.LearningRateScheduler(schedule))
+    history = trained.fit(
+        train_batches,
+        validation_data=_dataset(series, starts["validation"], config, target_mean, target_std).cache(),
+        epochs=config.epochs,
+        callbacks=callbacks,
+        shuffle=False,
+        verbose=config.verbose,
+    )
+    epochs_trained = training.record_history(history, run_dir, epoch_seconds)
+
+    truths = {
+        split: timeseries.gather_windows(series, starts[split], config.input_steps, config.horizon)
+        for split in forecasts
+    }
+
+    def model_metrics(split):
+        forecast = forecaster.predict(truths[split][0], batch_size=512, verbose=0)
+        return forecast, evaluation.error_metrics(forecast, truths[split][1], target_std)
+
+    if config.linear_component:
+        model.keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]))
+    else:
+        _, validation = model_metrics("validation")
+        persistence = evaluation.error_metrics(
+            forecasts["validation"]["persistence"], truths["validation"][1], target_std
+        )
+        model.keep_persistence_if_better(trained, validation["normalized_mae"], persistence["normalized_mae"])
+
+    metrics = {}
+    for split in forecasts:
+        model_forecast, _ = model_metrics(split)
+        forecasts[split] = {"model": model_forecast, **forecasts[split]}
+        metrics[split] = {
+            name: evaluation.error_metrics(forecast, truths[split][1], target_std)
+            for name, forecast in forecasts[split].items()
+        }
+    baseline_names = [name for name in metrics["test"] if name != "model"]
+    best_baseline = min(baseline_names, key=lambda name: metrics["test"][name]["normalized_mae"])
+    improvement = evaluation.improvement_percent(metrics["test"]["model"], metrics["test"][best_baseline])
+    units = series.target_names[0] if n_targets == 1 else f"mean of {n_targets} targets"
+    logger.info("")
+    logger.info(evaluation.metrics_table(metrics, best_baseline, units))
+    logger.info("\nTest MAE per horizon step (file units):")
+    logger.info(evaluation.per_step_table(metrics["test"], config.horizon))
+    logger.info(f"\nModel vs best baseline ({best_baseline}) on test MAE: {improvement:+.1f}%")
+    evaluation.plot_forecasts(series, starts["test"], forecasts["test"], config, run_dir / "forecast.png")
+    (run_dir / "metrics.json").write_text(
+        json.dumps(
+            {
+                "best_baseline": best_baseline,
+                "improvement_percent": improvement,
+                "linear": linear.describe(),
+                "linear_inputs": linear.inputs,
+                "linear_penalty": linear.penalty,
+                "metrics": metrics,
+            },
+            indent=1,
+        )
+    )
+
+    forecaster.save(run_dir / "model.keras")
+    (run_dir / "series.json").write_text(
+        json.dumps(
+            {
+                "source": series.source,
+                "model": config.model,
+                "feature_names": series.feature_names,
+                "target_names": series.target_names,
+                "input_steps": config.input_steps,
+                "horizon": config.horizon,
+                "mean": mean.tolist(),
+                "std": std.tolist(),
+                "notes": series.notes,
+            },
+            indent=1,
+        )
+    )
+    serve = serving_function(forecaster, config.input_steps, n_features)
+    test_windows, _ = timeseries.gather_windows(series, starts["test"][[0, -1]], config.input_steps, config.horizon)
+    (run_dir / "example_request.json").write_text(json.dumps({"window": test_windows[:1].tolist()}))
+    sample = serve(tf.constant(test_windows))["forecast"].numpy()
+    logger.info(
+        f"\nSample forecast of {series.target_names[0]} for the first test window (first 6 steps): "
+        + ", ".join(f"{value:.3f}" for value in sample[0, :6, 0])
+    )
+    export_path = export.export_for_serving(
+        forecaster,
+        config.export_root,
+        MODEL_NAME,
+        {"serving_default": serve},
+        warmup_examples=[{"window": window[None]} for window in test_windows],
+    )
+    logger.info(
+        f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
+        f"{n_features}] -> forecast [batch, {config.horizon}, {n_targets}], file units). Plots: "
+        f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}"
+    )
+    return TimeseriesForecastingResult(
+        metrics=metrics,
+        best_baseline=best_baseline,
+        improvement_percent=improvement,
+        epochs_trained=epochs_trained,
+        epoch_seconds=epoch_seconds,
+        export_path=Path(export_path),
+        run_dir=run_dir,
+        notes=series.notes,
+    )
+
+
+def _dataset(series, starts, config, target_mean, target_std, shuffle=False):
+    return timeseries.make_dataset(
+        series,
+        starts,
+        config.input_steps,
+        config.horizon,
+        config.batch_size,
+        shuffle=shuffle,
+        seed=config.seed,
+        target_transform=lambda target: (target - target_mean) / target_std,
+    )
+
+
+def _train_dataset(series, starts, config, target_mean, target_std):
+    """The shuffled training batches; with `windows_per_epoch`, that many windows (whole batches) of a new order
+    each epoch."""
+    batches = _dataset(series, starts, config, target_mean, target_std, shuffle=True)
+    if config.windows_per_epoch and config.windows_per_epoch < len(starts):
+        steps = math.ceil(config.windows_per_epoch / config.batch_size)
+        logger.info(
+            f"Each epoch trains on {steps * config.batch_size:,} of the {len(starts):,} training windows "
+            f"({steps} batches of {config.batch_size}), sampled anew each epoch (--windows-per-epoch)."
+        )
+        return batches.take(steps)
+    return batches

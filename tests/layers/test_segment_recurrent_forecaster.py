@@ -1,0 +1,128 @@
+import keras
+import numpy as np
+import pytest
+
+from seqapps import layers
+from seqapps.layers.segment_recurrent_forecaster import SegmentRecurrentForecaster
+
+RNG = np.random.default_rng(0)
+WINDOWS = RNG.normal(size=(3, 12, 4)).astype("float32")
+
+
+def forecaster(**overrides):
+    arguments = dict(input_steps=12, horizon=10, channels=4, segment_length=4, units=6, zero_output=False)
+    return SegmentRecurrentForecaster(**{**arguments, **overrides})
+
+
+@pytest.mark.parametrize("cell", layers.KINDS)
+def test_every_cell_kind_forecasts_every_channel(cell):
+    layer = forecaster(cell=cell, channel_embedding=True)
+    output = np.asarray(layer(WINDOWS))
+    assert output.shape == (3, 10, 4)
+    assert np.all(np.isfinite(output))
+    assert layer.output_segments == 3 and layer.input_segments == 3
+
+
+def test_channels_are_independent_without_channel_embedding():
+    layer = forecaster()
+    output = np.asarray(layer(WINDOWS))
+    permutation = [2, 0, 3, 1]
+    np.testing.assert_allclose(np.asarray(layer(WINDOWS[:, :, permutation])), output[:, :, permutation], atol=1e-5)
+    changed = WINDOWS.copy()
+    changed[:, :5, 1] += 3.0
+    changed_output = np.asarray(layer(changed))
+    np.testing.assert_allclose(changed_output[:, :, [0, 2, 3]], output[:, :, [0, 2, 3]], atol=1e-6)
+    assert np.max(np.abs(changed_output[:, :, 1] - output[:, :, 1])) > 1e-4
+
+
+def test_channel_embedding_makes_the_forecast_depend_on_the_channel():
+    layer = forecaster(channel_embedding=True)
+    same = np.repeat(WINDOWS[:, :, :1], 4, axis=2)
+    output = np.asarray(layer(same))
+    assert np.max(np.abs(output[:, :, 0] - output[:, :, 1])) > 1e-4
+    changed = same.copy()
+    changed[:, :, 1] += 1.0
+    np.testing.assert_allclose(np.asarray(layer(changed))[:, :, 0], output[:, :, 0], atol=1e-6)
+
+
+def test_a_constant_added_to_the_window_is_added_to_the_forecast():
+    layer = forecaster(cell="lstm")
+    np.testing.assert_allclose(np.asarray(layer(WINDOWS + 7.5)), np.asarray(layer(WINDOWS)) + 7.5, atol=1e-4)
+
+
+def test_zero_output_is_persistence_and_a_bias_adds_to_each_row():
+    layer = forecaster(zero_output=True)
+    np.testing.assert_allclose(np.asarray(layer(WINDOWS)), np.repeat(WINDOWS[:, -1:], 10, axis=1), atol=1e-6)
+    bias = np.arange(4, dtype="float32")
+    layer.segment_output.bias.assign(bias)
+    # The horizon of 10 rows is 3 segments of 4 rows, cropped: rows 0..9 get bias 0,1,2,3,0,1,2,3,0,1.
+    expected = WINDOWS[:, -1:] + np.tile(bias, 3)[:10, None]
+    np.testing.assert_allclose(np.asarray(layer(WINDOWS)), expected, atol=1e-6)
+
+
+def test_golden_forward_pass_of_a_simple_rnn():
+    """The whole layer, written out in numpy for `keras_simple_rnn` (h = tanh(x K + h R + b))."""
+    layer = forecaster(cell="keras_simple_rnn", units=3, horizon=8, channels=2)
+    windows = WINDOWS[:2, :, :2]
+    layer(windows)
+    for weight in layer.weights:
+        weight.assign(RNG.normal(size=weight.shape).astype("float32") * 0.5)
+    embedding_kernel, embedding_bias = (np.asarray(weight) for weight in layer.segment_embedding.weights)
+    kernel, recurrent_kernel, bias = (np.asarray(weight) for weight in layer.recurrent_layer.weights)
+    output_kernel, output_bias = (np.asarray(weight) for weight in layer.segment_output.weights)
+    positions = np.asarray(layer.position_embedding)
+    expected = np.zeros((2, 8, 2), "float32")
+    for window in range(2):
+        for channel in range(2):
+            series = windows[window, :, channel]
+            segments = (series - series[-1]).reshape(3, 4)
+            state = np.zeros(3)
+            for segment in segments:
+                state = np.tanh(
+                    np.maximum(segment @ embedding_kernel + embedding_bias, 0) @ kernel
+                    + state @ recurrent_kernel
+                    + bias
+                )
+            for position in range(2):
+                decoded = np.tanh(positions[position] @ kernel + state @ recurrent_kernel + bias)
+                rows = decoded @ output_kernel + output_bias
+                expected[window, position * 4 : position * 4 + 4, channel] = rows + series[-1]
+    np.testing.assert_allclose(np.asarray(layer(windows)), expected, atol=1e-5)
+
+
+def test_dropout_only_in_training():
+    layer = forecaster(dropout=0.5)
+    np.testing.assert_allclose(np.asarray(layer(WINDOWS)), np.asarray(layer(WINDOWS, training=False)))
+    assert not np.allclose(np.asarray(layer(WINDOWS, training=True)), np.asarray(layer(WINDOWS)))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_keras_file_round_trip(tmp_path, cell):
+    inputs = keras.Input((12, 4))
+    model = keras.Model(inputs, forecaster(cell=cell, channel_embedding=True, dropout=0.1)(inputs))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(loaded(WINDOWS)), np.asarray(model(WINDOWS)), atol=1e-6)
+    assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"input_steps": 10}, r"input_steps=10 is not a multiple of segment_length=4; use 4, 8, 12"),
+        ({"horizon": 0}, "horizon"),
+        ({"units": 2.5}, "units"),
+        ({"segment_length": True}, "segment_length"),
+        ({"cell": "cnn"}, "'cnn'"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"units": 1, "channel_embedding": True}, "units=1"),
+    ],
+)
+def test_bad_arguments(overrides, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        forecaster(**overrides)
+
+
+def test_wrong_window_shape():
+    with pytest.raises(ValueError, match=r"\(batch, 12, 4\)"):
+        forecaster()(WINDOWS[:, :8])
