@@ -7,7 +7,7 @@ import typing
 import zipfile
 from pathlib import Path
 
-from seqapps import recipe_arguments
+from seqapps import configs, recipe_arguments
 from seqapps.data import timeseries
 
 MODEL_NAME = "timeseries_forecast"
@@ -111,6 +111,8 @@ class TimeseriesForecastingConfig:
             over the training split (`None`: all).
         windows_per_epoch: train each epoch on this many training windows
             (rounded up to whole batches), sampled anew each epoch (`None`: all).
+        time_budget_minutes: stop training after the epoch that leaves too
+            little of this many minutes for another (`None`: no limit).
         export_root: where the servable model is written (`<root>/timeseries_forecast/<version>/`).
         run_dir: checkpoints, TensorBoard logs, `history.png`, `forecast.png`,
             `metrics.json`, `series.json`, `example_request.json` and
@@ -154,6 +156,7 @@ class TimeseriesForecastingConfig:
     linear_component: bool = False
     max_train_windows: int = None
     windows_per_epoch: int = None
+    time_budget_minutes: float = None
     export_root: str = "saved_models"
     run_dir: str = "runs/timeseries_forecasting"
     restart: bool = False
@@ -161,6 +164,7 @@ class TimeseriesForecastingConfig:
     verbose: int = 2
 
     PRESETS: typing.ClassVar[dict] = {"quick": {"epochs": 1, "units": 16, "max_train_windows": 2000}}
+    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + ("time_budget_minutes",)
 
     def __post_init__(self):
         if self.csv is None and self.dataset not in timeseries.PRESETS:

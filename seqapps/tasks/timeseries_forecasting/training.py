@@ -97,6 +97,8 @@ def train(config):
     if config.learning_rate_decay != 1:
         schedule = model.learning_rate_schedule(config.learning_rate, config.learning_rate_decay)
         callbacks.insert(0, keras.callbacks.LearningRateScheduler(schedule))
+    if config.time_budget_minutes:
+        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
     history = trained.fit(
         train_batches,
         validation_data=_dataset(series, starts["validation"], config, target_mean, target_std).cache(),
