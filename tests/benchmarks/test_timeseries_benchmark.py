@@ -52,6 +52,20 @@ def test_literature_rows_set_ours_beside_the_published_figures():
     assert rows[-1] == f"| etth1 | 192 | published: SegRNN (720 in) | 0.392 | 0.414 | {benchmark._SEGRNN} |"
 
 
+def test_a_second_seed_is_a_row_of_its_own_under_the_same_baselines():
+    def literature(model_mae):
+        config = {"dataset": "etth1", "horizon": 96, "model": "segment", "cell": "gru", "units": 512}
+        return {**record(False, model_mae), "config": {**config, "input_steps": 720}, "literature": True}
+
+    rows = benchmark.literature_rows(
+        {"etth1_all_targets_h96 --seed 2": literature(0.4), "etth1_all_targets_h96": literature(0.5)}
+    )
+    ours = [row for row in rows if "| ours: segment" in row]
+    assert ours[0].startswith("| etth1 | 96 | ours: segment gru 512 (720 in) | 0.003 | 0.050 |")
+    assert ours[1].startswith("| etth1 | 96 | ours: segment gru 512 (720 in) [--seed 2] | 0.002 | 0.040 |")
+    assert sum("ours: linear baseline" in row for row in rows) == 1
+
+
 def test_recorded_config_says_all_for_every_column():
     config = benchmark.TimeseriesForecastingConfig(target="all", horizon=96)
     assert benchmark.recorded_config(config)["target"] == "all"
