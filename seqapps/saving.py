@@ -16,8 +16,16 @@ SERIALIZABLE_MODULES = (
 )
 
 
-def load_model(path):
-    """`keras.saving.load_model(path, safe_mode=True)` with every seqapps serializable registered."""
+def register_all():
+    """Imports every module of `SERIALIZABLE_MODULES`, which registers their classes and functions with Keras.
+
+    `import seqapps` calls it; after that, plain `keras.models.load_model` reads files that use seqapps classes.
+    """
     for module in SERIALIZABLE_MODULES:
         importlib.import_module(module)
+
+
+def load_model(path):
+    """`keras.saving.load_model(path, safe_mode=True)` with every seqapps serializable registered."""
+    register_all()
     return keras.saving.load_model(path, safe_mode=True)

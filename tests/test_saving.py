@@ -39,6 +39,32 @@ def test_every_registered_class_is_registered_by_the_listed_modules():
     assert json.loads(result.stdout.splitlines()[-1]) == []
 
 
+def test_import_seqapps_lets_plain_keras_load_a_model_with_seqapps_cells(tmp_path):
+    """As with keras_hub: after `import seqapps`, `keras.models.load_model` knows every seqapps class."""
+    from seqapps.cells import LSTMCell
+
+    inputs = keras.Input((3, 2))
+    model = keras.Model(inputs, keras.layers.RNN(LSTMCell(4))(inputs))
+    batch = np.arange(12, dtype="float32").reshape(2, 3, 2) / 10
+    model.save(tmp_path / "model.keras")
+    np.save(tmp_path / "expected.npy", model(batch).numpy())
+    code = (
+        "import sys, numpy as np\n"
+        "import seqapps, keras\n"
+        "model = keras.models.load_model(sys.argv[1])\n"
+        "batch = np.arange(12, dtype='float32').reshape(2, 3, 2) / 10\n"
+        "np.testing.assert_allclose(model(batch).numpy(), np.load(sys.argv[2]), rtol=1e-6)\n"
+        "print(type(model.layers[1].cell).__module__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "model.keras"), str(tmp_path / "expected.npy")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "seqapps.cells.lstm_cell"
+
+
 # Where the registered classes lived before `seqapps.layers` became a package.
 PREVIOUS_MODULES = {
     "MaskedGlobalPooling1D": "seqapps.masked_global_pooling",
