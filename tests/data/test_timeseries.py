@@ -286,6 +286,30 @@ def test_zip_with_one_csv_is_read_and_with_two_is_an_error(tmp_path):
         timeseries.load_csv(tmp_path / "missing.csv", "date", "OT")
 
 
+@pytest.mark.parametrize(
+    "content, kind",
+    [
+        (b"PAR1" + bytes(range(256)) * 40, "a Parquet file"),
+        (b"\x1f\x8b\x08" + bytes(200), "a gzip-compressed file"),
+        (b"date,OT\n" + bytes(range(256)) * 40, "a binary file \\(it has NUL bytes\\)"),
+    ],
+)
+def test_a_binary_file_is_named_as_such_without_echoing_its_bytes(tmp_path, content, kind):
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataFormatError, match=f"is {kind}, not a CSV text file. Fix: pass a CSV file") as raised:
+        timeseries.load_csv(path, "date", "OT")
+    assert len(str(raised.value)) < 300
+
+
+def test_a_file_without_a_csv_header_gets_a_short_column_error(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text('{"' + "k" * 5000 + '": [' + ", ".join(map(str, range(3000))) + "]}\n")
+    with pytest.raises(DataFormatError, match=r"and 2988 more\. Fix: name columns of the file's header row") as raised:
+        timeseries.load_csv(path, "date", "OT")
+    assert len(str(raised.value)) < 500
+
+
 def ett_rows(count):
     rng = np.random.default_rng(0)
     return [[str(time).replace("T", " ")] + rng.normal(size=7).round(3).tolist() for time in timestamps(count)]
