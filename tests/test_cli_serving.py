@@ -87,7 +87,9 @@ def test_readme_commands_run(readme_run):
         elif arguments[1] == "serving-config":
             assert "tensorflow_model_server --port=8500 --rest_api_port=8501 --model_config_file=" in stdout
             assert "docker run --rm -p 8500:8500 -p 8501:8501 -v " in stdout
-            assert re.search(r"^curl -d '.*' -X POST http://localhost:8501/v1/models/\w+:predict$", stdout, re.M)
+            request = re.search(r"^curl -d @(\S+) -X POST http://localhost:8501/v1/models/(\w+):predict$", stdout, re.M)
+            assert request and request.group(1).endswith(f"{request.group(2)}.request.json")
+            assert json.loads(Path(request.group(1)).read_text())["signature_name"] == "serving_default"
             assert (workdir / arguments[2] / "models.config").is_file()
 
 

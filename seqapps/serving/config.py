@@ -1,6 +1,6 @@
 """Configuring TF Serving for an export root: `models.config` (and its Docker
-twin) for every model found, the command lines to serve them and an example
-REST request body per model."""
+twin) for every model found, an example REST request body per model (a JSON
+file beside the config) and the command lines to serve and query them."""
 
 import json
 import os
@@ -17,7 +17,8 @@ DOCKER_CONFIG_FILENAME = "models.docker.config"
 CONTAINER_ROOT = "/models"
 GRPC_PORT = 8500
 REST_PORT = 8501
-MAX_EXAMPLE_ROWS = 3  # instances in a printed curl example
+MAX_EXAMPLE_ROWS = 3  # instances in an example request body
+REQUEST_SUFFIX = ".request.json"  # <model name><suffix>, beside the config: the example REST body
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ServedModel:
     base_path: Path
     versions: list
     request_body: dict | None = None
+    request_path: Path | None = None
     body_from_warmup: bool = False
     note: str = ""
 
@@ -59,7 +61,7 @@ class ServingConfig:
             versions = _versions_text(model.versions)
             lines.append(f"# REST predict for {model.name} (versions {versions}; body from {origin}):")
             lines.append(
-                f"curl -d {_quote(json.dumps(model.request_body))} -X POST "
+                f"curl -d @{_quote(model.request_path)} -X POST "
                 f"http://localhost:{REST_PORT}/v1/models/{model.name}:predict"
             )
         return "\n".join(lines)
@@ -107,9 +109,10 @@ def write_serving_config(root, output=None):
     outside its model folders) with absolute host paths, for
     `tensorflow_model_server --model_config_file`, and
     `root/models.docker.config` with the same models under `/models`, for
-    `docker run -v <root>:/models tensorflow/serving`. Each model's REST
-    example body comes from the first warmup request of its latest version,
-    or from placeholder values matching `serving_default`.
+    `docker run -v <root>:/models tensorflow/serving`. Each model's example
+    REST body (the first warmup request of its latest version, or placeholder
+    values matching `serving_default`) is written beside `output` as
+    `<model name>.request.json`, for `curl -d @FILE`.
 
     Returns:
         A `ServingConfig`; `.commands()` gives the command lines.
@@ -138,9 +141,14 @@ def write_serving_config(root, output=None):
             model.request_body, model.body_from_warmup = _example_body(model_dir)
         except ServingError as error:
             model.note = f"latest version unusable ({error}); run seqapps check-export {_quote(model_dir)}"
+        else:
+            model.request_path = config_path.parent / f"{name}{REQUEST_SUFFIX}"
         models.append(model)
     _write_text(config_path, _model_config_text([(m.name, str(m.base_path)) for m in models]))
     _write_text(docker_config_path, _model_config_text([(m.name, f"{CONTAINER_ROOT}/{m.name}") for m in models]))
+    for model in models:
+        if model.request_path is not None:
+            _write_text(model.request_path, json.dumps(model.request_body) + "\n")
     return ServingConfig(root=root, config_path=config_path, docker_config_path=docker_config_path, models=models)
 
 

@@ -34,16 +34,22 @@ def test_serving_config(root):
     assert set(curls) == {"words:predict", "pairs:predict"}
     words = curls["words:predict"]
     assert words[:2] == ["curl", "-d"] and words[3:] == ["-X", "POST", "http://localhost:8501/v1/models/words:predict"]
-    assert json.loads(words[2]) == {"signature_name": "serving_default", "instances": ["good film", "Bad bad day"]}
-    assert json.loads(curls["pairs:predict"][2]) == {
+    # The bodies are files beside the config (curl -d @FILE), not inlined in the command.
+    assert words[2] == f"@{root.resolve() / 'words.request.json'}"
+    body = json.loads((root / "words.request.json").read_text())
+    assert body == {"signature_name": "serving_default", "instances": ["good film", "Bad bad day"]}
+    assert json.loads((root / "pairs.request.json").read_text()) == {
         "signature_name": "serving_default",
         "instances": [{"steps": 0, "window": [0.0, 0.0]}],
     }
+    assert curls["pairs:predict"][2] == f"@{root.resolve() / 'pairs.request.json'}"
+    assert not (root / "not_a_model.request.json").exists()
 
 
 def test_serving_config_output_option_and_empty_root(root, tmp_path):
     config = serving.write_serving_config(root, output=root / "configs" / "production.config")
     assert config.config_path == root.resolve() / "configs" / "production.config" and config.config_path.is_file()
+    assert (root / "configs" / "words.request.json").is_file()
     (tmp_path / "empty").mkdir()
     with pytest.raises(serving.ServingError, match="no models under"):
         serving.write_serving_config(tmp_path / "empty")
