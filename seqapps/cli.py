@@ -7,7 +7,10 @@ work, this module only parses arguments and prints; what the library logs
 """
 
 import argparse
+import os
 import sys
+
+from seqapps import console
 
 
 def _add_cells(subparsers):
@@ -49,9 +52,6 @@ def _add_serving_config(subparsers):
 
 
 def _run_serving_config(arguments):
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from seqapps import serving
 
     try:
@@ -115,9 +115,7 @@ def _add_predict(subparsers):
 
 def _run_predict(arguments):
     import json
-    import os
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from seqapps import serving
 
     try:
@@ -153,9 +151,6 @@ def _add_check_export(subparsers):
 
 
 def _run_check_export(arguments):
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from seqapps import serving
 
     report = serving.check_export(arguments.export_dir, load=not arguments.no_load)
@@ -226,9 +221,6 @@ def _add_diagnose(subparsers):
 
 
 def _run_diagnose(arguments):
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if arguments.compare_cells == (arguments.model is not None):
         print("seqapps diagnose: pass either RECIPE-OR-MODEL or --compare-cells (exactly one).", file=sys.stderr)
         return 2
@@ -310,7 +302,28 @@ def _run_tune(arguments):
     return tuning_arguments.run_tuning(arguments, arguments.recipe, options, "seqapps tune")
 
 
-SUBCOMMANDS = (_add_cells, _add_serving_config, _add_predict, _add_check_export, _add_diagnose, _add_tune)
+def _add_train(subparsers):
+    from seqapps.recipes import RECIPES
+
+    parser = subparsers.add_parser(
+        "train",
+        help="run a recipe (what recipes/RECIPE.py runs, with the same flags): seqapps train RECIPE --help",
+        description="Runs the recipe RECIPE with the flags that follow, as `python recipes/RECIPE.py` does "
+        "in the repository; `seqapps train RECIPE --help` lists its flags.",
+    )
+    parser.add_argument("recipe", metavar="RECIPE", choices=RECIPES, help=f"one of: {', '.join(RECIPES)}")
+    parser.add_argument("recipe_flags", metavar="FLAGS", nargs=argparse.REMAINDER, help="the recipe's flags")
+    parser.set_defaults(handler=_run_train)
+
+
+def _run_train(arguments):
+    import importlib
+
+    recipe = importlib.import_module(f"seqapps.recipes.{arguments.recipe}")
+    return recipe.main(arguments.recipe_flags, prog=f"seqapps train {arguments.recipe}")
+
+
+SUBCOMMANDS = (_add_train, _add_cells, _add_serving_config, _add_predict, _add_check_export, _add_diagnose, _add_tune)
 
 
 def build_parser():
@@ -323,15 +336,20 @@ def build_parser():
     subparsers.required = True
     for add_subcommand in SUBCOMMANDS:
         add_subcommand(subparsers)
+    for command_parser in (parser, *subparsers.choices.values()):
+        command_parser.add_argument(console.DEBUG_FLAG, action="store_true", help=console.DEBUG_HELP)
     return parser
 
 
-def main(argv=None):
-    from seqapps import console
-
+def _run_parsed(argv):
     console.configure()
     arguments = build_parser().parse_args(argv)
     return arguments.handler(arguments)
+
+
+def main(argv=None):
+    """Runs the command; a data or settings error is one `error:` line and exit status 2 (`--debug`: traceback)."""
+    return console.run(_run_parsed, argv)
 
 
 if __name__ == "__main__":

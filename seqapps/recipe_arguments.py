@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import re
 
-from seqapps import configs, layers
+from seqapps import configs, console, layers
 
 logger = logging.getLogger(__name__)
 _UNSET = object()
@@ -140,6 +140,7 @@ def add_config_arguments(parser, config_class, *, groups=None, choices=None, ove
                 default=argparse.SUPPRESS,
                 help="same as --preset quick: a smoke run",
             )
+    settings.add_argument(console.DEBUG_FLAG, action="store_true", default=argparse.SUPPRESS, help=console.DEBUG_HELP)
     group_of = {name: title for title, group in (groups or {}).items() for name in group}
     ordered = [name for group in (groups or {}).values() for name in group if name in names]
     ordered += [name for name in names if name not in group_of]

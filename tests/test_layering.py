@@ -1,5 +1,8 @@
 """Imports run down the house, never back up: recipes -> tasks -> building blocks -> export / serving.
 
+The recipes are `seqapps.recipes` (the `recipes/` scripts and `seqapps train` run them); only the
+command line imports them.
+
 Each rule names a part of the package and the parts it must not import
 (at module level or inside a function). `seqapps.serving_layout`'s own rules
 are in tests/test_serving_layout.py.
@@ -23,7 +26,9 @@ FORBIDDEN = {
     "seqapps.data": ("seqapps.tasks", "seqapps.tuning", "seqapps.layers", "seqapps.export", "seqapps.serving"),
     "seqapps.training": ("seqapps.tasks", "seqapps.tuning", "seqapps.export", "seqapps.serving"),
     "seqapps.configs": ("seqapps.tasks", "seqapps.tuning", "seqapps.training", "seqapps.layers"),
-    "seqapps.tasks": ("seqapps.tuning", "seqapps.cli"),
+    "seqapps.tasks": ("seqapps.tuning", "seqapps.cli", "seqapps.recipes"),
+    "seqapps.tuning": ("seqapps.recipes", "seqapps.cli"),
+    "seqapps.recipes": ("seqapps.cli",),
     "seqapps.export": ("seqapps.tasks", "seqapps.tuning", "seqapps.training", "seqapps.layers", "seqapps.data"),
     "seqapps.serving": ("seqapps.export", "seqapps.tasks", "seqapps.tuning", "seqapps.training", "seqapps.layers"),
 }
@@ -86,5 +91,16 @@ def test_the_package_never_imports_recipes_benchmarks_or_tests():
         for path in package_files()
         for module in imported_modules(path)
         if any(_starts(module, top) for top in NEVER_FROM_THE_PACKAGE)
+    }
+    assert not wrong, sorted(wrong)
+
+
+def test_only_the_command_line_imports_the_recipes():
+    wrong = {
+        f"{module_name(path)} imports {module}"
+        for path in package_files()
+        if not _starts(module_name(path), "seqapps.recipes") and module_name(path) not in ("seqapps.cli",)
+        for module in imported_modules(path)
+        if _starts(module, "seqapps.recipes")
     }
     assert not wrong, sorted(wrong)

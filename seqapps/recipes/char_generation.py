@@ -18,7 +18,7 @@ Expected result: see BENCHMARKS.md ("Character generation") for the default
 configuration's test loss and training time; `--quick` (one small model, 200,000
 characters, one epoch) only checks that everything runs, in about a minute on 2 cores.
 
-    python recipes/char_generation.py --quick
+    seqapps train char_generation --quick
     seqapps predict saved_models/char_generator --json '{"prompt": ["ROMEO:"], "length": [200], "temperature": [0.8]}'
 """
 
@@ -57,9 +57,11 @@ GROUPS = {
 }
 
 
-def main(argv=None):
+def main(argv=None, prog=None):
+    """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
     console.configure()
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -76,4 +78,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console.run(main))

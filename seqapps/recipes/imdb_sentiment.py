@@ -13,7 +13,7 @@ Expected result: see BENCHMARKS.md for the default configuration's measured
 test accuracy and epoch time; `--quick` (1000 reviews per split, one epoch)
 only checks that everything runs, in about 2 minutes on 2 cores.
 
-    python recipes/imdb_sentiment.py --quick
+    seqapps train imdb_sentiment --quick
     seqapps predict saved_models/imdb_sentiment "What a great movie!"
 
 Tuning: `--tune` searches the hyperparameters with keras-tuner instead
@@ -25,7 +25,7 @@ within the ranges of the search-space flags (the single-model flags --cell,
 --max-tokens, --vocab-size, --epochs, --seed, --export-root) do. The best
 hyperparameters are retrained on train+validation and exported.
 
-    python recipes/imdb_sentiment.py --tune --limit 2000 --max-trials 6 --max-epochs 2
+    seqapps train imdb_sentiment --tune --limit 2000 --max-trials 6 --max-epochs 2
 """
 
 import argparse
@@ -57,9 +57,11 @@ GROUPS = {
 }
 
 
-def main(argv=None):
+def main(argv=None, prog=None):
+    """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
     console.configure()
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -81,4 +83,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console.run(main))

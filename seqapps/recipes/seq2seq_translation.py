@@ -21,7 +21,7 @@ configuration; `--quick` (a small model, 5,000 pairs, one epoch, 200 test
 pairs) only checks that everything runs, in about a minute on 2 cores, and
 translates poorly.
 
-    python recipes/seq2seq_translation.py --quick
+    seqapps train seq2seq_translation --quick
     seqapps predict saved_models/spa_eng_translator "¿Dónde está la estación?"
 
 Scoring a run again: `--evaluate-only` trains nothing; it rebuilds the
@@ -31,7 +31,7 @@ evaluation settings may be typed then (--data, --evaluation-pairs,
 --beam-width, --max-length, --export-root, --verbose); another setting that
 differs from the run's is an error naming it.
 
-    python recipes/seq2seq_translation.py --evaluate-only --beam-width 8
+    seqapps train seq2seq_translation --evaluate-only --beam-width 8
 """
 
 import argparse
@@ -69,9 +69,11 @@ def config_from_settings(settings):
     return evaluation_config(settings.pop("run_dir", TranslationConfig.run_dir), **settings)
 
 
-def main(argv=None):
+def main(argv=None, prog=None):
+    """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
     console.configure()
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -88,4 +90,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console.run(main))

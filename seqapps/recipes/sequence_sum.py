@@ -12,7 +12,7 @@ Expected result: with the defaults (8 epochs, 32 units, 6-18 s per cell on
 reach 0.95-1.0 test accuracy and elman about 0.75: counting needs memory
 across all 20 steps.
 
-    python recipes/sequence_sum.py --kinds lstm gru --epochs 5
+    seqapps train sequence_sum --kinds lstm gru --epochs 5
 
 Tuning: `--tune` searches the hyperparameters with keras-tuner instead
 (`seqapps tune sequence_sum` does the same): the cell type, units, layers,
@@ -22,7 +22,7 @@ apply; --length, --train-size, --epochs, --seed and --verbose do). The best
 hyperparameters are retrained on train+validation and their test accuracy
 reported; this recipe has no servable export.
 
-    python recipes/sequence_sum.py --tune --max-trials 6 --max-epochs 4 --train-size 2000
+    seqapps train sequence_sum --tune --max-trials 6 --max-epochs 4 --train-size 2000
 """
 
 import argparse
@@ -34,9 +34,11 @@ from seqapps.tuning import arguments as tuning_arguments
 from seqapps.tuning import hypermodel_class
 
 
-def main(argv=None):
+def main(argv=None, prog=None):
+    """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
     console.configure()
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -55,4 +57,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console.run(main))

@@ -37,7 +37,7 @@ MAE of the default configuration against each baseline on every shipped
 dataset; `--quick` (a small model, 2000 training windows, one epoch) only
 checks that everything runs.
 
-    python recipes/timeseries_forecasting.py --dataset etth1 --quick
+    seqapps train timeseries_forecasting --dataset etth1 --quick
     seqapps predict saved_models/timeseries_forecast --json "$(cat runs/timeseries_forecasting/example_request.json)"
 """
 
@@ -107,9 +107,11 @@ OVERRIDES = {
 }
 
 
-def main(argv=None):
+def main(argv=None, prog=None):
+    """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
     console.configure()
     parser = argparse.ArgumentParser(
+        prog=prog,
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -136,4 +138,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console.run(main))

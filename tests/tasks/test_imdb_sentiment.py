@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +13,6 @@ from seqapps import configs
 from seqapps.tasks import imdb_sentiment
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 POSITIVE = ["great wonderful film", "loved it, brilliant acting", "a superb and moving story"]
 NEGATIVE = ["awful boring film", "hated it, terrible acting", "a dull and stupid story"]
 ODD_REVIEWS = [
@@ -225,8 +223,7 @@ def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
 
 @pytest.mark.parametrize("flags", [["--quick"], ["--preset", "quick"]])
 def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import imdb_sentiment as recipe
+    from seqapps.recipes import imdb_sentiment as recipe
 
     resolved = []
     monkeypatch.setattr(recipe, "train", resolved.append)
@@ -236,8 +233,7 @@ def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch
 
 
 def test_recipe_help_lists_every_cell(monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import imdb_sentiment as recipe
+    from seqapps.recipes import imdb_sentiment as recipe
 
     with pytest.raises(SystemExit):
         recipe.main(["--help"])

@@ -1,13 +1,9 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from seqapps import configs
 from seqapps.tasks import sequence_sum
 from seqapps.tasks.sequence_sum import SequenceSumConfig
-
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
 
 def test_make_data_sums_the_ones():
@@ -44,8 +40,7 @@ def test_run_prints_a_row_per_kind_and_the_baseline(tmp_path, caplog):
 
 
 def test_recipe_main_runs(capsys, monkeypatch, tmp_path):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import sequence_sum as recipe
+    from seqapps.recipes import sequence_sum as recipe
 
     arguments = ["--kinds", "gru", "--length", "4", "--train-size", "32", "--units", "3", "--epochs", "1"]
     assert recipe.main(arguments + ["--run-dir", str(tmp_path)]) == 0
@@ -62,8 +57,7 @@ def test_bad_config(arguments, fragment):
 
 
 def test_recipe_rejects_unknown_kind(monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import sequence_sum as recipe
+    from seqapps.recipes import sequence_sum as recipe
 
     with pytest.raises(SystemExit):
         recipe.main(["--kinds", "transformer"])

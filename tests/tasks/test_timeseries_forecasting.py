@@ -394,8 +394,7 @@ def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
 
 
 def test_recipe_flags_keep_their_meaning(monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import timeseries_forecasting as recipe
+    from seqapps.recipes import timeseries_forecasting as recipe
 
     resolved = []
     monkeypatch.setattr(recipe, "train", resolved.append)
@@ -446,8 +445,7 @@ def test_recipe_flags_keep_their_meaning(monkeypatch, capsys):
 
 
 def test_recipe_model_and_every_column_flags(monkeypatch):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import timeseries_forecasting as recipe
+    from seqapps.recipes import timeseries_forecasting as recipe
 
     resolved = []
     monkeypatch.setattr(recipe, "train", resolved.append)
@@ -461,8 +459,7 @@ def test_recipe_model_and_every_column_flags(monkeypatch):
 
 
 def test_recipe_help_lists_the_flags(monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import timeseries_forecasting as recipe
+    from seqapps.recipes import timeseries_forecasting as recipe
 
     with pytest.raises(SystemExit):
         recipe.main(["--help"])
@@ -596,3 +593,18 @@ def test_a_random_walk_does_not_fool_the_default_model(tmp_path):
     result = task.train(config(tmp_path, csv=str(csv), target=["rate"], input_steps=48, horizon=24, epochs=3))
     test = result.metrics["test"]
     assert test["model"]["mae"] <= 1.01 * test["persistence"]["mae"]
+
+
+def test_recipe_data_error_is_one_error_line_with_status_2_and_debug_shows_the_traceback(tmp_path):
+    path = tmp_path / "readings.csv"
+    path.write_bytes(b"PAR1" + bytes(range(256)) * 64)
+    command = [sys.executable, str(RECIPES / "timeseries_forecasting.py"), "--csv", str(path), "--target", "load"]
+    environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {str(path)!r} is a Parquet file, not a CSV text file. " + (
+        "Fix: pass a CSV file with a header row (or a zip holding exactly one).\n"
+    )
+    debug = subprocess.run(command + ["--debug"], capture_output=True, text=True, env=environment, cwd=tmp_path)
+    assert debug.returncode == 1
+    assert "Traceback (most recent call last)" in debug.stderr and "DataFormatError: " in debug.stderr

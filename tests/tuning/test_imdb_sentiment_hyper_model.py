@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -16,7 +15,6 @@ from seqapps.tuning import search
 from seqapps.tuning.imdb_sentiment_hyper_model import ImdbSentimentHyperModel
 from seqapps.tuning.tuning_config import TuningConfig
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 POSITIVE = ["great wonderful film", "loved it, brilliant acting", "a superb and moving story"]
 NEGATIVE = ["awful boring film", "hated it, terrible acting", "a dull and stupid story"]
 SPACE = {
@@ -143,9 +141,7 @@ def test_the_quick_preset_does_not_shrink_the_units_of_a_trial():
 
 
 def test_recipe_tune_quick_passes_the_presets_settings(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import imdb_sentiment as recipe
-
+    from seqapps.recipes import imdb_sentiment as recipe
     from seqapps.tuning import arguments as tuning_arguments
 
     calls = []
@@ -157,8 +153,7 @@ def test_recipe_tune_quick_passes_the_presets_settings(tmp_path, monkeypatch):
 
 
 def test_recipe_tune_rejects_bad_ranges_before_loading_anything(tmp_path, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import imdb_sentiment as recipe
+    from seqapps.recipes import imdb_sentiment as recipe
 
     arguments = ["--tune", "--data", str(tmp_path / "missing"), "--directory", str(tmp_path / "tuning")]
     assert recipe.main(arguments + ["--units-range", "64", "16"]) == 2

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -20,7 +19,6 @@ from seqapps.tuning import search
 from seqapps.tuning.sequence_sum_hyper_model import SequenceSumHyperModel
 from seqapps.tuning.tuning_config import TuningConfig, TuningError
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 TINY = {"length": 4, "train_size": 64, "validation_size": 32, "test_size": 32, "verbose": 0}
 SPACE = {"cells": ["lstm", "keras_gru"], "units": [4, 8], "layers": [1], "batch_sizes": [32]}
 
@@ -131,8 +129,7 @@ def test_cli_tune_runs_two_trials_writes_the_results_and_retrains_the_best(tmp_p
 
 
 def test_recipe_tune_searches_with_the_recipes_flags(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import sequence_sum as recipe
+    from seqapps.recipes import sequence_sum as recipe
 
     searched = []
     monkeypatch.setattr(search, "tune", searched.append)

@@ -1,7 +1,6 @@
 """char_generation/config.py: the recipe's settings."""
 
 import pytest
-from char_generation_helpers import RECIPES
 
 from seqapps import configs
 from seqapps.tasks.char_generation import CharGenerationConfig
@@ -52,8 +51,7 @@ def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
 
 @pytest.mark.parametrize("flags", [["--quick"], ["--preset", "quick"]])
 def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import char_generation as recipe
+    from seqapps.recipes import char_generation as recipe
 
     resolved = []
     monkeypatch.setattr(recipe, "train", resolved.append)

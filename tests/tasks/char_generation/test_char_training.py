@@ -171,11 +171,8 @@ def test_windows_mode_and_the_recipe_script(tmp_path):
 
 
 def test_recipe_rejects_bad_flags(capsys):
-    from importlib import util
+    from seqapps.recipes import char_generation as recipe
 
-    spec = util.spec_from_file_location("char_generation_recipe", RECIPES / "char_generation.py")
-    recipe = util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
     with pytest.raises(SystemExit):
         recipe.main(["--temperature", "0"])
     assert "temperature" in capsys.readouterr().err

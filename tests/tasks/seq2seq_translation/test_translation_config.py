@@ -1,7 +1,6 @@
 """seq2seq_translation/config.py: the recipe's settings."""
 
 import pytest
-from translation_helpers import RECIPES
 
 from seqapps import configs
 from seqapps.tasks.seq2seq_translation import TranslationConfig
@@ -45,8 +44,7 @@ def test_quick_preset_shrinks_the_run_as_the_quick_flag_did():
 
 @pytest.mark.parametrize("flags", [["--quick"], ["--preset", "quick"]])
 def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch, capsys):
-    monkeypatch.syspath_prepend(str(RECIPES))
-    import seq2seq_translation as recipe
+    from seqapps.recipes import seq2seq_translation as recipe
 
     resolved = []
     monkeypatch.setattr(recipe, "train", resolved.append)

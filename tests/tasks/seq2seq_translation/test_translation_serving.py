@@ -7,7 +7,7 @@ import sys
 import keras
 import pytest
 import tensorflow as tf
-from translation_helpers import RECIPES, write_pairs
+from translation_helpers import write_pairs
 
 from seqapps import configs
 from seqapps.data import spa_eng
@@ -59,11 +59,8 @@ print(json.dumps(results))
 
 
 def test_recipe_trains_evaluates_exports_and_serves(tmp_path, capsys):
-    from importlib import util
+    from seqapps.recipes import seq2seq_translation as recipe
 
-    spec = util.spec_from_file_location("seq2seq_translation_recipe", RECIPES / "seq2seq_translation.py")
-    recipe = util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
     data = write_pairs(tmp_path / "spa.txt")
     run_dir, export_root = tmp_path / "run", tmp_path / "export"
     assert (

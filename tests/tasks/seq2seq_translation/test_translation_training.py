@@ -3,7 +3,6 @@
 import dataclasses
 
 import pytest
-from translation_helpers import RECIPES
 
 from seqapps import configs
 from seqapps.tasks import seq2seq_translation as task
@@ -36,11 +35,8 @@ def test_evaluation_config_reads_the_run_and_changes_only_evaluation_settings(tm
 
 
 def test_recipe_rejects_bad_flags(capsys):
-    from importlib import util
+    from seqapps.recipes import seq2seq_translation as recipe
 
-    spec = util.spec_from_file_location("seq2seq_translation_recipe", RECIPES / "seq2seq_translation.py")
-    recipe = util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
     with pytest.raises(SystemExit):
         recipe.main(["--beam-width", "40"])
     assert "beam_width" in capsys.readouterr().err

@@ -1,13 +1,11 @@
 """What the translation tests share: a file of made-up pairs and a small translator."""
 
 import itertools
-from pathlib import Path
 
 import tensorflow as tf
 
 from seqapps.tasks.seq2seq_translation import Translator
 
-RECIPES = Path(__file__).resolve().parents[3] / "recipes"
 SUBJECTS = [
     ("Yo", "I"),
     ("Tú", "You"),
