@@ -17,7 +17,10 @@ the same test windows, writes `forecast.png` and `history.png` to the run
 folder, and exports a SavedModel to `<export-root>/timeseries_forecast/<version>/`
 whose `serving_default` takes `window` (float32 [batch, input_steps,
 n_features], file units) and returns `forecast` (float32 [batch, horizon,
-n_targets], file units); standardization runs inside the model.
+n_targets], file units) with the bounds `lower` and `upper` of an 80%
+prediction interval (`--quantiles 0.1 0.9`; split conformal, calibrated on
+the validation windows, test coverage reported); standardization runs
+inside the model.
 Data: a preset (`--dataset`: etth1, etth2, ettm1, ettm2, weather,
 beijing_pm25 from `$SEQAPPS_DATA_DIR/timeseries/`, jena_climate from there
 or downloaded) with its standard chronological split, or any CSV with a
@@ -85,7 +88,7 @@ GROUPS = {
         "windows_per_epoch",
         "verbose",
     ),
-    "outputs": ("export_root", "run_dir", "restart", "seed"),
+    "outputs": ("quantiles", "export_root", "run_dir", "restart", "seed"),
 }
 # Flags that keep their own spelling: --target and --missing-value repeat, --split takes three fractions.
 OVERRIDES = {
@@ -103,6 +106,7 @@ OVERRIDES = {
         "help": "number meaning 'missing' in --csv, e.g. -9999 (repeatable)",
     },
     "split": {"type": float, "nargs": 3, "metavar": ("TRAIN", "VALIDATION", "TEST")},
+    "quantiles": {"type": float, "nargs": 2, "metavar": ("LOWER", "UPPER")},
     "time_format": {"help": "strptime format of --csv timestamps, e.g. '%%d.%%m.%%Y %%H:%%M:%%S' (default: ISO 8601)"},
 }
 

@@ -14,7 +14,7 @@ import pytest
 from seqapps import configs
 from seqapps.data import timeseries
 from seqapps.tasks import timeseries_forecasting as task
-from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, baselines
+from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, baselines, intervals
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 INPUT_STEPS, HORIZON = 24, 6
@@ -98,8 +98,9 @@ cases = {
 }
 for name, window in cases.items():
     try:
-        forecast = serve(window=tf.constant(window))["forecast"].numpy()
-        results[name] = {"shape": list(forecast.shape), "forecast": forecast.tolist()}
+        outputs = {key: value.numpy() for key, value in serve(window=tf.constant(window)).items()}
+        results[name] = {key: value.tolist() for key, value in outputs.items()}
+        results[name]["shape"] = list(outputs["forecast"].shape)
     except tf.errors.InvalidArgumentError as error:
         results[name] = "InvalidArgument: " + error.message
 print(json.dumps(results))
@@ -126,6 +127,15 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     # The driver leads the target: the linear model on the window beats persistence by far.
     assert result.metrics["test"]["linear"]["mae"] < 0.5 * result.metrics["test"]["persistence"]["mae"]
     assert "| persistence |" in output and "step 6" in output and "vs best baseline" in output
+    interval = result.metrics["test"]["model"]["interval"]
+    assert (
+        0 < interval["coverage"] <= 1 and interval["mean_width"] > 0 and len(interval["coverage_per_step"]) == HORIZON
+    )
+    assert "Prediction interval: 80% interval (quantiles 0.1 / 0.9 of the validation residuals" in output
+    assert f"test coverage {interval['coverage']:.1%} (nominal 80%)" in output
+    offsets = json.loads((result.run_dir / "metrics.json").read_text())["interval"]
+    assert offsets["quantiles"] == [0.1, 0.9] and np.shape(offsets["lower"]) == (HORIZON, 1)
+    assert np.all(np.asarray(offsets["lower"]) <= 0) and np.all(np.asarray(offsets["upper"]) >= 0)
     assert "linear component" not in output and "the model is the linear forecast" not in output
     assert result.export_path == tmp_path / "export" / "timeseries_forecast" / "1"
     assert (result.export_path / "assets.extra" / "tf_serving_warmup_requests").exists()
@@ -177,6 +187,13 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     for name, outputs in forecasts.items():
         assert outputs["shape"] == [sizes.get(name, 1), HORIZON, 1], name
         assert np.all(np.isfinite(outputs["forecast"])), name
+        # The interval comes with every forecast, in file units, never crossing it.
+        assert set(outputs) == {"shape", "forecast", "lower", "upper"}, name
+        assert np.all(np.asarray(outputs["lower"]) <= outputs["forecast"]), name
+        assert np.all(np.asarray(outputs["forecast"]) <= outputs["upper"]), name
+    test_windows = forecasts["test windows"]
+    np.testing.assert_allclose(test_windows["lower"], expected + np.asarray(offsets["lower"]), atol=1e-4)
+    np.testing.assert_allclose(test_windows["upper"], expected + np.asarray(offsets["upper"]), atol=1e-4)
     np.testing.assert_allclose(forecasts["test windows"]["forecast"], expected, atol=1e-4)
     np.testing.assert_allclose(forecasts["one window"]["forecast"], expected[:1], atol=1e-4)
     np.testing.assert_allclose(forecasts["batch of 1000"]["forecast"], np.repeat(expected[:1], 1000, axis=0), atol=1e-4)
@@ -523,6 +540,10 @@ def test_every_column_as_target_trains_and_serves_in_a_fresh_process(tmp_path, c
     served = json.loads(completed.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(served["test windows"]["forecast"], expected, atol=1e-4)
     np.testing.assert_allclose(served["one window"]["forecast"], expected[:1], atol=1e-4)
+    offsets = json.loads((result.run_dir / "metrics.json").read_text())["interval"]
+    assert np.shape(offsets["upper"]) == (HORIZON, 2)  # per step and column
+    np.testing.assert_allclose(served["test windows"]["upper"], expected + np.asarray(offsets["upper"]), atol=1e-4)
+    assert np.all(np.asarray(served["test windows"]["lower"]) <= served["test windows"]["forecast"])
     assert "window holds NaN or Inf values" in served["NaN"]
     assert "window must have shape [batch, 48, 2]" in served["too few steps"]
 
@@ -608,3 +629,32 @@ def test_recipe_data_error_is_one_error_line_with_status_2_and_debug_shows_the_t
     debug = subprocess.run(command + ["--debug"], capture_output=True, text=True, env=environment, cwd=tmp_path)
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr and "DataFormatError: " in debug.stderr
+
+
+def test_conformal_interval_offsets_cover_the_calibration_residuals_and_never_cross():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(2000, 3, 2))
+    forecast = np.zeros_like(truth)
+    forecast[:, :, 1] = 5.0  # a biased column: every residual is below zero
+    interval = intervals.ConformalInterval.calibrate(forecast, truth, (0.1, 0.9))
+    assert interval.coverage == pytest.approx(0.8) and interval.calibration_windows == 2000
+    # Unbiased column: the offsets are the residuals' 10% and 90% quantiles (about -+1.28 for a unit normal).
+    np.testing.assert_allclose(interval.lower[:, 0], -1.28, atol=0.1)
+    np.testing.assert_allclose(interval.upper[:, 0], 1.28, atol=0.1)
+    # Biased column: the upper offset is kept at zero, so the bounds never cross the forecast.
+    assert np.all(interval.upper[:, 1] == 0) and np.all(interval.lower[:, 1] < -5)
+    lower, upper = interval.bounds(forecast)
+    assert np.all(lower <= forecast) and np.all(forecast <= upper)
+    coverage = intervals.interval_metrics(lower[:, :, :1], upper[:, :, :1], truth[:, :, :1], [1.0])
+    assert coverage["coverage"] == pytest.approx(0.8, abs=0.01)
+    fresh = rng.normal(size=(4000, 3, 1))  # new draws from the same distribution: covered about 80% of the time
+    lower, upper = interval.bounds(np.zeros_like(fresh))
+    metrics = intervals.interval_metrics(lower[:, :, :1], upper[:, :, :1], fresh, [2.0])
+    assert metrics["coverage"] == pytest.approx(0.8, abs=0.02)
+    assert metrics["normalized_mean_width"] == pytest.approx(metrics["mean_width"] / 2)
+
+
+@pytest.mark.parametrize("quantiles", [(0.9, 0.1), (0.0, 0.9), (0.1, 1.0), (0.1,), (0.1, 0.5, 0.9), ("a", "b"), 0.8])
+def test_bad_quantiles_are_an_error_naming_them(quantiles, tmp_path):
+    with pytest.raises(ValueError, match=r"`quantiles` must be two levels strictly between 0 and 1.*--quantiles"):
+        config(tmp_path, quantiles=quantiles)

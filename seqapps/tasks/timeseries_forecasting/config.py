@@ -9,6 +9,7 @@ from pathlib import Path
 
 from seqapps import configs, recipe_arguments
 from seqapps.data import timeseries
+from seqapps.tasks.timeseries_forecasting import intervals
 
 MODEL_NAME = "timeseries_forecast"
 MODELS = ("segment", "window")
@@ -113,6 +114,10 @@ class TimeseriesForecastingConfig:
             (rounded up to whole batches), sampled anew each epoch (`None`: all).
         time_budget_minutes: stop training after the epoch that leaves too
             little of this many minutes for another (`None`: no limit).
+        quantiles: the lower and upper levels of the prediction interval
+            (0.1 0.9: an 80% interval), calibrated on the validation windows
+            (split conformal, per horizon step and target; see `intervals.py`)
+            and returned by the export as `lower` / `upper`.
         export_root: where the servable model is written (`<root>/timeseries_forecast/<version>/`).
         run_dir: checkpoints, TensorBoard logs, `history.png`, `forecast.png`,
             `metrics.json`, `series.json`, `example_request.json` and
@@ -157,6 +162,7 @@ class TimeseriesForecastingConfig:
     max_train_windows: int = None
     windows_per_epoch: int = None
     time_budget_minutes: float = None
+    quantiles: tuple = intervals.DEFAULT_QUANTILES
     export_root: str = "saved_models"
     run_dir: str = "runs/timeseries_forecasting"
     restart: bool = False
@@ -164,7 +170,7 @@ class TimeseriesForecastingConfig:
     verbose: int = 2
 
     PRESETS: typing.ClassVar[dict] = {"quick": {"epochs": 1, "units": 16, "max_train_windows": 2000}}
-    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + ("time_budget_minutes",)
+    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + ("time_budget_minutes", "quantiles")
 
     def __post_init__(self):
         if self.csv is None and self.dataset not in timeseries.PRESETS:
@@ -200,6 +206,7 @@ class TimeseriesForecastingConfig:
             raise ValueError(f"`loss` must be one of {', '.join(LOSSES)}, got {self.loss!r}.")
         if not 0 < self.learning_rate_decay <= 1:
             raise ValueError(f"`learning_rate_decay` must be in (0, 1], got {self.learning_rate_decay!r}.")
+        self.quantiles = intervals.check_quantiles(self.quantiles)
         if isinstance(self.target, str):
             self.target = [self.target]
         if self.target and ALL in self.target and len(self.target) > 1:

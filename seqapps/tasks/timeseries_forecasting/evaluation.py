@@ -54,8 +54,11 @@ def per_step_table(test_metrics, horizon):
     return "\n".join(lines)
 
 
-def plot_forecasts(series, starts, forecasts, config, path):
-    """Forecast plot of a few test windows (first target): history, truth, the model and the baselines."""
+def plot_forecasts(series, starts, forecasts, config, path, interval=None):
+    """Forecast plot of a few test windows (first target): history, truth, the model and the baselines.
+
+    `interval`: optional (lower, upper) bounds of the model's forecasts, drawn as a band.
+    """
     chosen = np.linspace(0, len(starts) - 1, min(PLOTTED_WINDOWS, len(starts))).round().astype(int)
     figure, axes = plotting.new_figure(rows=len(chosen), width=10.0, height_per_row=2.6)
     target = series.targets[:, 0]
@@ -65,6 +68,14 @@ def plot_forecasts(series, starts, forecasts, config, path):
         future = np.arange(start, start + config.horizon)
         axis.plot(series.timestamps[history], target[history], color="black", linewidth=1, label="history")
         axis.plot(series.timestamps[future], target[future], color="black", linestyle=":", linewidth=1.5, label="truth")
+        if interval is not None:
+            axis.fill_between(
+                series.timestamps[future],
+                interval[0][index, :, 0],
+                interval[1][index, :, 0],
+                alpha=0.25,
+                label="model interval",
+            )
         for (name, forecast), style in zip(forecasts.items(), ("-", "--", "--", "--", "--")):
             axis.plot(
                 series.timestamps[future],

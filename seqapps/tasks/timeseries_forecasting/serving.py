@@ -3,9 +3,11 @@
 import tensorflow as tf
 
 
-def serving_function(forecaster, input_steps, n_features):
+def serving_function(forecaster, input_steps, n_features, interval=None):
     """`serving_default`: `window` (float32 [batch, input_steps, n_features], file units) ->
-    `forecast` (float32 [batch, horizon, n_targets], file units).
+    `forecast` (float32 [batch, horizon, n_targets], file units), and with an
+    `interval` (a `ConformalInterval`) its bounds `lower` and `upper` (same
+    shape and units, lower <= forecast <= upper).
 
     A window of another shape, or holding NaN or Inf, fails with an
     InvalidArgument error saying so (TF Serving's C++ server does not check
@@ -38,6 +40,12 @@ def serving_function(forecaster, input_steps, n_features):
             "forecast is NaN or Inf: the window's values are too large for float32 arithmetic; send values "
             "in file units of the magnitude of the training data",
         )
-        return {"forecast": forecast}
+        if interval is None:
+            return {"forecast": forecast}
+        return {
+            "forecast": forecast,
+            "lower": forecast + tf.constant(interval.lower, tf.float32),
+            "upper": forecast + tf.constant(interval.upper, tf.float32),
+        }
 
     return serve

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from seqapps import export, training
 from seqapps.data import timeseries
-from seqapps.tasks.timeseries_forecasting import baselines, evaluation, model
+from seqapps.tasks.timeseries_forecasting import baselines, evaluation, intervals, model
 from seqapps.tasks.timeseries_forecasting.config import MODEL_NAME, TimeseriesForecastingResult, load_series
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
 
@@ -135,6 +135,12 @@ def train(config):
             name: evaluation.error_metrics(forecast, truths[split][1], target_std)
             for name, forecast in forecasts[split].items()
         }
+    interval = intervals.ConformalInterval.calibrate(
+        forecasts["validation"]["model"], truths["validation"][1], config.quantiles
+    )
+    bounds = {split: interval.bounds(forecasts[split]["model"]) for split in forecasts}
+    for split in forecasts:
+        metrics[split]["model"]["interval"] = intervals.interval_metrics(*bounds[split], truths[split][1], target_std)
     baseline_names = [name for name in metrics["test"] if name != "model"]
     best_baseline = min(baseline_names, key=lambda name: metrics["test"][name]["normalized_mae"])
     improvement = evaluation.improvement_percent(metrics["test"]["model"], metrics["test"][best_baseline])
@@ -144,7 +150,15 @@ def train(config):
     logger.info("\nTest MAE per horizon step (file units):")
     logger.info(evaluation.per_step_table(metrics["test"], config.horizon))
     logger.info(f"\nModel vs best baseline ({best_baseline}) on test MAE: {improvement:+.1f}%")
-    evaluation.plot_forecasts(series, starts["test"], forecasts["test"], config, run_dir / "forecast.png")
+    test_interval = metrics["test"]["model"]["interval"]
+    logger.info(
+        f"Prediction interval: {interval.describe()}: test coverage {test_interval['coverage']:.1%} "
+        f"(nominal {interval.coverage:.0%}), mean width {test_interval['mean_width']:.4f} ({units}), "
+        f"{test_interval['normalized_mean_width']:.4f} standardized"
+    )
+    evaluation.plot_forecasts(
+        series, starts["test"], forecasts["test"], config, run_dir / "forecast.png", interval=bounds["test"]
+    )
     (run_dir / "metrics.json").write_text(
         json.dumps(
             {
@@ -153,6 +167,7 @@ def train(config):
                 "linear": linear.describe(),
                 "linear_inputs": linear.inputs,
                 "linear_penalty": linear.penalty,
+                "interval": interval.to_json(),
                 "metrics": metrics,
             },
             indent=1,
@@ -176,7 +191,7 @@ def train(config):
             indent=1,
         )
     )
-    serve = serving_function(forecaster, config.input_steps, n_features)
+    serve = serving_function(forecaster, config.input_steps, n_features, interval)
     test_windows, _ = timeseries.gather_windows(series, starts["test"][[0, -1]], config.input_steps, config.horizon)
     (run_dir / "example_request.json").write_text(json.dumps({"window": test_windows[:1].tolist()}))
     sample = serve(tf.constant(test_windows))["forecast"].numpy()
@@ -193,7 +208,7 @@ def train(config):
     )
     logger.info(
         f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
-        f"{n_features}] -> forecast [batch, {config.horizon}, {n_targets}], file units). Plots: "
+        f"{n_features}] -> forecast, lower, upper [batch, {config.horizon}, {n_targets}], file units). Plots: "
         f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}"
     )
     return TimeseriesForecastingResult(
