@@ -171,14 +171,15 @@ def load(
     labels = np.array([index[label] for label in training.labels], dtype=np.int64)
     held_out = _held_out(labels, len(class_names), validation_fraction, test_fraction, validation_path, test_path, seed)
     splits = {"train": (texts[held_out == 0], labels[held_out == 0])}
+    skipped = training.skipped_empty
     for stream, (name, other_path) in enumerate((("validation", validation_path), ("test", test_path)), start=1):
         if other_path is None:
             splits[name] = (texts[held_out == stream], labels[held_out == stream])
         else:
             other = read(other_path, *columns)
             _check_known_labels(other, index, other_path, path)
+            skipped += other.skipped_empty
             splits[name] = (np.array(other.texts, dtype=object), np.array([index[x] for x in other.labels], np.int64))
-    skipped = training.skipped_empty
     datasets, sizes = {}, {}
     for stream, (name, (split_texts, split_labels)) in enumerate(splits.items(), start=1):
         if not len(split_texts):
