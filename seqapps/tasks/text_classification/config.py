@@ -154,11 +154,6 @@ class TextClassificationConfig(ClassifierSettings):
         super().__post_init__()
         if self.dataset is not None and self.dataset not in DATASETS:
             raise ValueError(f"Unknown --dataset {self.dataset!r}: choose from {', '.join(DATASETS)}, or pass --data.")
-        if self.dataset is None and self.data is None:
-            raise ValueError(
-                "--data is required (a folder of class subfolders, or a CSV, TSV or JSON Lines file), "
-                "unless --dataset names a dataset (imdb)."
-            )
         if self.dataset is not None:
             for name in ("validation_data", "test_data"):
                 if getattr(self, name) is not None:

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from seqapps import text, training
 from seqapps.data import imdb, labelled_texts
+from seqapps.tasks.text_classification.config import DATASETS
 from seqapps.tasks.text_classification.model import make_vectorizer
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,18 @@ class TextClassificationData:
 
 
 def load_texts(config):
-    """The splits and class names of `config.dataset` (`imdb`) or of the `config.data` files."""
+    """The splits and class names of `config.dataset` (`imdb`) or of the `config.data` files.
+
+    Raises:
+        ValueError: neither `data` nor `dataset` is given.
+    """
     if config.dataset == "imdb":
         return imdb.load(config.data, seed=config.seed, limit=config.limit), imdb.CLASS_NAMES
+    if config.data is None:
+        raise ValueError(
+            "--data is required (a folder of class subfolders, or a CSV, TSV or JSON Lines file), "
+            f"unless --dataset names a dataset ({', '.join(DATASETS)})."
+        )
     texts = labelled_texts.load(
         config.data,
         text_column=config.text_column,
