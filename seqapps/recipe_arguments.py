@@ -24,8 +24,17 @@ _UNSET = object()
 
 
 def documented_help(config_class):
-    """The `Args:` entries of `config_class`'s docstring: field name -> its one-paragraph help text."""
-    lines = (config_class.__doc__ or "").splitlines()
+    """The `Args:` entries of the docstrings of `config_class` and of its base classes: field name -> its
+    one-paragraph help text (a class's own entry wins over its bases')."""
+    entries = {}
+    for klass in reversed(config_class.__mro__):
+        entries.update(_docstring_arguments(klass.__doc__))
+    return entries
+
+
+def _docstring_arguments(docstring):
+    """The `Args:` entries of one docstring: name -> its one-paragraph text."""
+    lines = (docstring or "").splitlines()
     entries, names, indent = {}, [], None
     in_arguments = False
     for line in lines:

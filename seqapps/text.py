@@ -27,14 +27,18 @@ import keras
 import tensorflow as tf
 import tensorflow_text
 
-# Control characters (NUL included) and HTML line breaks (`<br />`, `<BR>`...)
-# become spaces; matched before case folding, hence `(?i)`.
-_CONTROL_OR_LINE_BREAK = r"(?i)<br\s*/?>|\p{Cc}"
+# Control characters (NUL included), the zero-width space (a word break in Thai, Khmer or Burmese text,
+# which case folding would delete) and HTML line breaks (`<br />`, `<BR>`...) become spaces; matched before
+# case folding, hence `(?i)`.
+_CONTROL_OR_LINE_BREAK = r"(?i)<br\s*/?>|\p{Cc}|\x{200B}"
 # Unicode punctuation and symbols (emoji included) become tokens of their own.
 _PUNCTUATION_OR_SYMBOL = r"([\p{P}\p{S}])"
 # Runs of whitespace, or a single whitespace character other than " " (leaving
 # single spaces alone is 10 times faster than rewriting every one of them).
 _WHITESPACE = r"[\s\p{Z}]{2,}|[^\S ]|[^\P{Z} ]"
+# A letter of a script written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+# Burmese, Tibetan), with the combining marks that follow it: each becomes a token of its own.
+SCRIPTIO_CONTINUA = r"([\p{Han}\p{Hiragana}\p{Katakana}\x{30FC}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]\p{M}*)"
 
 
 @keras.saving.register_keras_serializable(package="seqapps")
@@ -72,7 +76,36 @@ def standardize(texts):
     return tf.strings.strip(texts)
 
 
-def build_vocabulary(texts, max_tokens=20_000, batch_size=512):
+@keras.saving.register_keras_serializable(package="seqapps")
+def standardize_any_script(texts):
+    """`standardize`, then every character of a script without spaces between words is a word of its own.
+
+    Splitting on spaces alone makes a whole Chinese or Thai sentence one
+    token. Here each letter of the Han, Hiragana, Katakana, Thai, Lao, Khmer,
+    Myanmar and Tibetan scripts (`SCRIPTIO_CONTINUA`), with the combining
+    marks that follow it, is set apart by spaces ("我喜欢" -> "我 喜 欢");
+    word-level n-grams over such tokens are character n-grams. Letters of
+    scripts that put spaces between words (Latin, Cyrillic, Greek, Arabic,
+    Devanagari, Hangul...) stay whole words, their combining marks included
+    ("हिन्दी" stays one token).
+
+    Args:
+        texts: `tf.string` tensor (or anything convertible to one) of any shape.
+
+    Returns:
+        `tf.string` tensor of the same shape.
+
+    Example:
+
+    >>> standardize_any_script(["Это 我喜欢, ok!"]).numpy()[0].decode()
+    'это 我 喜 欢 , ok !'
+    """
+    texts = tf.strings.regex_replace(standardize(texts), SCRIPTIO_CONTINUA, r" \1 ")
+    texts = tf.strings.regex_replace(texts, _WHITESPACE, " ")
+    return tf.strings.strip(texts)
+
+
+def build_vocabulary(texts, max_tokens=20_000, batch_size=512, standardize_function=standardize):
     """Builds the word vocabulary of `texts` after `standardize`.
 
     The words are those a `TextVectorization(standardize=standardize)`
@@ -85,6 +118,9 @@ def build_vocabulary(texts, max_tokens=20_000, batch_size=512):
             pairs (the labels are ignored), or a list of strings.
         max_tokens: size of the vocabulary, the two special tokens included.
         batch_size: number of texts standardized at once.
+        standardize_function: the standardization of the `TextVectorization`
+            layer that will use the vocabulary (`standardize` or
+            `standardize_any_script`).
 
     Returns:
         The vocabulary, a list of at most `max_tokens` strings.
@@ -103,6 +139,6 @@ def build_vocabulary(texts, max_tokens=20_000, batch_size=512):
         texts = tf.data.Dataset.from_tensor_slices(tf.constant(texts, dtype=tf.string))
     if isinstance(texts.element_spec, tuple):
         texts = texts.map(lambda text, *_: text)
-    vectorize = keras.layers.TextVectorization(max_tokens=max_tokens, standardize=standardize)
+    vectorize = keras.layers.TextVectorization(max_tokens=max_tokens, standardize=standardize_function)
     vectorize.adapt(texts.batch(batch_size))
     return [str(word) for word in vectorize.get_vocabulary()]

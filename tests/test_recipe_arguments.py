@@ -278,3 +278,27 @@ def test_a_bad_settings_file_exits_with_its_message(tmp_path, capsys):
     with pytest.raises(SystemExit):
         resolve(["--config", str(tmp_path / "missing.yaml")])
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_help_of_a_field_documented_in_a_base_class():
+    @dataclasses.dataclass
+    class Base:
+        """Base.
+
+        Args:
+            units: hidden units.
+            seed: the base's seed.
+        """
+
+        units: int = 4
+        seed: int = 1
+
+    @dataclasses.dataclass
+    class Derived(Base):
+        """Derived.
+
+        Args:
+            seed: the derived seed.
+        """
+
+    assert recipe_arguments.documented_help(Derived) == {"units": "hidden units.", "seed": "the derived seed."}

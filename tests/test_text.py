@@ -118,3 +118,12 @@ def test_exported_model_standardizes_in_a_fresh_process(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[[2, 3, 1], [0, 0, 0]]"
+
+
+def test_zero_width_space_is_a_word_break_and_any_script_splits_scripts_without_spaces():
+    assert standardized(["ภาษา\u200bไทย a\u200bb"]) == ["ภาษา ไทย a b"]
+    (thai, japanese, mixed) = [
+        value.decode() for value in text.standardize_any_script(["ไม่ดี", "日本語です", "Straße 好!"]).numpy()
+    ]
+    assert thai == "ไ ม่ ดี"  # each letter with its combining marks
+    assert japanese == "日 本 語 で す" and mixed == "strasse 好 !"

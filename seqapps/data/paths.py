@@ -87,3 +87,33 @@ class DataFormatError(ValueError):
     """Raised when a dataset was found but its content is malformed (missing
     values, duplicate or out-of-order timestamps, non-numeric columns, too
     few rows). The message names the problem, where it is and the fix."""
+
+
+# Leading bytes of binary formats a user may pass by mistake -> how the error names them.
+BINARY_SIGNATURES = (
+    (b"PAR1", "a Parquet file"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\xd0\xcf\x11\xe0", "an Excel (.xls) workbook"),
+    (b"\x89HDF", "an HDF5 file"),
+    (b"\x93NUMPY", "a NumPy (.npy) file"),
+    (b"BZh", "a bzip2-compressed file"),
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one)"),
+)
+
+
+def binary_kind(raw):
+    """How to name `raw` if it is not text (a known binary format, or bytes with NULs); `None` for text."""
+    for signature, kind in BINARY_SIGNATURES:
+        if raw.startswith(signature):
+            return kind
+    head = raw[:65536]
+    if b"\x00" in head:
+        return "a binary file (it has NUL bytes)"
+    return None
+
+
+def shown_names(names, limit=12, width=40):
+    """`names` for an error message: at most `limit` names, each cut to `width` characters."""
+    shown = [name if len(name) <= width else name[: width - 3] + "..." for name in names[:limit]]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{shown}{more}"

@@ -550,7 +550,7 @@ def _read_rows(path):
         raise DataFormatError(
             f"{str(path)!r} cannot be read ({error}). Fix: pass a readable CSV or zip file."
         ) from error
-    kind = _binary_kind(raw)
+    kind = paths.binary_kind(raw)
     if kind:
         raise DataFormatError(
             f"{str(path)!r} is {kind}, not a CSV text file. Fix: pass a CSV file with a header row "
@@ -575,7 +575,7 @@ def _read_rows(path):
     repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated or "" in counts:
         raise DataFormatError(
-            f"{str(path)!r}: the header has repeated or empty column names {_shown_names(repeated or [''])}. "
+            f"{str(path)!r}: the header has repeated or empty column names {paths.shown_names(repeated or [''])}. "
             "Fix: give every column a distinct name."
         )
     rows = []
@@ -591,42 +591,13 @@ def _read_rows(path):
     return header, rows, notes
 
 
-# Leading bytes of binary formats a user may pass by mistake -> how the error names them.
-_BINARY_SIGNATURES = (
-    (b"PAR1", "a Parquet file"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"\xd0\xcf\x11\xe0", "an Excel (.xls) workbook"),
-    (b"\x89HDF", "an HDF5 file"),
-    (b"\x93NUMPY", "a NumPy (.npy) file"),
-    (b"BZh", "a bzip2-compressed file"),
-)
-
-
-def _binary_kind(raw):
-    """How to name `raw` if it is not text (a known binary format, or bytes with NULs); `None` for text."""
-    for signature, kind in _BINARY_SIGNATURES:
-        if raw.startswith(signature):
-            return kind
-    head = raw[:65536]
-    if b"\x00" in head:
-        return "a binary file (it has NUL bytes)"
-    return None
-
-
-def _shown_names(names, limit=12, width=40):
-    """`names` for an error message: at most `limit` names, each cut to `width` characters."""
-    shown = [name if len(name) <= width else name[: width - 3] + "..." for name in names[:limit]]
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return f"{shown}{more}"
-
-
 def _select_columns(header, time_columns, targets, feature_columns, name):
     """Input column names in file order (targets included), validated."""
     wanted = list(time_columns) + list(targets) + list(feature_columns or [])
     unknown = [column for column in wanted if column not in header]
     if unknown:
         raise DataFormatError(
-            f"{name} has no column(s) {_shown_names(unknown)}. Its columns are {_shown_names(header)}. "
+            f"{name} has no column(s) {paths.shown_names(unknown)}. Its columns are {paths.shown_names(header)}. "
             "Fix: name columns of the file's header row (is it a CSV with a header row?)."
         )
     overlap = sorted(set(time_columns) & set(list(targets) + list(feature_columns or [])))

@@ -32,6 +32,8 @@ class NgramScores(keras.layers.Layer):
             and word pairs, and so on.
         buckets: number of hashed scores shared by the n-grams of two or more
             words (unused when `ngrams` is 1), at most 2**31.
+        units: scores per word and per bucket, e.g. one per class of a
+            classifier; with 1 (the default) the score tables are vectors.
         scores_initializer: initializer of the scores (default zeros, so an
             untrained term adds nothing).
         **kwargs: Layer arguments.
@@ -40,7 +42,7 @@ class NgramScores(keras.layers.Layer):
         token_ids: integer tensor `(batch, steps)`, 0 for padding.
 
     Returns:
-        Float tensor `(batch, 1)`: the sum of the scores.
+        Float tensor `(batch, units)`: the sum of the scores.
 
     Example:
 
@@ -49,9 +51,10 @@ class NgramScores(keras.layers.Layer):
     (1, 1)
     """
 
-    def __init__(self, vocabulary_size, ngrams=2, buckets=262_144, scores_initializer="zeros", **kwargs):
+    def __init__(self, vocabulary_size, ngrams=2, buckets=262_144, scores_initializer="zeros", units=1, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("vocabulary_size", vocabulary_size), ("ngrams", ngrams), ("buckets", buckets)):
+        checked = (("vocabulary_size", vocabulary_size), ("ngrams", ngrams), ("buckets", buckets), ("units", units))
+        for name, value in checked:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"NgramScores: `{name}` must be a positive integer, got {value!r}.")
         if buckets > MAX_BUCKETS:
@@ -59,21 +62,30 @@ class NgramScores(keras.layers.Layer):
         self.vocabulary_size = vocabulary_size
         self.ngrams = ngrams
         self.buckets = buckets
+        self.units = units
         self.scores_initializer = keras.initializers.get(scores_initializer)
 
     def build(self, input_shape):
+        per_entry = () if self.units == 1 else (self.units,)
         self.word_scores = self.add_weight(
-            shape=(self.vocabulary_size,), initializer=self.scores_initializer, name="word_scores"
+            shape=(self.vocabulary_size, *per_entry), initializer=self.scores_initializer, name="word_scores"
         )
         if self.ngrams > 1:
             self.ngram_scores = self.add_weight(
-                shape=(self.buckets,), initializer=self.scores_initializer, name="ngram_scores"
+                shape=(self.buckets, *per_entry), initializer=self.scores_initializer, name="ngram_scores"
             )
+
+    def _summed(self, table, ids, present):
+        """The scores of `ids` (batch, steps) in `table`, summed over the steps where `present`."""
+        present = ops.cast(present, self.compute_dtype)
+        if self.units > 1:
+            present = ops.expand_dims(present, -1)
+        return ops.sum(ops.take(table, ids, axis=0) * present, axis=1)
 
     def call(self, token_ids):
         token_ids = ops.cast(token_ids, "int64")
         present = ops.not_equal(token_ids, 0)
-        total = ops.sum(ops.take(self.word_scores, token_ids) * ops.cast(present, self.compute_dtype), axis=1)
+        total = self._summed(self.word_scores, token_ids, present)
         steps = ops.shape(token_ids)[1]
         for length in range(2, self.ngrams + 1):
             bucket = ops.full_like(token_ids[:, : steps - length + 1], length)
@@ -82,18 +94,18 @@ class NgramScores(keras.layers.Layer):
                 ids = token_ids[:, offset : steps - length + 1 + offset]
                 bucket = ops.mod(bucket * HASH_MULTIPLIER + ids, self.buckets)
                 complete = ops.logical_and(complete, ops.not_equal(ids, 0))
-            scores = ops.take(self.ngram_scores, bucket) * ops.cast(complete, self.compute_dtype)
-            total = total + ops.sum(scores, axis=1)
-        return ops.expand_dims(total, -1)
+            total = total + self._summed(self.ngram_scores, bucket, complete)
+        return ops.expand_dims(total, -1) if self.units == 1 else total
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], 1)
+        return (input_shape[0], self.units)
 
     def get_config(self):
         config = {
             "vocabulary_size": self.vocabulary_size,
             "ngrams": self.ngrams,
             "buckets": self.buckets,
+            "units": self.units,
             "scores_initializer": keras.initializers.serialize(self.scores_initializer),
         }
         base_config = super().get_config()

@@ -10,5 +10,6 @@ RECIPES = (
     "imdb_sentiment",
     "seq2seq_translation",
     "sequence_sum",
+    "text_classification",
     "timeseries_forecasting",
 )

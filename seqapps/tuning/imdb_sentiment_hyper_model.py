@@ -98,7 +98,7 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
 
     def fit_model(self, values, model, epochs, initial_epoch, callbacks):
         config = self.trial_config(values)
-        reviews, vectorizer = self.data.reviews, self.data.vectorizer
+        reviews, vectorizer = self.data.texts, self.data.vectorizer
         early_stopping = keras.callbacks.EarlyStopping(
             monitor=self.objective.name, mode=self.objective.direction, patience=config.patience
         )
@@ -115,7 +115,7 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
     def retrain(self, values, epochs, output_dir):
         self.prepare()
         config = dataclasses.replace(self.trial_config(values), epochs=epochs, run_dir=str(output_dir))
-        reviews, vectorizer = self.data.reviews, self.data.vectorizer
+        reviews, vectorizer = self.data.texts, self.data.vectorizer
         model = self.build_seeded(values)
         model.fit(
             imdb_sentiment.token_batches(

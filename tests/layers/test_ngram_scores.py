@@ -79,3 +79,14 @@ def test_bad_arguments_name_the_value(argument, value):
     arguments = {"vocabulary_size": 10, "ngrams": 2, "buckets": 64, argument: value}
     with pytest.raises(ValueError, match=f"`{argument}`.*{value!r}"):
         NgramScores(**arguments)
+
+
+def test_several_units_score_each_unit_like_a_one_unit_layer():
+    token_ids = np.array([[2, 3, 3, 0], [5, 0, 0, 0]])
+    one = NgramScores(10, buckets=7, scores_initializer="random_normal")
+    three = NgramScores(10, buckets=7, units=3)
+    reference = np.asarray(one(token_ids))
+    three(token_ids)
+    three.set_weights([np.stack([weights * (unit + 1) for unit in range(3)], -1) for weights in one.get_weights()])
+    np.testing.assert_allclose(np.asarray(three(token_ids)), reference * np.array([1, 2, 3]), rtol=1e-6)
+    assert NgramScores.from_config(three.get_config()).units == 3
