@@ -323,7 +323,53 @@ def _run_train(arguments):
     return recipe.main(arguments.recipe_flags, prog=f"seqapps train {arguments.recipe}")
 
 
-SUBCOMMANDS = (_add_train, _add_cells, _add_serving_config, _add_predict, _add_check_export, _add_diagnose, _add_tune)
+def _add_backtest(subparsers):
+    parser = subparsers.add_parser(
+        "backtest",
+        help="rolling-origin evaluation of a trained forecaster over its test period, with a CSV of every forecast",
+        description="Forecasts from every STRIDE-th origin of the test period of a finished run of the "
+        "forecasting recipe (its config.json and model.keras; nothing is refitted), and prints MAE and MSE of "
+        "the model and of persistence per fold and overall, with the prediction interval's coverage. "
+        "--stride 1 scores exactly the test windows the recipe and the benchmark score.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the --run-dir of a finished forecasting run")
+    parser.add_argument("--stride", type=int, default=None, help="rows between origins (default: the horizon)")
+    parser.add_argument("--folds", type=int, default=5, help="consecutive blocks of origins reported separately")
+    parser.add_argument(
+        "--output", metavar="CSV", default=None, help="CSV of every forecast (default: RUN_DIR/backtest.csv)"
+    )
+    parser.add_argument(
+        "--data", default=None, help="the data file or folder, if it moved since training (default: the run's)"
+    )
+    parser.set_defaults(handler=_run_backtest)
+
+
+def _run_backtest(arguments):
+    import json
+
+    from seqapps.tasks.timeseries_forecasting import backtest
+
+    result = backtest.backtest(arguments.run_dir, stride=arguments.stride, folds=arguments.folds, data=arguments.data)
+    print(backtest.folds_table(result))
+    output = backtest.write_csv(result, arguments.output or os.path.join(arguments.run_dir, "backtest.csv"))
+    summary = os.path.join(os.path.dirname(output), "backtest.json")
+    with open(summary, "w") as file:
+        json.dump({"folds": result.folds, "overall": result.overall}, file, indent=1)
+    print(f"Wrote {output} (every forecast) and {summary} (the metrics)")
+    return 0
+
+
+SUBCOMMANDS = (
+    _add_train,
+    _add_cells,
+    _add_backtest,
+    _add_serving_config,
+    _add_predict,
+    _add_check_export,
+    _add_diagnose,
+    _add_tune,
+)
 
 
 def build_parser():

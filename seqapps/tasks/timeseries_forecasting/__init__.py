@@ -49,7 +49,9 @@ Where each role lives:
 - `baselines.py`: `persistence_forecast`, `seasonal_naive_forecast`,
   `ChannelRidgeForecaster`, `RidgeForecaster`, `fit_linear_baseline`.
 - `evaluation.py`: `error_metrics`, `improvement_percent`, the tables, `plot_forecasts`.
-- `serving.py`: `serving_function` (`serving_default`: raw window -> raw forecast, input checks).
+- `intervals.py`: `ConformalInterval` (the prediction interval, calibrated on validation), `interval_metrics`.
+- `backtest.py`: `backtest` (rolling origins over the test period of a finished run), `folds_table`, `write_csv`.
+- `serving.py`: `serving_function` (`serving_default`: raw window -> raw forecast and interval, input checks).
 - `training.py`: `train` (the recipe end to end).
 """
 
