@@ -38,7 +38,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from seqapps import serving
+from seqapps import console, serving
 from seqapps.serving_layout import (
     DEFAULT_SIGNATURE,
     MAX_WARMUP_RECORDS,
@@ -130,7 +130,7 @@ def export_for_serving(model_or_module, export_root, name, signatures, warmup_ex
     model_dir.mkdir(parents=True, exist_ok=True)
     temp_dir = _make_temp_dir(model_dir, next_version(model_dir))
     try:
-        with _without_cudnn(tracked):  # saving may trace the functions again
+        with _without_cudnn(tracked), console.root_handlers_kept():  # saving may trace the functions again
             _write_saved_model(tracked, signatures, concrete, temp_dir)
         _write_warmup(temp_dir, name, examples)
         if verify:
