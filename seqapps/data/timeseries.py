@@ -222,6 +222,13 @@ class TimeSeries:
         period: rows per season (e.g. 24 for hourly data) or `None` when unknown.
         source: the file read.
         notes: what was found and done while reading, one sentence each.
+        series_names: for a file of many series (`load_csv(..., id_column=...)`),
+            the id of each series, in file order; empty for one series.
+        series_borders: for many series, `(start, train_end, validation_end,
+            test_end)` rows of each series: the series are stacked one after the
+            other in `values` (each its own run of `segments`, so no window spans
+            two), and each is split chronologically on its own; `borders` then
+            holds the last series' borders and is not used.
     """
 
     values: np.ndarray
@@ -235,6 +242,8 @@ class TimeSeries:
     period: int
     source: str
     notes: tuple
+    series_names: tuple = ()
+    series_borders: tuple = ()
 
     @property
     def target_indices(self):
@@ -246,12 +255,23 @@ class TimeSeries:
         """float32 `(rows, targets)`: the target columns of `values`."""
         return self.values[:, list(self.target_indices)]
 
+    def series_of_rows(self, rows):
+        """The index in `series_names` of the series each row belongs to (all 0 for one series)."""
+        if not self.series_borders:
+            return np.zeros(len(rows), dtype=np.int64)
+        starts = np.array([start for start, *_ in self.series_borders])
+        return np.searchsorted(starts, np.asarray(rows), side="right") - 1
+
     def statistics(self):
         """Per-feature mean and standard deviation (float32 `(features,)`) of the training rows.
 
         A feature constant over the training rows gets standard deviation 1.
         """
-        train = self.values[: self.borders[0]].astype(np.float64)
+        if self.series_borders:
+            rows = np.concatenate([np.arange(start, train_end) for start, train_end, *_ in self.series_borders])
+            train = self.values[rows].astype(np.float64)
+        else:
+            train = self.values[: self.borders[0]].astype(np.float64)
         mean, std = train.mean(axis=0), train.std(axis=0)
         std[std < 1e-6 * np.maximum(1.0, np.abs(mean))] = 1.0
         return mean.astype(np.float32), std.astype(np.float32)
@@ -323,8 +343,9 @@ def load_csv(
     categorical="error",
     missing_values=(),
     period=None,
+    id_column=None,
 ):
-    """Reads a CSV time series (or a zip holding one CSV).
+    """Reads a CSV time series (or a zip holding one CSV), or many series of one long ("tidy") CSV.
 
     Args:
         path: the `.csv` or `.zip` file; UTF-8 (a BOM and CRLF line ends are fine).
@@ -347,6 +368,13 @@ def load_csv(
         missing_values: numbers that mean "missing", e.g. `(-9999,)`.
         period: rows per season; `None` infers one day (or one week for daily
             data) from the sampling interval, when it divides evenly.
+        id_column: for a file of many series in long layout (one row per
+            series and timestamp), the column naming the series. Each series
+            is cleaned and split (`split` fractions of its own rows) on its
+            own; series may have different lengths and start dates but must
+            share the sampling interval; a series too short to split is
+            skipped and named in `notes`. The series are stacked in the
+            returned `TimeSeries` (`series_names`, `series_borders`).
 
     Returns:
         A `TimeSeries`.
@@ -381,12 +409,46 @@ def load_csv(
     source = str(found)
     header, rows, notes = _read_rows(found)
     name = f"{source!r}"
-    columns = _select_columns(header, time_columns, targets, feature_columns, name)
+    if id_column is not None:
+        if id_column not in header:
+            raise DataFormatError(
+                f"{name} has no id column {id_column!r}. Its columns are {paths.shown_names(header)}. "
+                "Fix: pass --id-column with the column naming each series."
+            )
+        if id_column in time_columns or id_column in targets or id_column in (feature_columns or ()):
+            raise ValueError(f"The id column {id_column!r} cannot be a time, target or feature column too.")
+        if not all(isinstance(part, float) for part in split):
+            raise ValueError(
+                f"With id_column, split must be three fractions of each series' rows, got {tuple(split)!r}."
+            )
+    columns = _select_columns(
+        [column for column in header if column != id_column], time_columns, targets, feature_columns, name
+    )
     notes.insert(0, f"Read {len(rows):,} rows x {len(header)} columns from {source}.")
     if not rows:
         raise DataFormatError(f"{name} has a header but no data rows. Fix: pass a CSV with one row per time step.")
     table = list(zip(*rows))
     timestamps = _parse_time(table, header, time_columns, time_format, name)
+    if id_column is not None:
+        values, names, categorical_cells = _parse_features(
+            table, header, columns, targets, categorical, missing_values, name, notes
+        )
+        return _long_series(
+            [cell.strip() for cell in table[header.index(id_column)]],
+            timestamps,
+            values,
+            names,
+            categorical_cells,
+            targets,
+            id_column=id_column,
+            split=split,
+            missing=missing,
+            duplicates=duplicates,
+            unordered=unordered,
+            period=period,
+            source=source,
+            notes=notes,
+        )
     file_borders = _file_borders(split, len(rows), name)
     border_times = [timestamps[row] if row < len(rows) else None for row in file_borders]
 
@@ -427,6 +489,133 @@ def load_csv(
     )
 
 
+# At most this many series have their own cleaning notes listed; the others are counted.
+NOTED_SERIES = 5
+
+
+def _check_id_kinds(ids, id_column, name):
+    """Ids must be all numbers or all text: a mix ('7' and 'store_7') is usually a broken column."""
+    numeric = np.array([_is_number(value) for value in ids])
+    if numeric.any() and not numeric.all():
+        number, text = int(np.flatnonzero(numeric)[0]), int(np.flatnonzero(~numeric)[0])
+        raise DataFormatError(
+            f"{name}: the id column {id_column!r} mixes numbers and text, e.g. {ids[number]!r} at line "
+            f"{_line(number)} and {ids[text]!r} at line {_line(text)}. Fix: give every series an id of one kind "
+            "(all text, e.g. 'store_7', or all numbers)."
+        )
+    empty = [row for row, value in enumerate(ids) if not value]
+    if empty:
+        raise DataFormatError(
+            f"{name}: {len(empty):,} row(s) have an empty id in column {id_column!r}, first at line "
+            f"{_line(empty[0])}. Fix: fill in the series id of every row."
+        )
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _long_series(
+    ids,
+    timestamps,
+    values,
+    names,
+    categorical_cells,
+    targets,
+    *,
+    id_column,
+    split,
+    missing,
+    duplicates,
+    unordered,
+    period,
+    source,
+    notes,
+):
+    """Cleans and splits each series of a long-layout file on its own, then stacks them (see `load_csv`)."""
+    name = f"{source!r}"
+    _check_id_kinds(ids, id_column, name)
+    rows_of = collections.defaultdict(list)
+    for row, series_id in enumerate(ids):
+        rows_of[series_id].append(row)
+    target_positions = [names.index(target) for target in targets]
+    parts, skipped, series_notes, frequency = [], [], [], None
+    for series_id, rows in rows_of.items():
+        label = f"{name} series {series_id!r}"
+        order = np.asarray(rows, dtype=np.int64)
+        own_notes = []
+        if len(order) < 3:
+            skipped.append(f"{series_id!r} ({len(order)} row(s))")
+            continue
+        series_times, series_values, order = _check_order(
+            timestamps[order], values[order], order, unordered, label, own_notes
+        )
+        series_times, series_values, order = _remove_duplicates(
+            series_times, series_values, order, duplicates, categorical_cells, label, own_notes
+        )
+        interval = _frequency(series_times, order, label)
+        if frequency is not None and interval != frequency:
+            raise DataFormatError(
+                f"{label} is sampled every {_describe_interval(interval)}, the series before every "
+                f"{_describe_interval(frequency)}. Fix: resample every series to one interval (one global model "
+                "reads windows of one step size)."
+            )
+        frequency = interval
+        series_times, series_values, imputed = _handle_missing(
+            series_times, series_values, order, frequency, missing, names, target_positions, label, own_notes
+        )
+        try:
+            borders = _file_borders(split, len(series_times), label)
+        except DataFormatError:
+            skipped.append(f"{series_id!r} ({len(series_times)} row(s))")
+            continue
+        steps = np.diff(series_times)
+        parts.append((series_id, series_times, series_values, imputed, borders, steps != frequency))
+        series_notes.extend(own_notes)
+    if not parts:
+        raise DataFormatError(
+            f"{name}: no series of {id_column!r} is long enough to split into train, validation and test "
+            f"(skipped: {', '.join(skipped[:5])}). Fix: pass longer series."
+        )
+    notes.append(
+        f"{len(parts):,} series (column {id_column!r}), sampled every {_describe_interval(frequency)}, "
+        f"{min(len(part[1]) for part in parts):,} to {max(len(part[1]) for part in parts):,} rows each; each split "
+        f"{tuple(split)} on its own rows."
+    )
+    if skipped:
+        notes.append(f"Skipped {len(skipped):,} series too short to split: {', '.join(skipped[:10])}.")
+    notes.extend(series_notes[:NOTED_SERIES])
+    if len(series_notes) > NOTED_SERIES:
+        notes.append(f"... and {len(series_notes) - NOTED_SERIES:,} more note(s) of that kind on other series.")
+    offsets = np.cumsum([0] + [len(part[1]) for part in parts])
+    segments, series_borders, next_segment = [], [], 0
+    for offset, (_, _, _, _, borders, breaks) in zip(offsets, parts):
+        own = np.concatenate([[0], np.cumsum(breaks)]).astype(np.int64) + next_segment
+        segments.append(own)
+        next_segment = int(own[-1]) + 1
+        series_borders.append((int(offset),) + tuple(int(offset + border) for border in borders))
+    imputed = np.concatenate([part[3] for part in parts])
+    return TimeSeries(
+        values=np.concatenate([part[2] for part in parts]).astype(np.float32),
+        timestamps=np.concatenate([part[1] for part in parts]),
+        feature_names=tuple(names),
+        target_names=tuple(targets),
+        frequency=frequency,
+        segments=np.concatenate(segments),
+        target_imputed=imputed[:, target_positions].any(axis=1),
+        borders=series_borders[-1][1:],
+        period=_default_period(frequency) if period is None else period,
+        source=source,
+        notes=tuple(notes),
+        series_names=tuple(part[0] for part in parts),
+        series_borders=tuple(series_borders),
+    )
+
+
 def window_starts(series, split, input_steps, horizon, lookback=None):
     """The forecast start rows `t` of every complete window of a split.
 
@@ -456,14 +645,24 @@ def window_starts(series, split, input_steps, horizon, lookback=None):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{argument} must be a positive integer, got {value!r}.")
     history = max(input_steps, lookback or 0)
+    index = SPLITS.index(split)
+    if series.series_borders:
+        # Each series on its own; a series too short for a window of this split contributes none.
+        starts = np.concatenate(
+            [
+                _split_starts(series, max(borders[index], borders[0] + history), borders[index + 1], history, horizon)
+                for borders in series.series_borders
+            ]
+        )
+        if not len(starts):
+            raise DataFormatError(
+                f"No series of {series.source!r} holds a complete {split} window of {history} history rows and "
+                f"{horizon} forecast rows. Fix: use longer series, or smaller input steps / horizon."
+            )
+        return starts
     borders = (0,) + tuple(series.borders)
-    first, end = borders[SPLITS.index(split)], borders[SPLITS.index(split) + 1]
-    starts = np.arange(max(first, history), end - horizon + 1, dtype=np.int64)
-    if len(starts):
-        same_segment = series.segments[starts - history] == series.segments[starts + horizon - 1]
-        imputed_before = np.concatenate([[0], np.cumsum(series.target_imputed)])
-        clean_forecast = imputed_before[starts + horizon] == imputed_before[starts]
-        starts = starts[same_segment & clean_forecast]
+    first, end = borders[index], borders[index + 1]
+    starts = _split_starts(series, max(first, history), end, history, horizon)
     if not len(starts):
         raise DataFormatError(
             f"The {split} split of {series.source!r} (rows [{first}, {end}), {end - first} rows) holds no complete "
@@ -474,6 +673,36 @@ def window_starts(series, split, input_steps, horizon, lookback=None):
             + "."
         )
     return starts
+
+
+def _split_starts(series, first, end, history, horizon):
+    """Start rows in `[first, end - horizon]` whose window stays in one segment and forecasts no interpolated target."""
+    starts = np.arange(first, end - horizon + 1, dtype=np.int64)
+    if len(starts):
+        same_segment = series.segments[starts - history] == series.segments[starts + horizon - 1]
+        imputed_before = np.concatenate([[0], np.cumsum(series.target_imputed)])
+        clean_forecast = imputed_before[starts + horizon] == imputed_before[starts]
+        starts = starts[same_segment & clean_forecast]
+    return starts
+
+
+def short_series(series, input_steps, horizon, lookback=None):
+    """`{split: [series names]}`: the series of a many-series file with no complete window in each split."""
+    if not series.series_borders:
+        return {}
+    history = max(input_steps, lookback or 0)
+    short = {}
+    for index, split in enumerate(SPLITS):
+        names = [
+            name
+            for name, borders in zip(series.series_names, series.series_borders)
+            if not len(
+                _split_starts(series, max(borders[index], borders[0] + history), borders[index + 1], history, horizon)
+            )
+        ]
+        if names:
+            short[split] = names
+    return short
 
 
 def gather_windows(series, starts, input_steps, horizon):
@@ -811,13 +1040,14 @@ def _check_order(timestamps, values, order, unordered, name, notes):
     row = int(backwards[0]) + 1
     if unordered == "error":
         raise DataFormatError(
-            f"{name}: timestamps go backwards {len(backwards):,} time(s), first at line {_line(row)} "
+            f"{name}: timestamps go backwards {len(backwards):,} time(s), first at line {_line(int(order[row]))} "
             f"({timestamps[row]} after {timestamps[row - 1]}). Fix: sort the file by time, or pass "
             "unordered='sort'."
         )
     permutation = np.argsort(timestamps, kind="stable")
     notes.append(
-        f"Timestamps went backwards {len(backwards):,} time(s) (first at line {_line(row)}): rows sorted by time."
+        f"{name}: timestamps went backwards {len(backwards):,} time(s) (first at line {_line(int(order[row]))}): "
+        "rows sorted by time."
     )
     return timestamps[permutation], values[permutation], order[permutation]
 

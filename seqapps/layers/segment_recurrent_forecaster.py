@@ -5,6 +5,9 @@ from keras import ops
 
 from seqapps.layers.recurrent_factory import KINDS, recurrent
 
+# Added to each window's standard deviation under `instance_scale`, so a constant window divides by a small number.
+SCALE_EPSILON = 1e-5
+
 
 @keras.saving.register_keras_serializable(package="seqapps")
 class SegmentRecurrentForecaster(keras.layers.Layer):
@@ -25,6 +28,12 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
        segments run at once, then dropout and `Dense(segment_length)` turn each
        step's output into its rows.
 
+    With `instance_scale=True` each channel's window is also divided by its
+    own standard deviation over the window (plus `SCALE_EPSILON`) and the
+    forecast multiplied back (the scaling half of RevIN, Kim et al., ICLR
+    2022), so series of very different magnitudes share the weights: the
+    forecast of `a * window + b` (a > 0) is `a * forecast(window) + b`.
+
     A `horizon` that is not a multiple of `segment_length` is decoded as
     `ceil(horizon / segment_length)` segments and the extra rows are cropped.
     With `zero_output=True` the output `Dense` starts at zero, so the
@@ -42,6 +51,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
             a channel depends on which channel it is); `False`: every channel is
             treated alike.
         zero_output: initialize the output `Dense` to zero (persistence).
+        instance_scale: divide each channel's window by its own spread (above).
         **kwargs: Layer arguments.
 
     Call arguments:
@@ -69,6 +79,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         dropout=0.0,
         channel_embedding=False,
         zero_output=True,
+        instance_scale=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -98,6 +109,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.input_steps, self.horizon, self.channels = input_steps, horizon, channels
         self.segment_length, self.cell, self.units = segment_length, cell, units
         self.dropout, self.channel_embedding, self.zero_output = float(dropout), bool(channel_embedding), zero_output
+        self.instance_scale = bool(instance_scale)
         self.input_segments = input_steps // segment_length
         self.output_segments = -(-horizon // segment_length)
         self.segment_embedding = keras.layers.Dense(units, activation="relu", name="segment_embedding")
@@ -132,7 +144,11 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
     def call(self, inputs, training=None):
         batch = ops.shape(inputs)[0]
         last = inputs[:, -1:, :]
-        relative = ops.transpose(inputs - last, (0, 2, 1))
+        relative = inputs - last
+        if self.instance_scale:
+            scale = ops.std(inputs, axis=1, keepdims=True) + SCALE_EPSILON
+            relative = relative / scale
+        relative = ops.transpose(relative, (0, 2, 1))
         segments = ops.reshape(relative, (-1, self.input_segments, self.segment_length))
         _, *states = self.recurrent_layer(self.segment_embedding(segments))
         # One decoding step per (window, channel, output segment), all at once.
@@ -151,7 +167,10 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         decoded, *_ = self.recurrent_layer(queries, initial_state=states)
         rows = self.segment_output(self.output_dropout(decoded, training=training))
         rows = ops.reshape(rows, (batch, self.channels, self.output_segments * self.segment_length))
-        return ops.transpose(rows[:, :, : self.horizon], (0, 2, 1)) + last
+        forecast = ops.transpose(rows[:, :, : self.horizon], (0, 2, 1))
+        if self.instance_scale:
+            forecast = forecast * scale
+        return forecast + last
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.horizon, self.channels)
@@ -167,6 +186,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
             "dropout": self.dropout,
             "channel_embedding": self.channel_embedding,
             "zero_output": self.zero_output,
+            "instance_scale": self.instance_scale,
         }
         base_config = super().get_config()
         return {**base_config, **config}

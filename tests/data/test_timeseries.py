@@ -413,3 +413,73 @@ def test_real_weather_file_oddities_from_the_manifest(monkeypatch):
     # 36,887 / 5,270 / 10,539 file rows; the duplicate and the 9 missing rows are in the training part
     assert series.borders == (36_887 + 8, 36_887 + 8 + 5_270, 52_704)
     assert np.isfinite(series.values).all()
+
+
+def long_rows(lengths, starts=None, minutes=60):
+    """Rows `store, date, load, OT` of several series (`{id: rows}`), one after the other (as `series_rows`)."""
+    rows = []
+    for series_id, count in lengths.items():
+        start = (starts or {}).get(series_id, "2020-01-01T00:00")
+        rows += [[series_id] + row for row in series_rows(count, start, minutes)]
+    return rows
+
+
+LONG_HEADER = ["store"] + HEADER
+
+
+def test_long_layout_splits_each_series_on_its_own_and_no_window_spans_two(tmp_path):
+    rows = long_rows({"a": 100, "b": 60, "tiny": 2}, starts={"b": "2020-01-03T05:00"})
+    path = write_csv(tmp_path / "stores.csv", LONG_HEADER, rows)
+    series = timeseries.load_csv(path, "date", "OT", id_column="store")
+    assert series.series_names == ("a", "b")
+    assert series.series_borders == ((0, 70, 80, 100), (100, 142, 148, 160))  # 70/10/20 % of each series' rows
+    assert "store" not in series.feature_names and series.feature_names == ("load", "OT")
+    assert any("Skipped 1 series too short to split: 'tiny' (2 row(s))" in note for note in series.notes)
+    assert any("2 series (column 'store'), sampled every 1 h, 60 to 100 rows each" in note for note in series.notes)
+    # Training statistics come from the training rows of both series only.
+    train_targets = 10 * np.concatenate([np.arange(70), np.arange(42)])  # OT = 10 * row index within its series
+    mean, std = series.statistics()
+    assert mean[1] == pytest.approx(train_targets.mean()) and std[1] == pytest.approx(train_targets.std(), rel=1e-5)
+    for split in timeseries.SPLITS:
+        starts = timeseries.window_starts(series, split, input_steps=8, horizon=4)
+        owner = series.series_of_rows(starts)
+        assert set(owner) == {0, 1}
+        assert np.all(series.series_of_rows(starts - 8) == owner)  # the window's first row: the same series
+        assert np.all(series.series_of_rows(starts + 3) == owner)
+    test = timeseries.window_starts(series, "test", input_steps=8, horizon=4)
+    assert (test[0], test[test < 100][-1], test[test >= 100][0], test[-1]) == (80, 96, 148, 156)
+    # 50 rows of history: series b's train and validation rows come too early; its test rows have 50 before them.
+    assert timeseries.short_series(series, input_steps=50, horizon=4) == {"train": ["b"], "validation": ["b"]}
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda rows: rows.insert(5, list(rows[4])), r"series 'a'.*1 row\(s\) repeat the timestamp.*line\(s\) \[7\]"),
+        (
+            lambda rows: rows.__setitem__(slice(9, 11), [rows[10], rows[9]]),
+            r"series 'a'.*go backwards 1 time\(s\), first at line 12",
+        ),
+        (lambda rows: rows[3].__setitem__(0, "7"), r"mixes numbers and text, e.g. '7' at line 5 and 'a' at line 2"),
+        (lambda rows: rows[3].__setitem__(0, ""), r"1 row\(s\) have an empty id in column 'store', first at line 5"),
+    ],
+)
+def test_long_layout_errors_name_the_series_line_and_fix(tmp_path, edit, message):
+    rows = long_rows({"a": 40, "b": 40})
+    edit(rows)
+    path = write_csv(tmp_path / "stores.csv", LONG_HEADER, rows)
+    with pytest.raises(DataFormatError, match=message):
+        timeseries.load_csv(path, "date", "OT", id_column="store")
+
+
+def test_long_layout_needs_one_interval_an_id_column_and_fractions(tmp_path):
+    rows = long_rows({"a": 40}) + [["b"] + row for row in series_rows(40, minutes=30)]
+    path = write_csv(tmp_path / "stores.csv", LONG_HEADER, rows)
+    with pytest.raises(DataFormatError, match=r"series 'b' is sampled every 30 min, the series before every 1 h"):
+        timeseries.load_csv(path, "date", "OT", id_column="store")
+    with pytest.raises(DataFormatError, match=r"has no id column 'shop'.*Fix: pass --id-column"):
+        timeseries.load_csv(path, "date", "OT", id_column="shop")
+    with pytest.raises(ValueError, match="three fractions of each series' rows"):
+        timeseries.load_csv(path, "date", "OT", id_column="store", split=(20, 30, 40))
+    with pytest.raises(ValueError, match="cannot be a time, target or feature column"):
+        timeseries.load_csv(path, "date", "store", id_column="store")

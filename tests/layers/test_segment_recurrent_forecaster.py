@@ -50,6 +50,21 @@ def test_a_constant_added_to_the_window_is_added_to_the_forecast():
     np.testing.assert_allclose(np.asarray(layer(WINDOWS + 7.5)), np.asarray(layer(WINDOWS)) + 7.5, atol=1e-4)
 
 
+def test_instance_scale_makes_the_forecast_affine_equivariant_per_channel():
+    layer = forecaster(cell="lstm", instance_scale=True)
+    scales = np.array([0.01, 1.0, 30.0, 1000.0], "float32")
+    shifts = np.array([5.0, -2.0, 0.0, 1e4], "float32")
+    output = np.asarray(layer(WINDOWS))
+    scaled = np.asarray(layer(WINDOWS * scales + shifts))
+    np.testing.assert_allclose((scaled - shifts) / scales, output, atol=2e-3)
+    # Without it, the recurrence sees the magnitude: a 1000x bigger window is not a 1000x bigger change.
+    plain = forecaster(cell="lstm")
+    change = np.asarray(plain(WINDOWS * 1000.0)) - WINDOWS[:, -1:] * 1000.0
+    assert not np.allclose(change, (np.asarray(plain(WINDOWS)) - WINDOWS[:, -1:]) * 1000.0, rtol=1e-2)
+    constant = np.asarray(layer(np.full((1, 12, 4), 3.0, "float32")))
+    assert np.all(np.isfinite(constant))
+
+
 def test_zero_output_is_persistence_and_a_bias_adds_to_each_row():
     layer = forecaster(zero_output=True)
     np.testing.assert_allclose(np.asarray(layer(WINDOWS)), np.repeat(WINDOWS[:, -1:], 10, axis=1), atol=1e-6)
@@ -99,7 +114,8 @@ def test_dropout_only_in_training():
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_keras_file_round_trip(tmp_path, cell):
     inputs = keras.Input((12, 4))
-    model = keras.Model(inputs, forecaster(cell=cell, channel_embedding=True, dropout=0.1)(inputs))
+    layer = forecaster(cell=cell, channel_embedding=True, dropout=0.1, instance_scale=cell == "lstm")
+    model = keras.Model(inputs, layer(inputs))
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
     np.testing.assert_allclose(np.asarray(loaded(WINDOWS)), np.asarray(model(WINDOWS)), atol=1e-6)

@@ -44,6 +44,7 @@ class BacktestResult:
         fold_of_origin: int array [origins]: the fold of each origin.
         timestamps: the series' timestamps (numpy datetime64 array).
         target_names: the forecast columns.
+        series_of_origin: for a many-series run, the series id of each origin; else `None`.
         forecast, truth: float arrays [origins, horizon, targets], file units.
         lower, upper: the interval's bounds (same shape), or `None` when the run has no interval.
         folds: list of `{"fold", "origins", "first", "last", "model": metrics, "persistence": metrics}`.
@@ -54,6 +55,7 @@ class BacktestResult:
     fold_of_origin: np.ndarray
     timestamps: np.ndarray
     target_names: tuple
+    series_of_origin: np.ndarray
     forecast: np.ndarray
     truth: np.ndarray
     lower: np.ndarray
@@ -129,7 +131,9 @@ def backtest(run_dir, stride=None, folds=5, data=None):
     target_std = series.statistics()[1][list(series.target_indices)]
     interval = _interval(run_dir, config.horizon, len(series.target_names))
     lower, upper = interval.bounds(forecast) if interval is not None else (None, None)
-    fold_of_origin = np.minimum(np.arange(len(starts)) * folds // len(starts), folds - 1)
+    # Folds are consecutive in time (with many series, the origins of every series at the same time share a fold).
+    rank = np.argsort(np.argsort(series.timestamps[starts], kind="stable"), kind="stable")
+    fold_of_origin = np.minimum(rank * folds // len(starts), folds - 1)
     fold_scores = []
     for fold in range(folds):
         chosen = fold_of_origin == fold
@@ -138,8 +142,8 @@ def backtest(run_dir, stride=None, folds=5, data=None):
             {
                 "fold": fold + 1,
                 "origins": int(chosen.sum()),
-                "first": str(series.timestamps[starts[chosen][0]]),
-                "last": str(series.timestamps[starts[chosen][-1]]),
+                "first": str(series.timestamps[starts[chosen]].min()),
+                "last": str(series.timestamps[starts[chosen]].max()),
                 **_scores(forecast[chosen], truth[chosen], persistence[chosen], target_std, bounds),
             }
         )
@@ -152,6 +156,9 @@ def backtest(run_dir, stride=None, folds=5, data=None):
         fold_of_origin=fold_of_origin,
         timestamps=series.timestamps,
         target_names=tuple(series.target_names),
+        series_of_origin=(
+            np.asarray(series.series_names)[series.series_of_rows(starts)] if series.series_names else None
+        ),
         forecast=forecast,
         truth=truth,
         lower=lower,
@@ -171,8 +178,8 @@ def folds_table(result):
     ]
     overall = {
         **result.overall,
-        "first": str(result.timestamps[result.origins[0]]),
-        "last": str(result.timestamps[result.origins[-1]]),
+        "first": str(result.timestamps[result.origins].min()),
+        "last": str(result.timestamps[result.origins].max()),
     }
     for name, scores in [(str(fold["fold"]), fold) for fold in result.folds] + [("all", overall)]:
         model = scores["model"]
@@ -189,13 +196,16 @@ def folds_table(result):
 
 def write_csv(result, path):
     """Every forecast, one row per origin, target and step: the origin, the fold, the step's timestamp, the
-    forecast, the interval's bounds (empty without an interval) and the true value, in file units."""
+    forecast, the interval's bounds (empty without an interval) and the true value, in file units; a
+    many-series run adds the series id as the first column."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     horizon = result.forecast.shape[1]
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(("origin", "fold", "target", "step", "timestamp", "forecast", "lower", "upper", "truth"))
+        header = ("origin", "fold", "target", "step", "timestamp", "forecast", "lower", "upper", "truth")
+        many = result.series_of_origin is not None
+        writer.writerow((("series",) if many else ()) + header)
         for index, start in enumerate(result.origins):
             origin = result.timestamps[start]
             fold = int(result.fold_of_origin[index]) + 1
@@ -208,7 +218,8 @@ def write_csv(result, path):
                             f"{result.upper[index, step, target_index]:.6g}",
                         )
                     writer.writerow(
-                        (
+                        (() if not many else (result.series_of_origin[index],))
+                        + (
                             origin,
                             fold,
                             target,

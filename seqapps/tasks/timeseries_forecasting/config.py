@@ -66,6 +66,11 @@ class TimeseriesForecastingConfig:
             (ignored when `csv` is given).
         csv: path of any CSV with a timestamp column, instead of a preset.
         data: explicit file of the preset (else `$SEQAPPS_DATA_DIR`, then the download).
+        id_column: for a `csv` of many series in long layout (one row per
+            series and timestamp), the column naming the series: one global
+            model is trained across them, each series split chronologically
+            and scaled on its own (`instance_scale`); series too short for a
+            window are reported and skipped.
         time_column: timestamp column of `csv`, or comma-separated
             year,month,day[,hour...] columns.
         time_format: `strptime` format of `csv`'s timestamps (default ISO 8601).
@@ -92,6 +97,10 @@ class TimeseriesForecastingConfig:
             Weather: 10 minutes).
         channel_embedding: the segment model learns an embedding per target
             column (SegRNN's channel embedding).
+        instance_scale: the segment model divides each window by its own
+            spread and multiplies the forecast back (RevIN's scaling), so
+            series of different magnitudes share the weights; default on with
+            `id_column`, off otherwise.
         cell: recurrent layer kind, a name from `seqapps.layers.KINDS`.
         units: hidden units per recurrent layer (and of the segment embedding).
         layers: stacked recurrent layers (window model only).
@@ -133,6 +142,7 @@ class TimeseriesForecastingConfig:
     dataset: str = "etth1"
     csv: str = None
     data: str = None
+    id_column: str = None
     time_column: str = "date"
     time_format: str = None
     target: list = None
@@ -148,6 +158,7 @@ class TimeseriesForecastingConfig:
     horizon: int = 24
     segment_length: int = None
     channel_embedding: bool = True
+    instance_scale: bool = None
     cell: str = "gru"
     units: int = None
     layers: int = 1
@@ -182,6 +193,10 @@ class TimeseriesForecastingConfig:
             raise ValueError(
                 "With csv=... (--csv) name the column(s) to forecast with target=... (--target), or `all`."
             )
+        if self.id_column is not None and self.csv is None:
+            raise ValueError("id_column (--id-column) names the series of your own file: pass it with csv=... (--csv).")
+        if self.instance_scale is None:
+            self.instance_scale = self.id_column is not None and self.model == "segment"
         if self.model not in MODELS:
             raise ValueError(f"`model` must be one of {', '.join(MODELS)}, got {self.model!r}.")
         for name, value in MODEL_DEFAULTS[self.model].items():
@@ -224,6 +239,8 @@ class TimeseriesForecastingConfig:
             ):
                 if value != default:
                     raise ValueError(f"`{name}`={value!r} applies to model='window' only (--model window).")
+        elif self.instance_scale:
+            raise ValueError("`instance_scale`=True applies to model='segment' only (--model segment).")
 
     @property
     def every_column(self):
@@ -269,7 +286,8 @@ def load_series(config):
         target = config.target
         if config.every_column:
             time_columns = time_column if isinstance(time_column, list) else [time_column]
-            target = config.features or [name for name in _csv_columns(config.csv) if name not in time_columns]
+            excluded = time_columns + [config.id_column]
+            target = config.features or [name for name in _csv_columns(config.csv) if name not in excluded]
         return timeseries.load_csv(
             config.csv,
             time_column,
@@ -282,6 +300,7 @@ def load_series(config):
             categorical=config.categorical or "error",
             missing_values=tuple(config.missing_values or ()),
             period=config.period,
+            id_column=config.id_column,
         )
     series = timeseries.load(
         config.dataset,

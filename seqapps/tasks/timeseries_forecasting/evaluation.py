@@ -54,6 +54,48 @@ def per_step_table(test_metrics, horizon):
     return "\n".join(lines)
 
 
+def per_series_metrics(series, starts, forecasts, truth):
+    """For a many-series file: each series' test MAE, worst first.
+
+    Each entry: `series`, `windows`, `mae` (file units), `scaled_mae` (divided
+    by the standard deviation of the series' own training targets, so series
+    of different magnitudes compare), and `persistence_mae`.
+    """
+    owner = series.series_of_rows(starts)
+    targets = list(series.target_indices)
+    entries = []
+    for index in np.unique(owner):
+        chosen = owner == index
+        start, train_end, *_ = series.series_borders[index]
+        spread = series.values[start:train_end, targets].astype(np.float64).std(axis=0)
+        spread[spread < 1e-12] = 1.0
+        error = np.abs(np.asarray(forecasts["model"][chosen], np.float64) - truth[chosen])
+        entries.append(
+            {
+                "series": series.series_names[index],
+                "windows": int(chosen.sum()),
+                "mae": float(error.mean()),
+                "scaled_mae": float((error / spread).mean()),
+                "persistence_mae": float(np.abs(forecasts["persistence"][chosen] - truth[chosen]).mean()),
+            }
+        )
+    return sorted(entries, key=lambda entry: -entry["scaled_mae"])
+
+
+def per_series_table(entries):
+    """Markdown table of `per_series_metrics` entries."""
+    lines = [
+        "| series | test windows | MAE | MAE / series' training spread | persistence MAE |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for entry in entries:
+        lines.append(
+            f"| {entry['series']} | {entry['windows']:,} | {entry['mae']:.4f} | {entry['scaled_mae']:.4f} "
+            f"| {entry['persistence_mae']:.4f} |"
+        )
+    return "\n".join(lines)
+
+
 def plot_forecasts(series, starts, forecasts, config, path, interval=None):
     """Forecast plot of a few test windows (first target): history, truth, the model and the baselines.
 

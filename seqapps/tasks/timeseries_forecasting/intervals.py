@@ -16,6 +16,8 @@ import dataclasses
 import numpy as np
 
 DEFAULT_QUANTILES = (0.1, 0.9)
+# Below this many validation windows the recipe warns that the interval's coverage is rough.
+FEW_CALIBRATION_WINDOWS = 100
 
 
 def check_quantiles(quantiles):

@@ -59,6 +59,7 @@ def build_segment_model(config, n_features, mean, std, target_indices):
         dropout=config.dropout,
         channel_embedding=config.channel_embedding,
         zero_output=True,
+        instance_scale=config.instance_scale,
         name="segment_forecaster",
     )(channels)
     return _models(config, window, standardized, mean, std, target_indices)

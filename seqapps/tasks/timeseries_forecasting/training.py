@@ -20,6 +20,13 @@ logger = logging.getLogger(__name__)
 
 
 def _describe_series(series, config, starts):
+    if series.series_names:
+        return (
+            f"{len(series.series_names):,} series, {len(series.feature_names)} input features "
+            f"({', '.join(series.feature_names)}), target(s) {', '.join(series.target_names)}; windows (train / "
+            f"validation / test): {' / '.join(f'{len(starts[split]):,}' for split in timeseries.SPLITS)}; "
+            f"{config.input_steps} steps in, {config.horizon} out"
+        )
     rows = np.diff((0,) + tuple(series.borders))
     when = [series.timestamps[border - 1] for border in series.borders]
     return (
@@ -53,6 +60,11 @@ def train(config):
         split: timeseries.window_starts(series, split, config.input_steps, config.horizon, lookback)
         for split in timeseries.SPLITS
     }
+    for split, names in timeseries.short_series(series, config.input_steps, config.horizon, lookback).items():
+        logger.info(
+            f"{len(names):,} series have no complete {split} window and are skipped there: "
+            f"{', '.join(map(repr, names[:10]))}" + (" ..." if len(names) > 10 else "")
+        )
     if config.max_train_windows and len(starts["train"]) > config.max_train_windows:
         chosen = np.linspace(0, len(starts["train"]) - 1, config.max_train_windows).round().astype(int)
         starts["train"] = starts["train"][chosen]
@@ -138,6 +150,11 @@ def train(config):
     interval = intervals.ConformalInterval.calibrate(
         forecasts["validation"]["model"], truths["validation"][1], config.quantiles
     )
+    if interval.calibration_windows < intervals.FEW_CALIBRATION_WINDOWS:
+        logger.warning(
+            f"Only {interval.calibration_windows} validation windows calibrate the prediction interval: its "
+            "coverage is rough. Fix: a longer validation split (--split) gives a steadier interval."
+        )
     bounds = {split: interval.bounds(forecasts[split]["model"]) for split in forecasts}
     for split in forecasts:
         metrics[split]["model"]["interval"] = intervals.interval_metrics(*bounds[split], truths[split][1], target_std)
@@ -156,6 +173,11 @@ def train(config):
         f"(nominal {interval.coverage:.0%}), mean width {test_interval['mean_width']:.4f} ({units}), "
         f"{test_interval['normalized_mean_width']:.4f} standardized"
     )
+    if series.series_names:
+        by_series = evaluation.per_series_metrics(series, starts["test"], forecasts["test"], truths["test"][1])
+        metrics["test"]["model"]["worst_series"] = by_series[0]
+        logger.info(f"\nTest MAE of the {min(5, len(by_series))} worst of {len(by_series):,} series:")
+        logger.info(evaluation.per_series_table(by_series[:5]))
     evaluation.plot_forecasts(
         series, starts["test"], forecasts["test"], config, run_dir / "forecast.png", interval=bounds["test"]
     )
