@@ -197,7 +197,8 @@ class SubwordVectorizer(keras.layers.Layer):
     """
 
     def __init__(self, vocabulary, standardize, **kwargs):
-        super().__init__(trainable=False, **kwargs)
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
         if len(vocabulary) < 2 or vocabulary[0] != "" or vocabulary[1] != UNKNOWN:
             raise ValueError(f"A subword vocabulary starts with '' and {UNKNOWN!r}, got {list(vocabulary[:2])!r}.")
         self.vocabulary = list(vocabulary)
