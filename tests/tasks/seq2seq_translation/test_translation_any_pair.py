@@ -162,6 +162,7 @@ def test_recipe_errors_name_the_file_line_and_fix(tmp_path, capsys):
         assert status == 2 and error.startswith("error: ") and fragment in error
 
 
+@pytest.mark.large  # trains and exports: about 20-40 s on 2 shared cores
 def test_chinese_to_english_subwords_trains_exports_and_serves_at_two_batch_sizes(tmp_path):
     from seqapps.recipes import seq2seq_translation as recipe
 
@@ -199,6 +200,7 @@ def test_chinese_to_english_subwords_trains_exports_and_serves_at_two_batch_size
     assert len(results["odd"]) == 3
 
 
+@pytest.mark.large  # trains and exports: about 20-40 s on 2 shared cores
 def test_english_to_russian_words_trains_a_step(tmp_path):
     data = tmp_path / "rus.txt"
     data.write_text(
