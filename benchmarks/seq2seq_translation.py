@@ -51,9 +51,14 @@ def decoding_speed(export_path, sentences, beam_widths, repeats):
     return speeds
 
 
-def run(cell, attention, minutes, repeats, epochs, trained_minutes=None):
-    overrides = {key: value for key, value in (("cell", cell), ("attention", attention), ("epochs", epochs)) if value}
-    run_dir, export_root = f"runs/benchmarks/{NAME}/{cell or 'default'}", f"runs/benchmarks/{NAME}/saved_models"
+def run(cell, attention, minutes, repeats, epochs, trained_minutes=None, tokens=None):
+    overrides = {
+        key: value
+        for key, value in (("cell", cell), ("attention", attention), ("epochs", epochs), ("tokens", tokens))
+        if value
+    }
+    folder = "-".join(value for value in (cell, tokens) if value) or "default"
+    run_dir, export_root = f"runs/benchmarks/{NAME}/{folder}", f"runs/benchmarks/{NAME}/saved_models"
     if trained_minutes is None:
         config = TranslationConfig(
             run_dir=run_dir, export_root=export_root, restart=True, time_budget_minutes=minutes, **overrides
@@ -62,7 +67,7 @@ def run(cell, attention, minutes, repeats, epochs, trained_minutes=None):
         config = evaluation_config(run_dir, export_root=export_root, **overrides)
     start = time.perf_counter()
     result = train(config)
-    sentences = [sample["spanish"] for sample in result.samples]
+    sentences = [sample["source"] for sample in result.samples]
     sentences = (sentences * (BATCH // len(sentences) + 1))[:BATCH]
     return {
         "date": reporting.today(),
@@ -87,7 +92,9 @@ def body(runs):
         verdict = "yes" if beam["bleu"] >= TARGET_BLEU and record["training_minutes"] <= 90 else "**no**"
         speed = record["export_sentences_per_second"]
         rows.append(
-            f"| {config['cell']} {config['units']}, {config['attention']} | **{beam['bleu']:.2f}** | "
+            f"| {config['cell']} {config['units']}, {config['attention']}"
+            f"{', ' + config['tokens'] + 's' if config.get('tokens', 'word') != 'word' else ''} | "
+            f"**{beam['bleu']:.2f}** | "
             f"{greedy['bleu']:.2f} | {beam['bleu'] - greedy['bleu']:+.2f} | {beam['chrf']:.2f} | "
             f"{greedy['chrf']:.2f} | {record['epochs']} | {record['training_minutes']:.1f}"
             f"{' *' if record.get('evaluated_separately') else ''} | "
@@ -98,7 +105,8 @@ def body(runs):
         samples.append(
             f"Samples ({key}):\n\n| Spanish | reference | greedy | beam |\n|---|---|---|---|\n"
             + "\n".join(
-                f"| {sample['spanish']} | {sample['reference']} | {sample['greedy']} | {sample['beam']} |"
+                f"| {sample.get('source') or sample['spanish']} | {sample['reference']} | {sample['greedy']} | "
+                f"{sample['beam']} |"
                 for sample in record["samples"]
             )
         )
@@ -138,6 +146,7 @@ def main(argv=None):
     parser.add_argument("--cell", default=None, help="train this cell instead of the default")
     parser.add_argument("--attention", default=None, help="bahdanau or luong instead of the default")
     parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the recipe's)")
+    parser.add_argument("--tokens", default=None, help="word or subword instead of the default (word)")
     parser.add_argument("--minutes", type=float, default=90.0, help="training-time budget")
     parser.add_argument("--repeats", type=int, default=5, help="timed export calls per beam width")
     parser.add_argument(
@@ -153,7 +162,7 @@ def main(argv=None):
     results = reporting.previous_results(NAME)
     results["command"] = command.strip()
     runs = results.setdefault("runs", {})
-    key = "-".join(value for value in (arguments.cell, arguments.attention) if value) or "default"
+    key = "-".join(value for value in (arguments.cell, arguments.attention, arguments.tokens) if value) or "default"
     runs[key] = run(
         arguments.cell,
         arguments.attention,
@@ -161,6 +170,7 @@ def main(argv=None):
         arguments.repeats,
         arguments.epochs,
         arguments.trained_minutes,
+        arguments.tokens,
     )
     reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))

@@ -1,9 +1,14 @@
-"""Spanish -> English translation with an attentional recurrent encoder-decoder, served from raw strings.
+"""Translation of any pair of languages (Spanish -> English by default) with an attentional recurrent
+encoder-decoder, served from raw strings.
 
-Data flows one way: `seqapps.data.spa_eng` (pairs split by unique Spanish
-sentence) -> in-graph standardization and word vocabularies built from the
-training split (`standardize_spanish` / `standardize_english`, tensorflow-text
-`normalize_utf8` NFKD with the accents dropped) -> `Translator` (a
+Data flows one way: `seqapps.data.parallel_texts` (the pairs of any
+tab-separated file, columns and direction chosen; by default the
+Spanish-English pairs of `seqapps.data.spa_eng`; split by unique source
+sentence) -> in-graph standardization (`latin`, the preset's:
+`standardize_spanish` / `standardize_english`, tensorflow-text
+`normalize_utf8` NFKD with the accents dropped; or `any_script`, letters of
+every script kept) and word or WordPiece subword vocabularies built from the
+training split -> `Translator` (a
 bidirectional `seqapps.layers.recurrent` encoder, a recurrent decoder with
 attention, trained with teacher forcing and a masked loss) -> in-graph
 greedy, sampling and beam-search decoding (`seqapps.decoding`) -> sacrebleu
@@ -14,17 +19,19 @@ Where each role lives:
 - `config.py`: `TranslationConfig` (the recipe's settings), `evaluation_config`
   (a run's saved settings, to score it again) and the limits
   (`MAX_SOURCE_WORDS`, `MAX_BEAM_WIDTH`, `DEFAULT_MAX_LENGTH`, `ATTENTIONS`, `DECODINGS`).
-- `preprocessing.py`: standardization (`standardize_spanish`,
-  `standardize_english`), `build_vocabulary`, `detokenize`, the `[start]` /
-  `[end]` markers.
+- `preprocessing.py`: standardizations (`STANDARDIZERS`: `standardize_spanish`,
+  `standardize_english`, `standardize_target`, `standardize_without_accents`...),
+  `build_vocabulary`, `build_subword_vocabulary` and `SubwordVectorizer`
+  (WordPiece), `detokenize_text`, `join_subwords`, the `[start]` / `[end]` markers.
 - `model.py`: `Translator` (vectorizing, encoder, attention, the step
   decoder, greedy / sampling / beam decoding through `seqapps.decoding`,
   detokenizing, `attention_map`); its docstring describes the network.
 - `serving.py`: `serving_signatures` (`serving_default`, `beam_search`).
 - `datasets.py`: `pair_dataset`, length-bucketed training batches.
 - `evaluation.py`: `evaluate` (BLEU, chrF, speed per decoding), `plot_attention`.
-- `training.py`: `train` (the recipe end to end), `load_run` (a run's translator, rebuilt from its
-  `config.json`), `masked_accuracy`, `TranslationResult`.
+- `training.py`: `train` (the recipe end to end), `load_pairs` (the config's pairs, split),
+  `check_standardization`, `load_run` (a run's translator, rebuilt from its `config.json`),
+  `masked_accuracy`, `TranslationResult`.
 
 Beam search keeps `beam_width` hypotheses per sentence and picks the finished
 one with the best length-normalized log-probability,
@@ -38,23 +45,40 @@ from seqapps.tasks.seq2seq_translation.config import (
     MAX_BEAM_WIDTH,
     MAX_SOURCE_WORDS,
     MODEL_NAME,
+    STANDARDIZATIONS,
+    TOKENS,
     TranslationConfig,
     evaluation_config,
 )
 from seqapps.tasks.seq2seq_translation.datasets import BUCKET_BOUNDARIES, pair_dataset
-from seqapps.tasks.seq2seq_translation.evaluation import evaluate, plot_attention
+from seqapps.tasks.seq2seq_translation.evaluation import bleu_tokenization, evaluate, plot_attention
 from seqapps.tasks.seq2seq_translation.model import Translator
 from seqapps.tasks.seq2seq_translation.preprocessing import (
     END,
+    STANDARDIZERS,
     START,
     UNKNOWN,
+    SubwordVectorizer,
+    build_subword_vocabulary,
     build_vocabulary,
     detokenize,
+    detokenize_text,
+    join_subwords,
     standardize_english,
     standardize_spanish,
+    standardize_target,
+    standardize_target_without_accents,
+    standardize_without_accents,
 )
 from seqapps.tasks.seq2seq_translation.serving import serving_signatures
-from seqapps.tasks.seq2seq_translation.training import TranslationResult, load_run, masked_accuracy, train
+from seqapps.tasks.seq2seq_translation.training import (
+    TranslationResult,
+    check_standardization,
+    load_pairs,
+    load_run,
+    masked_accuracy,
+    train,
+)
 
 __all__ = [
     "ATTENTIONS",
@@ -65,15 +89,25 @@ __all__ = [
     "MAX_BEAM_WIDTH",
     "MAX_SOURCE_WORDS",
     "MODEL_NAME",
+    "STANDARDIZATIONS",
+    "STANDARDIZERS",
     "START",
+    "SubwordVectorizer",
+    "TOKENS",
     "UNKNOWN",
     "TranslationConfig",
     "TranslationResult",
     "Translator",
+    "bleu_tokenization",
+    "build_subword_vocabulary",
     "build_vocabulary",
+    "check_standardization",
     "detokenize",
+    "detokenize_text",
     "evaluate",
     "evaluation_config",
+    "join_subwords",
+    "load_pairs",
     "load_run",
     "masked_accuracy",
     "pair_dataset",
@@ -81,5 +115,8 @@ __all__ = [
     "serving_signatures",
     "standardize_english",
     "standardize_spanish",
+    "standardize_target",
+    "standardize_target_without_accents",
+    "standardize_without_accents",
     "train",
 ]

@@ -4,8 +4,11 @@ import dataclasses
 import typing
 
 from seqapps import configs, recipe_arguments
+from seqapps.data import parallel_texts
 
 MODEL_NAME = "spa_eng_translator"
+STANDARDIZATIONS = ("latin", "any_script", "any_script_no_accents")
+TOKENS = ("word", "subword")
 ATTENTIONS = ("bahdanau", "luong")
 DECODINGS = ("greedy", "sample", "beam")
 MAX_SOURCE_WORDS = 100
@@ -26,11 +29,35 @@ _POSITIVE_INTEGERS = (
 
 @dataclasses.dataclass
 class TranslationConfig:
-    """Settings of the Spanish -> English translation recipe.
+    """Settings of the translation recipe: Spanish -> English by default, any pair of languages with `data`.
 
     Args:
-        data: `spa-eng.zip`, `spa.txt` or a folder holding either (`None`:
-            `$SEQAPPS_DATA_DIR/spa-eng/spa-eng.zip`, else the download).
+        data: the sentence pairs: a tab-separated UTF-8 file (or a zip
+            holding one; the Anki format `English<TAB>Other<TAB>attribution`
+            too), or a folder holding `spa-eng.zip` or `spa.txt` (`None`: the
+            Spanish-English pairs, `$SEQAPPS_DATA_DIR/spa-eng/spa-eng.zip`,
+            else the download). Without `validation_data` / `test_data`,
+            2,000 pairs each (a tenth of the file when fewer) are held out by
+            unique source sentence with a fixed seed (see
+            `seqapps.data.parallel_texts`).
+        validation_data: validation pairs in the same format and columns, read whole (default: held out of `data`).
+        test_data: test pairs in the same format and columns, read whole (default: held out of `data`).
+        source_column: the column of the source sentences: a 0-based index
+            (every line is a pair), or a name of the file's header row.
+            Default 1: the other language of an Anki file (Spanish in `spa.txt`).
+        target_column: the column of the target sentences, likewise. Default
+            0: English in an Anki file.
+        standardization: `latin` (the Spanish -> English preset's: NFKD,
+            accents dropped, only a-z, digits and `. ? ! , ¿ ¡ '` kept: other
+            scripts vanish), `any_script` (NFKC, case folding, letters of every
+            script kept, punctuation of every script set apart, Chinese,
+            Japanese, Thai... one token per character) or
+            `any_script_no_accents` (`any_script`, the accents of Latin, Greek
+            and Cyrillic letters dropped); for both languages.
+        tokens: `word` (whole words) or `subword` (WordPiece pieces learned
+            from the training split: an unseen word is split into known
+            pieces instead of being unknown).
+        model_name: the export's folder name under `export_root`.
         max_pairs: train on at most this many training pairs (`None`: all);
             validation and test stay whole.
         cell: recurrent layer kind of the encoder and the decoder, a name from `seqapps.layers.KINDS`.
@@ -39,8 +66,9 @@ class TranslationConfig:
         attention: `bahdanau` (additive) or `luong` (multiplicative) scores.
         dropout: dropout on the embeddings and before the output layer.
         source_vocabulary_size, target_vocabulary_size: words per vocabulary,
-            the padding and unknown tokens included, most frequent in train first.
-        max_training_words: training sentences are cut to this many words
+            the padding and unknown tokens included, most frequent in train
+            first (with `tokens="subword"`: about this many WordPiece pieces).
+        max_training_words: training sentences are cut to this many tokens
             (start and end tokens included).
         epochs: maximum epochs (early stopping on validation loss).
         batch_size: sentence pairs per batch (batched by similar length).
@@ -51,15 +79,16 @@ class TranslationConfig:
             time for another one within this many minutes (`None`: no budget).
         beam_width: beam width of the evaluation and of the exported
             `serving_default` (1 would be greedy).
-        max_length: most words of a translation.
-        evaluation_pairs: score at most this many test pairs (`None`: all 2,000).
+        max_length: most tokens (words or subwords) of a translation.
+        evaluation_pairs: score at most this many test pairs (`None`: all).
         evaluate_only: train nothing: score and export the best weights of the
             run in `run_dir` (its `vocabulary.json` and `best.weights.h5`),
             rebuilt with the settings its `config.json` saved; only the
-            settings in `EVALUATION_CHANGES` (data, evaluation_pairs,
-            beam_width, max_length, export_root, verbose) may differ from them
+            settings in `EVALUATION_CHANGES` (data, validation_data,
+            test_data, evaluation_pairs, beam_width, max_length, export_root,
+            model_name, verbose) may differ from them
             (see `evaluation_config`).
-        export_root: where the servable model is written (`<root>/spa_eng_translator/<version>/`).
+        export_root: where the servable model is written (`<root>/<model_name>/<version>/`).
         run_dir: `config.json` (the run's settings), checkpoints, TensorBoard
             logs, `history.json` and `history.png`, `vocabulary.json`,
             `metrics.json`, `attention.png` and `translator.weights.h5`.
@@ -73,6 +102,12 @@ class TranslationConfig:
     """
 
     data: str = None
+    validation_data: str = None
+    test_data: str = None
+    source_column: str = "1"
+    target_column: str = "0"
+    standardization: str = "latin"
+    tokens: str = "word"
     max_pairs: int = None
     cell: str = "gru"
     units: int = 256
@@ -93,6 +128,7 @@ class TranslationConfig:
     evaluation_pairs: int = None
     evaluate_only: bool = False
     export_root: str = "saved_models"
+    model_name: str = MODEL_NAME
     run_dir: str = "runs/seq2seq_translation"
     restart: bool = False
     seed: int = 1337
@@ -117,14 +153,18 @@ class TranslationConfig:
         "max_length",
         "evaluation_pairs",
         "evaluate_only",
+        "model_name",
     )
     # Settings that may differ from the run's when it is scored again (`evaluate_only`): the rest made the model.
     EVALUATION_CHANGES: typing.ClassVar[tuple] = (
         "data",
+        "validation_data",
+        "test_data",
         "evaluation_pairs",
         "beam_width",
         "max_length",
         "export_root",
+        "model_name",
         "verbose",
         "evaluate_only",
         "run_dir",
@@ -146,6 +186,20 @@ class TranslationConfig:
         for name in ("source_vocabulary_size", "target_vocabulary_size"):
             if getattr(self, name) < 5:
                 raise ValueError(f"`{name}` must be at least 5, got {getattr(self, name)!r}.")
+        for name in ("source_column", "target_column"):
+            setattr(self, name, str(parallel_texts.column_choice(getattr(self, name))))
+        if self.source_column == self.target_column:
+            raise ValueError(
+                f"`source_column` and `target_column` are both {self.source_column!r}: choose two columns."
+            )
+        if self.standardization not in STANDARDIZATIONS:
+            raise ValueError(
+                f"Unknown standardization {self.standardization!r}: choose from {', '.join(STANDARDIZATIONS)}."
+            )
+        if self.tokens not in TOKENS:
+            raise ValueError(f"Unknown tokens {self.tokens!r}: choose from {', '.join(TOKENS)}.")
+        if not isinstance(self.model_name, str) or not self.model_name.strip() or "/" in self.model_name:
+            raise ValueError(f"`model_name` must be a folder name, got {self.model_name!r}.")
 
 
 def evaluation_config(run_dir, **settings):

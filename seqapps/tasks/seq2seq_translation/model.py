@@ -16,8 +16,9 @@ of the mean of the encoder outputs (one per state vector, so LSTM cells get
 both `h` and `c`).
 
 Decoding (`seqapps.decoding` over `decode_step`) stops at the end token or
-after `max_length` words. The unknown word, padding and start tokens are
-never generated.
+after `max_length` tokens (words, or WordPiece pieces with
+`tokens="subword"`). The unknown token, padding and start tokens are never
+generated.
 """
 
 import keras
@@ -28,25 +29,32 @@ from seqapps import decoding, layers
 from seqapps.tasks.seq2seq_translation.config import ATTENTIONS, DECODINGS, DEFAULT_MAX_LENGTH, MAX_SOURCE_WORDS
 from seqapps.tasks.seq2seq_translation.preprocessing import (
     END,
+    STANDARDIZERS,
     START,
-    detokenize,
-    standardize_english,
-    standardize_spanish,
+    SubwordVectorizer,
+    check_choices,
+    detokenize_text,
+    join_subwords,
 )
 
 
 @keras.saving.register_keras_serializable(package="seqapps")
 class Translator(keras.Model):
-    """An attentional recurrent encoder-decoder over word vocabularies (see `seqapps.tasks.seq2seq_translation.model`).
+    """An attentional recurrent encoder-decoder over word or subword vocabularies (see
+    `seqapps.tasks.seq2seq_translation.model`).
 
     Args:
-        source_vocabulary: Spanish words, `""` and `[UNK]` first.
-        target_vocabulary: English words, `""` and `[UNK]` first, holding `[start]` and `[end]`.
+        source_vocabulary: source words (or WordPiece pieces), `""` and `[UNK]` first.
+        target_vocabulary: target words (or pieces), `""` and `[UNK]` first, holding `[start]` and `[end]`.
         cell: recurrent layer kind (`seqapps.layers.KINDS`).
         units: units of each encoder direction and of the decoder.
         embedding_dim: size of the word embeddings.
         attention: `bahdanau` or `luong`.
         dropout: dropout on the embeddings and before the output layer.
+        standardization: a name from `preprocessing.STANDARDIZATIONS` (`latin`: the Spanish -> English
+            preset's), for both languages.
+        tokens: `word` (`TextVectorization`) or `subword` (WordPiece, `SubwordVectorizer`); the vocabularies
+            must be of that kind.
 
     Call arguments:
         inputs: `(source_ids, target_input_ids)`, int32 `[batch, source_steps]` and
@@ -70,6 +78,8 @@ class Translator(keras.Model):
         embedding_dim=256,
         attention="luong",
         dropout=0.2,
+        standardization="latin",
+        tokens="word",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -77,9 +87,13 @@ class Translator(keras.Model):
             raise ValueError(f"Unknown cell {cell!r}: choose from {', '.join(layers.KINDS)}.")
         if attention not in ATTENTIONS:
             raise ValueError(f"Unknown attention {attention!r}: choose from {', '.join(ATTENTIONS)}.")
+        check_choices(standardization, tokens)
         for token in (START, END):
             if token not in target_vocabulary:
-                raise ValueError(f"The target vocabulary lacks {token!r}: build it from `standardize_english` texts.")
+                raise ValueError(
+                    f"The target vocabulary lacks {token!r}: build it from target texts standardized with the "
+                    "start and end tokens (`preprocessing.STANDARDIZERS`), or reserve them."
+                )
         self.source_vocabulary = list(source_vocabulary)
         self.target_vocabulary = list(target_vocabulary)
         self.cell = cell
@@ -87,16 +101,27 @@ class Translator(keras.Model):
         self.embedding_dim = embedding_dim
         self.attention = attention
         self.dropout = dropout
+        self.standardization = standardization
+        self.tokens = tokens
         self.start_id = self.target_vocabulary.index(START)
         self.end_id = self.target_vocabulary.index(END)
         self.target_size = len(self.target_vocabulary)
 
-        self.source_vectorizer = keras.layers.TextVectorization(
-            standardize=standardize_spanish, vocabulary=self.source_vocabulary[2:], name="source_vectorizer"
-        )
-        self.target_vectorizer = keras.layers.TextVectorization(
-            standardize=standardize_english, vocabulary=self.target_vocabulary[2:], name="target_vectorizer"
-        )
+        source_standardize, target_standardize = STANDARDIZERS[standardization]
+        if tokens == "word":
+            self.source_vectorizer = keras.layers.TextVectorization(
+                standardize=source_standardize, vocabulary=self.source_vocabulary[2:], name="source_vectorizer"
+            )
+            self.target_vectorizer = keras.layers.TextVectorization(
+                standardize=target_standardize, vocabulary=self.target_vocabulary[2:], name="target_vectorizer"
+            )
+        else:
+            self.source_vectorizer = SubwordVectorizer(
+                self.source_vocabulary, source_standardize, name="source_vectorizer"
+            )
+            self.target_vectorizer = SubwordVectorizer(
+                self.target_vocabulary, target_standardize, name="target_vectorizer"
+            )
         self.source_embedding = keras.layers.Embedding(
             len(self.source_vocabulary), embedding_dim, mask_zero=True, name="source_embedding"
         )
@@ -181,7 +206,7 @@ class Translator(keras.Model):
     # --- from text to ids and back ----------------------------------------------
 
     def source_ids(self, texts):
-        """Spanish strings `[batch]` -> 0-padded ids, at most `MAX_SOURCE_WORDS`, at least one ([UNK] if none)."""
+        """Source strings `[batch]` -> 0-padded ids, at most `MAX_SOURCE_WORDS` tokens, at least one ([UNK] if none)."""
         ids = self.source_vectorizer(texts)[:, :MAX_SOURCE_WORDS]
         ids = tf.pad(ids, [[0, 0], [0, 1]])
         empty = tf.reduce_all(ids == 0, axis=1, keepdims=True)
@@ -189,12 +214,16 @@ class Translator(keras.Model):
         return tf.cast(tf.concat([first_column, ids[:, 1:]], axis=1), tf.int32)
 
     def words(self, ids):
-        """Target ids `[batch, steps]` -> sentences `[batch]`, cut at the end token."""
+        """Target ids `[batch, steps]` -> sentences `[batch]`, cut at the end token, subwords joined, detokenized."""
         ids = tf.convert_to_tensor(ids)
         is_end = tf.cast(ids == self.end_id, tf.int32)
         lengths = tf.reduce_sum(1 - tf.minimum(tf.cumsum(is_end, axis=1), 1), axis=1)
         ragged = tf.RaggedTensor.from_tensor(ids, lengths=lengths)
-        return detokenize(tf.gather(tf.constant(self.target_vocabulary), ragged))
+        tokens = tf.gather(tf.constant(self.target_vocabulary), ragged)
+        sentences = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
+        if self.tokens == "subword":
+            sentences = join_subwords(sentences)
+        return detokenize_text(sentences, self.standardization)
 
     # --- decoding ----------------------------------------------------------------
 
@@ -225,13 +254,13 @@ class Translator(keras.Model):
         return decoding.beam_search(step, start_ids, states, beam_width, max_length, self.end_id, length_penalty)
 
     def translate(self, texts, decoding="beam", beam_width=5, max_length=DEFAULT_MAX_LENGTH, temperature=1.0, seed=0):
-        """Translates Spanish strings; returns a list of English strings.
+        """Translates source strings; returns a list of target strings.
 
         Args:
             texts: a string or a list of strings.
             decoding: `greedy`, `sample` (with `temperature`, seeded) or `beam`.
             beam_width: hypotheses kept per sentence, for `beam`.
-            max_length: most words per translation.
+            max_length: most tokens (words or subwords) per translation.
         """
         if decoding not in DECODINGS:
             raise ValueError(f"Unknown decoding {decoding!r}: choose from {', '.join(DECODINGS)}.")
@@ -265,7 +294,7 @@ class Translator(keras.Model):
         return self.greedy_ids(source_ids, max_length, temperature, seed)
 
     def attention_map(self, text, max_length=DEFAULT_MAX_LENGTH):
-        """Greedy translation of one sentence and its attention: (source words, target words, [target, source])."""
+        """Greedy translation of one sentence and its attention: (source tokens, target tokens, [target, source])."""
         source_ids = self.source_ids(tf.constant([text]))
         ids = self._greedy(source_ids, tf.constant(max_length))[0].numpy().tolist()
         target = [self.target_vocabulary[index] for index in ids]
@@ -286,4 +315,6 @@ class Translator(keras.Model):
             "embedding_dim": self.embedding_dim,
             "attention": self.attention,
             "dropout": self.dropout,
+            "standardization": self.standardization,
+            "tokens": self.tokens,
         }

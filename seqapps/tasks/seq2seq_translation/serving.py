@@ -8,10 +8,10 @@ from seqapps.tasks.seq2seq_translation.config import DEFAULT_MAX_LENGTH, MAX_BEA
 def serving_signatures(translator, beam_width, max_length=DEFAULT_MAX_LENGTH):
     """The exported signatures.
 
-    `serving_default`: `text` (string `[batch]`, Spanish) -> `translation`
-    (string `[batch]`, English), beam search of width `beam_width`.
+    `serving_default`: `text` (string `[batch]`, source language) -> `translation`
+    (string `[batch]`, target language), beam search of width `beam_width`.
     `beam_search`: `text` and `beam_width` (int32 scalar, 1..`MAX_BEAM_WIDTH`)
-    -> `translation`. Only the first `MAX_SOURCE_WORDS` words of a sentence
+    -> `translation`. Only the first `MAX_SOURCE_WORDS` tokens of a sentence
     are read; a sentence with no known word (empty, emoji only...) still gets
     a translation. A beam width out of range is an InvalidArgument error.
     """

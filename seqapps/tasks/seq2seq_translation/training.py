@@ -3,20 +3,31 @@
 import dataclasses
 import json
 import logging
+import re
 from pathlib import Path
 
 import keras
 
 from seqapps import configs, export, training
-from seqapps.data import spa_eng
-from seqapps.tasks.seq2seq_translation.config import MODEL_NAME, TranslationConfig, check_evaluation_config
+from seqapps.data import parallel_texts, spa_eng
+from seqapps.tasks.seq2seq_translation.config import TranslationConfig, check_evaluation_config
 from seqapps.tasks.seq2seq_translation.datasets import pair_dataset
 from seqapps.tasks.seq2seq_translation.evaluation import evaluate, plot_attention
 from seqapps.tasks.seq2seq_translation.model import Translator
-from seqapps.tasks.seq2seq_translation.preprocessing import build_vocabulary, standardize_english, standardize_spanish
+from seqapps.tasks.seq2seq_translation.preprocessing import (
+    END,
+    STANDARDIZERS,
+    START,
+    build_subword_vocabulary,
+    build_vocabulary,
+)
 from seqapps.tasks.seq2seq_translation.serving import serving_signatures
 
 logger = logging.getLogger(__name__)
+# Sentences of the training split read to check that the `latin` standardization keeps their letters.
+_CHECKED_SENTENCES = 5000
+# The share of those sentences that may lose all their letters to it.
+_LOST_LETTERS_LIMIT = 0.01
 
 
 def masked_accuracy(targets, logits):
@@ -45,7 +56,8 @@ class TranslationResult:
 
 
 def _build_translator(config, source_vocabulary, target_vocabulary):
-    """A `Translator` with the architecture settings of `config` (cell, units, embedding_dim, attention, dropout)."""
+    """A `Translator` with the architecture settings of `config` (cell, units, embedding_dim, attention, dropout,
+    standardization, tokens)."""
     return Translator(
         source_vocabulary,
         target_vocabulary,
@@ -54,7 +66,69 @@ def _build_translator(config, source_vocabulary, target_vocabulary):
         config.embedding_dim,
         config.attention,
         config.dropout,
+        standardization=config.standardization,
+        tokens=config.tokens,
         name=f"translator_{config.cell}_{config.attention}",
+    )
+
+
+def load_pairs(config):
+    """The sentence pairs of `config.data` (the Spanish-English pairs when it is `None` or a folder), split.
+
+    See `seqapps.data.parallel_texts` for the format, the columns and the split.
+    """
+    if config.data is None or Path(config.data).is_dir():
+        path = spa_eng.locate(config.data)
+        preset = (config.source_column, config.target_column) == ("1", "0")
+        language = "Spanish" if preset else "source"
+    else:
+        path, language = config.data, "source"
+    return parallel_texts.load(
+        path,
+        config.source_column,
+        config.target_column,
+        validation_path=config.validation_data,
+        test_path=config.test_data,
+        language=language,
+    )
+
+
+def check_standardization(config, train_pairs):
+    """Raises `ValueError` when the `latin` standardization would drop every letter of many training sentences
+    (a language written in another script), naming the setting that keeps them."""
+    if config.standardization != "latin":
+        return
+    standardize = STANDARDIZERS["latin"][0]
+    for index, side in enumerate(("source", "target")):
+        texts = [pair[index] for pair in train_pairs[:_CHECKED_SENTENCES]]
+        standardized = [text.decode("utf-8") for text in standardize(texts).numpy()]
+        lost = [
+            (before, after)
+            for before, after in zip(texts, standardized)
+            if any(character.isalpha() for character in before) and not re.search("[a-z]", after)
+        ]
+        if len(lost) > _LOST_LETTERS_LIMIT * len(texts):
+            before, after = lost[0]
+            raise ValueError(
+                f"standardization 'latin' keeps only the letters a-z: {len(lost):,} of the first {len(texts):,} "
+                f"{side} sentences of the training split lose all their letters (e.g. {before!r} -> {after!r}). "
+                "Pass standardization='any_script' (--standardization any_script), which keeps the letters of "
+                "every script."
+            )
+
+
+def _vocabularies(config, train_pairs):
+    """The source and target vocabularies of the training pairs: words, or WordPiece pieces."""
+    source_standardize, target_standardize = STANDARDIZERS[config.standardization]
+    sources, targets = [source for source, _ in train_pairs], [target for _, target in train_pairs]
+    if config.tokens == "word":
+        return (
+            build_vocabulary(sources, source_standardize, config.source_vocabulary_size),
+            build_vocabulary(targets, target_standardize, config.target_vocabulary_size),
+        )
+    return (
+        build_subword_vocabulary(sources, source_standardize, config.source_vocabulary_size),
+        build_subword_vocabulary(targets, source_standardize, config.target_vocabulary_size, reserved=(START, END)),
     )
 
 
@@ -85,15 +159,12 @@ def load_run(run_dir):
 
 def _fit(config, pairs, train_pairs, run_dir):
     """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
-    source_vocabulary = build_vocabulary(
-        [source for source, _ in train_pairs], standardize_spanish, config.source_vocabulary_size
-    )
-    target_vocabulary = build_vocabulary(
-        [target for _, target in train_pairs], standardize_english, config.target_vocabulary_size
-    )
+    check_standardization(config, train_pairs)
+    source_vocabulary, target_vocabulary = _vocabularies(config, train_pairs)
+    kind = "words" if config.tokens == "word" else "WordPiece pieces"
     logger.info(
-        f"Vocabularies from the training pairs: {len(source_vocabulary):,} Spanish and "
-        f"{len(target_vocabulary):,} English words (padding and [UNK] included)."
+        f"Vocabularies from the training pairs: {len(source_vocabulary):,} source and "
+        f"{len(target_vocabulary):,} target {kind} (padding and [UNK] included)."
     )
     (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
 
@@ -153,7 +224,7 @@ def train(config):
     if config.evaluate_only:
         check_evaluation_config(config)
         translator = load_run(config.run_dir)
-    pairs = spa_eng.load(config.data)
+    pairs = load_pairs(config)
     train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
     test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
     description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
@@ -177,20 +248,20 @@ def train(config):
         )
     logger.info(f"Beam search minus greedy: {metrics['beam']['bleu'] - metrics['greedy']['bleu']:+.2f} BLEU.")
     samples = []
-    for spanish, english in test_pairs[:10]:
+    for source, reference in test_pairs[:10]:
         samples.append(
             {
-                "spanish": spanish,
-                "reference": english,
-                "greedy": translations["greedy"][spanish],
-                "beam": translations["beam"][spanish],
+                "source": source,
+                "reference": reference,
+                "greedy": translations["greedy"][source],
+                "beam": translations["beam"][source],
             }
         )
         logger.info(
-            f"  es: {spanish}\n  reference: {english}\n  greedy:    {translations['greedy'][spanish]}\n"
-            f"  beam:      {translations['beam'][spanish]}"
+            f"  source:    {source}\n  reference: {reference}\n  greedy:    {translations['greedy'][source]}\n"
+            f"  beam:      {translations['beam'][source]}"
         )
-    maps = [translator.attention_map(spanish, config.max_length) for spanish, _ in test_pairs[:3]]
+    maps = [translator.attention_map(source, config.max_length) for source, _ in test_pairs[:3]]
     logger.info(f"Attention heat maps: {plot_attention(maps, run_dir / 'attention.png')}")
     (run_dir / "metrics.json").write_text(
         json.dumps(
@@ -209,9 +280,9 @@ def train(config):
     export_path = export.export_for_serving(
         translator,
         config.export_root,
-        MODEL_NAME,
+        config.model_name,
         serving_signatures(translator, config.beam_width, config.max_length),
-        warmup_examples=[{"text": [spanish for spanish, _ in test_pairs[:2]]}],
+        warmup_examples=[{"text": [source for source, _ in test_pairs[:2]]}],
     )
     logger.info(
         f"Exported to {export_path} (serving_default: text -> translation, beam width "

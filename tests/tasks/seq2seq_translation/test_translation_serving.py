@@ -10,7 +10,6 @@ import tensorflow as tf
 from translation_helpers import write_pairs
 
 from seqapps import configs
-from seqapps.data import spa_eng
 from seqapps.tasks import seq2seq_translation as task
 from seqapps.tasks.seq2seq_translation import TranslationConfig, Translator
 
@@ -124,7 +123,7 @@ def test_recipe_trains_evaluates_exports_and_serves(tmp_path, capsys):
     known = ["Yo veo la casa hoy.", "Tomás vende el barco mañana."]
     expected_beam = translator.translate(known, "beam", beam_width=3)
     # The validation scores fit logged are those of the whole validation split.
-    validation = task.pair_dataset(translator, spa_eng.load(str(data)).validation, config, shuffle=False)
+    validation = task.pair_dataset(translator, task.load_pairs(config).validation, config, shuffle=False)
     translator.compile(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
         metrics=[task.masked_accuracy],

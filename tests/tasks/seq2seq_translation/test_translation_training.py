@@ -29,7 +29,7 @@ def test_evaluation_config_reads_the_run_and_changes_only_evaluation_settings(tm
         task.evaluation_config(tmp_path, units=64, attention="luong", beam_width=8)
     message = str(error.value)
     assert "units: the run's 32, given 64; attention: the run's 'bahdanau', given 'luong'" in message
-    assert "only data, evaluation_pairs, beam_width, max_length, export_root, verbose" in message
+    assert "only data, validation_data, test_data, evaluation_pairs, beam_width, max_length, export_root" in message
     with pytest.raises(configs.SettingsError, match="units: the run's 32, given 64"):
         task.train(dataclasses.replace(config, units=64))  # train checks a config made otherwise too
 
