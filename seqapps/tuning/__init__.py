@@ -38,6 +38,7 @@ import importlib
 HYPERMODELS = {
     "imdb_sentiment": "seqapps.tuning.imdb_sentiment_hyper_model:ImdbSentimentHyperModel",
     "sequence_sum": "seqapps.tuning.sequence_sum_hyper_model:SequenceSumHyperModel",
+    "timeseries_forecasting": ("seqapps.tuning.timeseries_forecasting_hyper_model:TimeseriesForecastingHyperModel"),
 }
 RECIPES = tuple(HYPERMODELS)
 

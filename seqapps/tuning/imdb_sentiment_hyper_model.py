@@ -70,8 +70,8 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
         "pooling",
     )
 
-    def __init__(self, recipe_options=None, space=None, objective=None):
-        super().__init__(recipe_options, space, objective)
+    def __init__(self, recipe_options=None, space=None, objective=None, trial_minutes=None):
+        super().__init__(recipe_options, space, objective, trial_minutes)
         self.data = None
 
     def prepare(self):
