@@ -36,7 +36,9 @@ import importlib
 
 # Recipe name -> "module:class" of its hypermodel.
 HYPERMODELS = {
+    "char_generation": "seqapps.tuning.char_generation_hyper_model:CharGenerationHyperModel",
     "imdb_sentiment": "seqapps.tuning.imdb_sentiment_hyper_model:ImdbSentimentHyperModel",
+    "seq2seq_translation": "seqapps.tuning.seq2seq_translation_hyper_model:Seq2seqTranslationHyperModel",
     "sequence_sum": "seqapps.tuning.sequence_sum_hyper_model:SequenceSumHyperModel",
     "timeseries_forecasting": ("seqapps.tuning.timeseries_forecasting_hyper_model:TimeseriesForecastingHyperModel"),
 }

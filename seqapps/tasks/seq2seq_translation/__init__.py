@@ -24,7 +24,8 @@ Where each role lives:
 - `datasets.py`: `pair_dataset`, length-bucketed training batches.
 - `evaluation.py`: `evaluate` (BLEU, chrF, speed per decoding), `plot_attention`.
 - `training.py`: `train` (the recipe end to end), `load_run` (a run's translator, rebuilt from its
-  `config.json`), `masked_accuracy`, `TranslationResult`.
+  `config.json`), `masked_accuracy`, `TranslationResult`, and the steps a search reuses per trial
+  (`load_pairs`, `build_vocabularies`, `build_translator`, `compile_translator`).
 
 Beam search keeps `beam_width` hypotheses per sentence and picks the finished
 one with the best length-normalized log-probability,
@@ -54,7 +55,16 @@ from seqapps.tasks.seq2seq_translation.preprocessing import (
     standardize_spanish,
 )
 from seqapps.tasks.seq2seq_translation.serving import serving_signatures
-from seqapps.tasks.seq2seq_translation.training import TranslationResult, load_run, masked_accuracy, train
+from seqapps.tasks.seq2seq_translation.training import (
+    TranslationResult,
+    build_translator,
+    build_vocabularies,
+    compile_translator,
+    load_pairs,
+    load_run,
+    masked_accuracy,
+    train,
+)
 
 __all__ = [
     "ATTENTIONS",
@@ -70,10 +80,14 @@ __all__ = [
     "TranslationConfig",
     "TranslationResult",
     "Translator",
+    "build_translator",
+    "build_vocabularies",
     "build_vocabulary",
+    "compile_translator",
     "detokenize",
     "evaluate",
     "evaluation_config",
+    "load_pairs",
     "load_run",
     "masked_accuracy",
     "pair_dataset",

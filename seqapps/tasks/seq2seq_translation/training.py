@@ -1,4 +1,9 @@
-"""The recipe end to end: vocabularies, training, scores, samples and export."""
+"""The recipe end to end: vocabularies, training, scores, samples and export.
+
+The steps a hyperparameter search reuses per trial (`seqapps.tuning`) are
+public: `load_pairs`, `build_vocabularies`, `build_translator` and
+`compile_translator`.
+"""
 
 import dataclasses
 import json
@@ -44,7 +49,7 @@ class TranslationResult:
     data_description: str
 
 
-def _build_translator(config, source_vocabulary, target_vocabulary):
+def build_translator(config, source_vocabulary, target_vocabulary):
     """A `Translator` with the architecture settings of `config` (cell, units, embedding_dim, attention, dropout)."""
     return Translator(
         source_vocabulary,
@@ -78,13 +83,23 @@ def load_run(run_dir):
         )
     config = configs.load_run_config(TranslationConfig, run_dir)
     vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
-    translator = _build_translator(config, vocabulary["source"], vocabulary["target"])
+    translator = build_translator(config, vocabulary["source"], vocabulary["target"])
     translator.load_weights(run_dir / training.BEST_WEIGHTS)
     return translator
 
 
-def _fit(config, pairs, train_pairs, run_dir):
-    """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
+def load_pairs(config):
+    """The sentence pairs of `config.data`, the training pairs (the first `max_pairs`) and the test pairs scored
+    (the first `evaluation_pairs`) -> `(pairs, train_pairs, test_pairs, description)`."""
+    pairs = spa_eng.load(config.data)
+    train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
+    test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
+    description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
+    return pairs, train_pairs, test_pairs, description
+
+
+def build_vocabularies(config, train_pairs):
+    """The Spanish and English vocabularies of the training pairs -> `(source, target)` word lists."""
     source_vocabulary = build_vocabulary(
         [source for source, _ in train_pairs], standardize_spanish, config.source_vocabulary_size
     )
@@ -95,18 +110,31 @@ def _fit(config, pairs, train_pairs, run_dir):
         f"Vocabularies from the training pairs: {len(source_vocabulary):,} Spanish and "
         f"{len(target_vocabulary):,} English words (padding and [UNK] included)."
     )
-    (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
+    return source_vocabulary, target_vocabulary
 
-    translator = _build_translator(config, source_vocabulary, target_vocabulary)
-    train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
-    validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
-    steps_per_epoch = int(train_data.cardinality())
+
+def compile_translator(translator, config, steps_per_epoch):
+    """Compiles for teacher forcing: Adam on a cosine decay to 5% over `epochs * steps_per_epoch` steps, global
+    clipping, the cross-entropy of the next word (padding ignored) and `masked_accuracy`."""
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
     translator.compile(
         optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
         metrics=[masked_accuracy],
     )
+    return translator
+
+
+def _fit(config, pairs, train_pairs, run_dir):
+    """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
+    source_vocabulary, target_vocabulary = build_vocabularies(config, train_pairs)
+    (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
+
+    translator = build_translator(config, source_vocabulary, target_vocabulary)
+    train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
+    validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
+    steps_per_epoch = int(train_data.cardinality())
+    compile_translator(translator, config, steps_per_epoch)
     translator.summary(print_fn=logger.info)
     logger.info(
         f"Training: teacher forcing, batches of {config.batch_size} pairs of similar length, "
@@ -153,10 +181,7 @@ def train(config):
     if config.evaluate_only:
         check_evaluation_config(config)
         translator = load_run(config.run_dir)
-    pairs = spa_eng.load(config.data)
-    train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
-    test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
-    description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
+    pairs, train_pairs, test_pairs, description = load_pairs(config)
     logger.info(description)
     if config.evaluate_only:
         run_dir = Path(config.run_dir)
