@@ -1,4 +1,4 @@
-"""The tuning flags shared by `seqapps tune` and `recipes/<recipe>.py --tune` (no TensorFlow import)."""
+"""The tuning flags shared by `seqapps tune` and `recipes/<recipe>.py --tune` (no TensorFlow import of its own)."""
 
 import argparse
 import os

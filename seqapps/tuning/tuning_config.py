@@ -1,4 +1,4 @@
-"""What a hyperparameter search runs: `TuningConfig` (no TensorFlow import)."""
+"""What a hyperparameter search runs: `TuningConfig` (no TensorFlow import of its own)."""
 
 import dataclasses
 import json

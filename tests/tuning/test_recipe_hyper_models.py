@@ -3,6 +3,7 @@
 import itertools
 import json
 
+import keras
 import pytest
 import search_files
 
@@ -29,6 +30,8 @@ SUBJECTS = [("Yo", "I"), ("Tú", "You"), ("Ella", "She"), ("Nosotros", "We")]
 VERBS = [("veo", "see"), ("quiero", "want"), ("tengo", "have"), ("busco", "look for")]
 # 4 x 4 x 288 = 4,608 pairs, enough for the recipe's 2,000 test and 2,000 validation pairs.
 OBJECTS = [(f"la cosa {number}", f"the thing {number}") for number in range(288)]
+
+CLASSES = {"animals": "cat", "food": "bread", "weather": "rain"}
 
 
 class Interrupted(BaseException):
@@ -134,3 +137,32 @@ def test_the_best_trial_is_retrained_by_the_recipe_and_exported(tmp_path, recipe
         assert final["test_nats_per_character"] > 0
     else:
         assert 0 <= final["test_bleu_beam"] <= 100
+
+
+@pytest.mark.parametrize("retrain", [False, pytest.param(True, marks=pytest.mark.large)])
+def test_text_classification_two_trial_search_retrains_and_exports_a_three_class_model(
+    tmp_path, retrain, eager_functions
+):
+    rows = [(f"the {word} is here number {index}", label) for index in range(6) for label, word in CLASSES.items()]
+    data = tmp_path / "texts.csv"
+    data.write_text("text,label\n" + "\n".join(f"{text},{label}" for text, label in rows) + "\n", encoding="utf-8")
+    options = {"data": str(data), "max_tokens": 8, "vocab_size": 40, "verbose": 0}
+    config = TuningConfig(
+        "text_classification",
+        max_trials=2,
+        max_epochs=1,
+        directory=str(tmp_path / "tuning"),
+        space={"cells": ["gru", "keras_gru"], "units": [4], "layers": [1], "batch_sizes": [8]},
+        recipe_options={**options, "export_root": str(tmp_path / "export")},
+        retrain=retrain,
+        verbose=0,
+    )
+    result = search.tune(config)
+    assert sorted(search_files.statuses(result.project_dir).values()) == ["COMPLETED", "COMPLETED"]
+    assert result.best["objective"]["name"] == "val_accuracy"
+    if not retrain:
+        return
+    assert 0 <= result.final["test_accuracy"] <= 1
+    assert "/text_classification/" in result.final["export_path"]
+    model = keras.saving.load_model(result.final["model_path"])
+    assert model.predict(keras.ops.convert_to_tensor(["the cat is here"]), verbose=0).shape == (1, 3)

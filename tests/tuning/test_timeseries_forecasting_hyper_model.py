@@ -172,3 +172,17 @@ def test_cli_tune_retrains_the_best_and_its_export_serves_in_a_fresh_process(tmp
     assert forecast.shape == (3, 6, 1)
     np.testing.assert_allclose(forecast, np.array(outputs["alone"]), rtol=1e-5, atol=1e-4)
     assert np.all(np.array(outputs["lower"]) <= forecast) and np.all(forecast <= np.array(outputs["upper"]))
+
+
+@pytest.mark.parametrize("recipe", ["timeseries_forecasting", "char_generation", "seq2seq_translation"])
+def test_recipe_tune_flag_searches_with_the_recipes_data_flags(tmp_path, monkeypatch, recipe):
+    import importlib
+
+    searched = []
+    monkeypatch.setattr(search, "tune", searched.append)
+    main = importlib.import_module(f"seqapps.recipes.{recipe}").main
+    flags = ["--tune", "--quick", "--units", "99", "--trial-minutes", "2", "--directory", str(tmp_path)]
+    assert main([*flags, "--cells", "gru", "--max-trials", "3"]) == 0
+    [config] = searched
+    assert (config.recipe, config.trial_minutes, config.max_trials, config.space) == (recipe, 2, 3, {"cells": ["gru"]})
+    assert config.recipe_options["epochs"] == 1 and "units" not in config.recipe_options  # --units is searched
