@@ -97,11 +97,7 @@ def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_da
             (`use_ema=True`), and validation, early stopping and the checkpoints
             use it: see `SwapAveragedWeights`.
     """
-    epoch_start = {}
-    timer = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: epoch_start.update(time=time.perf_counter()),
-        on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_start["time"]),
-    )
+    timer = epoch_timer(epoch_seconds)
     early_stopping = keras.callbacks.EarlyStopping(
         monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
     )
@@ -113,6 +109,15 @@ def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_da
         timer,
         _RunCheckpoint(run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset),
     ]
+
+
+def epoch_timer(epoch_seconds):
+    """A callback appending each epoch's wall-clock seconds to the list `epoch_seconds` (what `TimeBudget` reads)."""
+    epoch_start = {}
+    return keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: epoch_start.update(time=time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_start["time"]),
+    )
 
 
 class SwapAveragedWeights(keras.callbacks.SwapEMAWeights):
@@ -427,12 +432,18 @@ class TimeBudget(keras.callbacks.Callback):
             (it holds the interrupted run's epochs after a resume).
         schedule: the `PlannedCosineDecay` of the model's optimizer, or `None`.
 
-    The stopping and planning messages go to the `seqapps.training` logger.
+    The stopping and planning messages go to the `seqapps.training` logger;
+    `ran_out` tells afterwards whether the budget stopped training.
     """
 
     def __init__(self, minutes, epoch_seconds, *, schedule=None):
         super().__init__()
         self.minutes, self.epoch_seconds, self.schedule = minutes, epoch_seconds, schedule
+        self.ran_out = False
+
+    def _stop(self):
+        self.ran_out = True
+        self.model.stop_training = True
 
     def on_train_begin(self, logs=None):
         self.start, self.earlier_seconds, self.validation_seconds = time.perf_counter(), sum(self.epoch_seconds), 0.0
@@ -462,7 +473,7 @@ class TimeBudget(keras.callbacks.Callback):
                 f"\nTime budget: stopping at step {self._steps()}, "
                 f"{self._elapsed() / 60:.1f} of {self.minutes:g} min spent."
             )
-            self.model.stop_training = True
+            self._stop()
 
     def on_epoch_end(self, epoch, logs=None):
         if self.schedule is not None:
@@ -474,7 +485,7 @@ class TimeBudget(keras.callbacks.Callback):
             logger.info(
                 f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for another epoch; stopping."
             )
-            self.model.stop_training = True
+            self._stop()
 
     def _plan(self):
         steps, elapsed = self._steps(), self._elapsed()
@@ -495,4 +506,4 @@ class TimeBudget(keras.callbacks.Callback):
             logger.info(
                 f"Time budget: {elapsed / 60:.1f} of {self.minutes:g} min spent, too little for another step; stopping."
             )
-            self.model.stop_training = True
+            self._stop()

@@ -46,6 +46,15 @@ evaluation settings may be typed then (--data, --validation-data, --test-data,
 differs from the run's is an error naming it.
 
     seqapps train seq2seq_translation --evaluate-only --beam-width 8
+
+Tuning: `--tune` searches the hyperparameters with keras-tuner instead
+(`seqapps tune seq2seq_translation` does the same), minimizing the
+validation loss: the cell, units, attention, embedding size, dropout,
+learning rate and batch size, within the search-space flags; the data flags
+apply. `--trial-minutes` gives each trial a time budget. The best
+hyperparameters are retrained by the recipe, scored (BLEU) and exported.
+
+    seqapps train seq2seq_translation --tune --quick --max-trials 3 --trial-minutes 3
 """
 
 import argparse
@@ -60,6 +69,8 @@ from seqapps.tasks.seq2seq_translation import (
     evaluation_config,
     train,
 )
+from seqapps.tuning import arguments as tuning_arguments
+from seqapps.tuning import hypermodel_class
 
 GROUPS = {
     "data": (
@@ -122,8 +133,13 @@ def main(argv=None, prog=None):
             "verbose": (0, 1, 2),
         },
     )
+    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
+    tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)
     config = recipe_arguments.config_from_arguments(TranslationConfig, arguments, parser, build=config_from_settings)
+    if arguments.tune:
+        options = hypermodel_class("seq2seq_translation").options_from_config(config)
+        return tuning_arguments.run_tuning(arguments, "seq2seq_translation", options, parser.prog)
     train(config)
     return 0
 

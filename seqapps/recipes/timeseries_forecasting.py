@@ -42,6 +42,19 @@ checks that everything runs.
 
     seqapps train timeseries_forecasting --dataset etth1 --quick
     seqapps predict saved_models/timeseries_forecast --json "$(cat runs/timeseries_forecasting/example_request.json)"
+
+Tuning: `--tune` searches the hyperparameters with keras-tuner instead
+(`seqapps tune timeseries_forecasting` does the same), minimizing the
+validation MAE: the cell, units, layers (window model), dropout, learning
+rate, batch size, loss, lookback (`--choice input_steps=...`) and segment
+length, within the search-space flags (the single-model flags --cell,
+--units, --layers, --dropout, --batch-size, --learning-rate, --loss,
+--input-steps and --segment-length do not apply); the data flags do.
+`--trial-minutes` gives each trial a time budget. The best hyperparameters
+are retrained by the recipe (validation kept for early stopping and the
+interval's calibration) and exported.
+
+    seqapps train timeseries_forecasting --tune --dataset etth1 --max-train-windows 2000 --max-trials 4 --max-epochs 2
 """
 
 import argparse
@@ -50,6 +63,8 @@ import sys
 from seqapps import console, layers, recipe_arguments
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import LOSSES, MODELS, TimeseriesForecastingConfig, train
+from seqapps.tuning import arguments as tuning_arguments
+from seqapps.tuning import hypermodel_class
 
 GROUPS = {
     "data": (
@@ -135,8 +150,13 @@ def main(argv=None, prog=None):
             "verbose": (0, 1, 2),
         },
     )
+    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
+    tuning_arguments.add_tuning_arguments(parser)
     arguments = parser.parse_args(argv)
     config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)
+    if arguments.tune:
+        options = hypermodel_class("timeseries_forecasting").options_from_config(config)
+        return tuning_arguments.run_tuning(arguments, "timeseries_forecasting", options, parser.prog)
     train(config)
     return 0
 

@@ -1,4 +1,4 @@
-"""The tuning flags shared by `seqapps tune` and `recipes/<recipe>.py --tune` (no TensorFlow import)."""
+"""The tuning flags shared by `seqapps tune` and `recipes/<recipe>.py --tune` (no TensorFlow import of its own)."""
 
 import argparse
 import os
@@ -46,6 +46,13 @@ def add_tuning_arguments(parser):
         type=float,
         default=None,
         help="with --workers: stop everything and fail after this many seconds; None: no limit",
+    )
+    group.add_argument(
+        "--trial-minutes",
+        type=float,
+        default=None,
+        help="time budget of each trial in minutes (the learning-rate decay is planned to end with it where the "
+        "recipe plans one); trials it stops are marked cut_short in the results; None: no limit",
     )
     group.add_argument(
         "--worker-timeout",
@@ -145,6 +152,7 @@ def tuning_config(arguments, recipe, recipe_options):
         retrain=not arguments.no_retrain,
         workers=arguments.workers,
         timeout=arguments.timeout,
+        trial_minutes=arguments.trial_minutes,
         worker_timeout=arguments.worker_timeout,
     )
 

@@ -70,13 +70,21 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
         "pooling",
     )
 
-    def __init__(self, recipe_options=None, space=None, objective=None):
-        super().__init__(recipe_options, space, objective)
+    def __init__(self, recipe_options=None, space=None, objective=None, trial_minutes=None):
+        super().__init__(recipe_options, space, objective, trial_minutes)
         self.data = None
 
     def prepare(self):
         if self.data is None:
             self.data = imdb_sentiment.prepare_data(self.config)
+
+    def classes(self):
+        """The number of classes the classifier outputs (IMDB: positive and negative)."""
+        return len(imdb_sentiment.LABELS)
+
+    def export(self, config, model):
+        """Saves `model.keras` and exports the servable model; returns the export path."""
+        return imdb_sentiment.export_text_model(config, self.data, model)
 
     def trial_config(self, values):
         return dataclasses.replace(
@@ -94,7 +102,7 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
 
     def build_model(self, values):
         config = self.trial_config(values)
-        return imdb_sentiment.compile_model(imdb_sentiment.build_model(config), config.learning_rate)
+        return imdb_sentiment.compile_model(imdb_sentiment.build_model(config, self.classes()), config.learning_rate)
 
     def fit_model(self, values, model, epochs, initial_epoch, callbacks):
         config = self.trial_config(values)
@@ -132,7 +140,7 @@ class ImdbSentimentHyperModel(RecipeHyperModel):
             f"Best hyperparameters retrained on train+validation for {epochs} epoch(s): "
             f"test accuracy {test_accuracy:.4f}"
         )
-        export_path = imdb_sentiment.export_text_model(config, self.data, model)
+        export_path = self.export(config, model)
         return {
             "test_accuracy": float(test_accuracy),
             "test_loss": float(test_loss),

@@ -7,7 +7,7 @@ import keras
 import keras_tuner
 import numpy as np
 
-from seqapps import configs
+from seqapps import configs, training
 from seqapps.tuning.search_space import FLAGS, SearchSpace
 
 NONE_WORDS = ("none", "null")
@@ -21,12 +21,20 @@ class RecipeHyperModel(keras_tuner.HyperModel):
     that trials differ only by their hyperparameters. `fit(hp, model, ...)`
     trains it on the data `prepare()` loaded once and returns the metrics of
     its best epoch by the objective, plus `epochs` (epochs trained up to that
-    epoch, counting those a hyperband trial inherits) and `seconds`.
-    `retrain(values, epochs, output_dir)` trains the chosen hyperparameters on
-    train+validation, evaluates on test and saves or exports the model.
+    epoch, counting those a hyperband trial inherits), `seconds` and
+    `cut_short` (1 when the trial's time budget stopped it, else 0). With
+    `trial_minutes`, each trial trains within that many minutes
+    (`seqapps.training.TimeBudget`): a model whose optimizer follows a
+    `PlannedCosineDecay` has its decay planned to end with the budget, others
+    stop after the epoch that leaves too little time for another.
+    `retrain(values, epochs, output_dir)` trains the chosen hyperparameters as
+    the recipe does (on train+validation where the recipe has no use for the
+    validation split after the search), evaluates on test and saves or
+    exports the model.
 
     A subclass sets the class attributes below and implements `prepare`,
-    `trial_config`, `build_model`, `fit_model` and `retrain`. `tune` calls
+    `trial_config`, `build_model`, `fit_model` and `retrain`; one whose
+    default space depends on the recipe options overrides `space_for`. `tune` calls
     `prepare` before the search in every process that trains (not on a
     distributed search's chief, which only builds a model once to declare the
     space); a `build_model` that needs the data (say, normalization
@@ -48,6 +56,8 @@ class RecipeHyperModel(keras_tuner.HyperModel):
             `preset` names a preset of `config_class` (`"quick"`).
         space: overrides of `default_space` (see `SearchSpace.replace`).
         objective: a key of `metric_directions`; `None`: `default_objective`.
+        trial_minutes: the time budget of each trial (and of the retraining,
+            for recipes with a time budget of their own); `None`: no limit.
 
     Raises:
         ValueError: an unknown or bad recipe option, search-space value or
@@ -61,10 +71,11 @@ class RecipeHyperModel(keras_tuner.HyperModel):
     default_objective = None
     hyperparameter_fields = ()
 
-    def __init__(self, recipe_options=None, space=None, objective=None):
+    def __init__(self, recipe_options=None, space=None, objective=None, trial_minutes=None):
         super().__init__(name=self.recipe)
         self.config = self.make_config(recipe_options or {})
-        self.space = self.default_space.replace(**(space or {}))
+        self.trial_minutes = trial_minutes
+        self.space = self.space_for(self.config).replace(**(space or {}))
         objective = objective or self.default_objective
         if objective not in self.metric_directions:
             raise ValueError(
@@ -102,6 +113,10 @@ class RecipeHyperModel(keras_tuner.HyperModel):
                 raise ValueError(f"Unknown option {name!r} for {self.recipe}: its options are {valid}.")
             converted[name] = _convert_option(name, value, fields[name].type)
         return self.config_class(**converted)
+
+    def space_for(self, config):
+        """The default search space for the recipe config `config` (`default_space`)."""
+        return self.default_space
 
     @classmethod
     def options_from_config(cls, config):
@@ -142,14 +157,18 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         self.prepare()
         values = self.space.declare(hp)
         start = time.perf_counter()
-        history = self.fit_model(
-            values,
-            model,
-            epochs=epochs,
-            initial_epoch=initial_epoch,
-            callbacks=[*callbacks, keras.callbacks.TerminateOnNaN()],
-        )
-        return self.best_epoch_metrics(history.history, initial_epoch, time.perf_counter() - start)
+        callbacks = [*callbacks, keras.callbacks.TerminateOnNaN()]
+        budget = None
+        if self.trial_minutes:
+            epoch_seconds = []
+            schedule = getattr(model.optimizer, "_learning_rate", None)
+            planned = schedule if isinstance(schedule, training.PlannedCosineDecay) else None
+            budget = training.TimeBudget(self.trial_minutes, epoch_seconds, schedule=planned)
+            callbacks += [training.epoch_timer(epoch_seconds), budget]
+        history = self.fit_model(values, model, epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks)
+        metrics = self.best_epoch_metrics(history.history, initial_epoch, time.perf_counter() - start)
+        metrics["cut_short"] = float(budget is not None and budget.ran_out)
+        return metrics
 
     def best_epoch_metrics(self, history, initial_epoch, seconds):
         """The logged metrics at the best epoch by the objective, with `epochs` and `seconds`."""

@@ -6,11 +6,12 @@ import math
 import keras_tuner
 
 FIXED_COLUMNS = ("trial", "status")
-RESULT_COLUMNS = ("epochs", "seconds")
+RESULT_COLUMNS = ("epochs", "seconds", "cut_short")
 
 
 def trial_rows(trials, objective, names=()):
-    """One dict per trial, in trial order: trial, status, each hyperparameter, the objective, epochs, seconds.
+    """One dict per trial, in trial order: trial, status, each hyperparameter, the objective, epochs, seconds,
+    and `cut_short` ("yes" for a trial its time budget stopped, `--trial-minutes`).
 
     Args:
         trials: `keras_tuner` `Trial`s (e.g. `tuner.oracle.trials.values()`).
@@ -41,6 +42,7 @@ def trial_rows(trials, objective, names=()):
             row[name] = trial.metrics.get_last_value(name) if trial.metrics.exists(name) else None
         if row["epochs"] is not None:
             row["epochs"] = int(row["epochs"])
+        row["cut_short"] = "yes" if row["cut_short"] else None
         rows.append(row)
     return columns, rows
 

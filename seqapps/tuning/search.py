@@ -5,14 +5,16 @@ do. What it writes into `directory/project_name/` besides keras-tuner's
 `oracle.json` and `trial_<id>/` folders:
 
 - `results.csv`, `results.md`: one row per trial: trial, status, every
-  hyperparameter, the objective, the epochs to the best epoch, seconds;
+  hyperparameter, the objective, the epochs to the best epoch, seconds, and
+  `cut_short` ("yes" where `trial_minutes` stopped the trial);
 - `logs/`: TensorBoard logs, one run per trial (`logs/<trial>/execution0`)
   with its HParams session, and the HParams experiment at the root:
   `tensorboard --logdir DIR/PROJECT/logs`, tab HPARAMS;
 - `best_hyperparameters.json`: the best trial, its objective value, its
   epochs and its hyperparameters;
-- `best_model/` and `best_model.json`: the best hyperparameters retrained on
-  train+validation for the best trial's epochs, their test metrics, and the
+- `best_model/` and `best_model.json`: the best hyperparameters retrained as
+  the recipe trains (on train+validation where the recipe has no further use
+  for validation) for the best trial's epochs, their test metrics, and the
   export path for recipes that export.
 
 Distributed: with `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT` and
@@ -87,7 +89,9 @@ def distributed_role(environment=None):
 
 def make_hypermodel(config):
     """The recipe's hypermodel for `config`; raises `ValueError` on a bad option, space or objective."""
-    return hypermodel_class(config.recipe)(config.recipe_options, config.space, config.objective)
+    return hypermodel_class(config.recipe)(
+        config.recipe_options, config.space, config.objective, trial_minutes=config.trial_minutes
+    )
 
 
 def epochs_per_trial(config, hypermodel):

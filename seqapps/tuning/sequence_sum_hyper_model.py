@@ -52,8 +52,8 @@ class SequenceSumHyperModel(RecipeHyperModel):
     default_objective = "val_accuracy"
     hyperparameter_fields = ("kinds", "units", "learning_rate", "batch_size")
 
-    def __init__(self, recipe_options=None, space=None, objective=None):
-        super().__init__(recipe_options, space, objective)
+    def __init__(self, recipe_options=None, space=None, objective=None, trial_minutes=None):
+        super().__init__(recipe_options, space, objective, trial_minutes)
         self.data = None
 
     def prepare(self):

@@ -1,4 +1,4 @@
-"""What a hyperparameter search runs: `TuningConfig` (no TensorFlow import)."""
+"""What a hyperparameter search runs: `TuningConfig` (no TensorFlow import of its own)."""
 
 import dataclasses
 import json
@@ -52,6 +52,12 @@ class TuningConfig:
             127.0.0.1 (0: one process). Ignored in a process started as chief
             or worker by keras-tuner's environment variables.
         timeout: seconds a `workers` run may take in all; `None`: no limit.
+        trial_minutes: the time budget of each trial, in minutes: a trial
+            stops after the epoch that leaves too little of it for another (or,
+            for a recipe whose learning rate follows a planned decay, the decay
+            is planned to end with it, mid-epoch if need be) and is marked
+            `cut_short` in the results; the retraining of recipes with a time
+            budget of their own gets it too. `None`: no limit.
         worker_timeout: in a distributed search, seconds the chief waits
             without hearing from a worker running a trial (workers send a
             heartbeat every 10 s) before it gives that trial to the next
@@ -72,6 +78,7 @@ class TuningConfig:
     retrain: bool = True
     workers: int = 0
     timeout: float = None
+    trial_minutes: float = None
     worker_timeout: float = 120.0
     verbose: int = 1
 
@@ -88,6 +95,15 @@ class TuningConfig:
                 raise ValueError(f"`{name}` must be an integer of at least {minimum}, got {value!r}.")
         if self.timeout is not None and not self.timeout > 0:
             raise ValueError(f"`timeout` must be a positive number of seconds or None, got {self.timeout!r}.")
+        if self.trial_minutes is not None and (
+            isinstance(self.trial_minutes, bool)
+            or not isinstance(self.trial_minutes, (int, float))
+            or not self.trial_minutes > 0
+        ):
+            raise ValueError(
+                f"`trial_minutes` (--trial-minutes) must be a positive number of minutes or None, "
+                f"got {self.trial_minutes!r}."
+            )
         if (
             isinstance(self.worker_timeout, bool)
             or not isinstance(self.worker_timeout, (int, float))

@@ -21,7 +21,8 @@ Where each role lives:
 - `callbacks.py`: `ResetStates` and `PrintSample`.
 - `training.py`: `train` (the recipe end to end, one model or an ensemble),
   the optimizer and weight average (`build_optimizer`, `averaging_momentum`),
-  `CharGenerationResult`.
+  the steps a search reuses per trial (`encode_corpus`, `training_datasets`,
+  `compile_language_model`), `CharGenerationResult`.
 
 Training modes:
 - truncated backpropagation through time (`tbptt=True`, the default): the training text is
@@ -63,8 +64,11 @@ from seqapps.tasks.char_generation.training import (
     averaging_momentum,
     averaging_note,
     build_optimizer,
+    compile_language_model,
+    encode_corpus,
     loss_metrics,
     train,
+    training_datasets,
 )
 
 __all__ = [
@@ -84,10 +88,13 @@ __all__ = [
     "averaging_note",
     "build_language_model",
     "build_optimizer",
+    "compile_language_model",
+    "encode_corpus",
     "check_sampling",
     "loss_metrics",
     "serving_signatures",
     "stream_dataset",
     "train",
+    "training_datasets",
     "window_dataset",
 ]

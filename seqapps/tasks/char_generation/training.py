@@ -150,17 +150,49 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent):
     return model, epochs, epoch_seconds
 
 
-def _fit(config, ids, vocabulary, prompt, run_dir):
-    """Builds and fits one language model in `run_dir` -> (model, epochs trained, seconds of each epoch)."""
+def encode_corpus(config):
+    """Loads the text, builds the vocabulary on its training split and encodes every split.
+
+    Returns:
+        `(corpus, vocabulary, ids, description)`: `ids[split]` are the ids
+        of `train` (its first `max_characters`), `validation` and `test`.
+    """
+    corpus = shakespeare.load(config.text, errors=config.decode_errors)
+    vocabulary = CharVocabulary.from_text(corpus.train, name="vocabulary")
+    train_text = corpus.train[: config.max_characters] if config.max_characters else corpus.train
+    description = corpus.describe() + (f"; training on the first {len(train_text):,}" if config.max_characters else "")
+    ids = {
+        "train": vocabulary.encode_text(train_text),
+        **{split: vocabulary.encode_text(corpus.split(split)) for split in ("validation", "test")},
+    }
+    return corpus, vocabulary, ids, description
+
+
+def training_datasets(config, ids):
+    """The training and validation batches: truncated-BPTT streams (`tbptt`) or shuffled independent windows."""
     if config.tbptt:
-        model = build_language_model(config, vocabulary.size, batch_size=config.batch_size, stateful=True)
-        train_data, validation_data = stream_dataset(ids["train"], config), stream_dataset(ids["validation"], config)
+        return stream_dataset(ids["train"], config), stream_dataset(ids["validation"], config)
+    return window_dataset(ids["train"], config, shuffle=True), window_dataset(
+        ids["validation"], config, shuffle=False
+    ).cache()
+
+
+def compile_language_model(config, vocabulary_size, steps_per_epoch):
+    """The recipe's language model (stateful with `tbptt`), compiled with its planned learning-rate decay.
+
+    The learning rate follows a cosine decay to 5% of the peak over `epochs *
+    steps_per_epoch` steps (`PlannedCosineDecay`, which a `TimeBudget` re-plans
+    to end with the budget); the loss, in nats per character, is the
+    cross-entropy of the next character.
+
+    Returns:
+        `(model, schedule, momentum)`: the compiled model, the schedule and the
+        weight average's momentum (`averaging_momentum`; 0: none).
+    """
+    if config.tbptt:
+        model = build_language_model(config, vocabulary_size, batch_size=config.batch_size, stateful=True)
     else:
-        model = build_language_model(config, vocabulary.size)
-        train_data = window_dataset(ids["train"], config, shuffle=True)
-        validation_data = window_dataset(ids["validation"], config, shuffle=False).cache()
-    steps_per_epoch = int(train_data.cardinality())
-    # A cosine decay to 5% of the peak over `epochs`, which a time budget re-plans to end with the budget.
+        model = build_language_model(config, vocabulary_size)
     planned_steps = config.epochs * steps_per_epoch
     schedule = training.PlannedCosineDecay(config.learning_rate, planned_steps, alpha=0.05)
     momentum = averaging_momentum(config.ema_momentum, planned_steps)
@@ -169,6 +201,15 @@ def _fit(config, ids, vocabulary, prompt, run_dir):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         jit_compile=config.jit_compile,
     )
+    return model, schedule, momentum
+
+
+def _fit(config, ids, vocabulary, prompt, run_dir):
+    """Builds and fits one language model in `run_dir` -> (model, epochs trained, seconds of each epoch)."""
+    train_data, validation_data = training_datasets(config, ids)
+    steps_per_epoch = int(train_data.cardinality())
+    model, schedule, momentum = compile_language_model(config, vocabulary.size, steps_per_epoch)
+    planned_steps = config.epochs * steps_per_epoch
     model.summary(print_fn=logger.info)
     logger.info(
         f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
@@ -215,15 +256,8 @@ def train(config):
         A `CharGenerationResult`.
     """
     run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
-    corpus = shakespeare.load(config.text, errors=config.decode_errors)
-    vocabulary = CharVocabulary.from_text(corpus.train, name="vocabulary")
-    train_text = corpus.train[: config.max_characters] if config.max_characters else corpus.train
-    description = corpus.describe() + (f"; training on the first {len(train_text):,}" if config.max_characters else "")
+    corpus, vocabulary, ids, description = encode_corpus(config)
     logger.info(description)
-    ids = {
-        "train": vocabulary.encode_text(train_text),
-        **{split: vocabulary.encode_text(corpus.split(split)) for split in ("validation", "test")},
-    }
     unknown = {split: int(np.sum(ids[split] == OOV_ID)) for split in ("validation", "test")}
     logger.info(
         f"Vocabulary: {vocabulary.size - 1} characters from the training text, plus id 0 for unknown "

@@ -31,7 +31,8 @@ Where each role lives:
 - `evaluation.py`: `evaluate` (BLEU, chrF, speed per decoding), `plot_attention`.
 - `training.py`: `train` (the recipe end to end), `load_pairs` (the config's pairs, split),
   `check_standardization`, `load_run` (a run's translator, rebuilt from its `config.json`),
-  `masked_accuracy`, `TranslationResult`.
+  `masked_accuracy`, `TranslationResult`, and the steps a search reuses per trial (`split_pairs`,
+  `build_vocabularies`, `build_translator`, `compile_translator`).
 
 Beam search keeps `beam_width` hypotheses per sentence and picks the finished
 one with the best length-normalized log-probability,
@@ -73,10 +74,14 @@ from seqapps.tasks.seq2seq_translation.preprocessing import (
 from seqapps.tasks.seq2seq_translation.serving import serving_signatures
 from seqapps.tasks.seq2seq_translation.training import (
     TranslationResult,
+    build_translator,
+    build_vocabularies,
     check_standardization,
+    compile_translator,
     load_pairs,
     load_run,
     masked_accuracy,
+    split_pairs,
     train,
 )
 
@@ -100,8 +105,11 @@ __all__ = [
     "Translator",
     "bleu_tokenization",
     "build_subword_vocabulary",
+    "build_translator",
+    "build_vocabularies",
     "build_vocabulary",
     "check_standardization",
+    "compile_translator",
     "detokenize",
     "detokenize_text",
     "evaluate",
@@ -113,6 +121,7 @@ __all__ = [
     "pair_dataset",
     "plot_attention",
     "serving_signatures",
+    "split_pairs",
     "standardize_english",
     "standardize_spanish",
     "standardize_target",

@@ -1,4 +1,9 @@
-"""The recipe end to end: vocabularies, training, scores, samples and export."""
+"""The recipe end to end: vocabularies, training, scores, samples and export.
+
+The steps a hyperparameter search reuses per trial (`seqapps.tuning`) are
+public: `split_pairs`, `build_vocabularies`, `build_translator` and
+`compile_translator`.
+"""
 
 import dataclasses
 import json
@@ -55,7 +60,7 @@ class TranslationResult:
     data_description: str
 
 
-def _build_translator(config, source_vocabulary, target_vocabulary):
+def build_translator(config, source_vocabulary, target_vocabulary):
     """A `Translator` with the architecture settings of `config` (cell, units, embedding_dim, attention, dropout,
     standardization, tokens)."""
     return Translator(
@@ -117,8 +122,23 @@ def check_standardization(config, train_pairs):
             )
 
 
-def _vocabularies(config, train_pairs):
-    """The source and target vocabularies of the training pairs: words, or WordPiece pieces."""
+def split_pairs(config):
+    """The pairs of `config` (`load_pairs`), the training pairs (the first `max_pairs`) and the test pairs scored
+    (the first `evaluation_pairs`) -> `(pairs, train_pairs, test_pairs, description)`."""
+    pairs = load_pairs(config)
+    train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
+    test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
+    description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
+    return pairs, train_pairs, test_pairs, description
+
+
+def build_vocabularies(config, train_pairs):
+    """The source and target vocabularies of the training pairs -> `(source, target)`: words, or WordPiece pieces.
+
+    Raises `ValueError` first when the standardization would drop the training sentences' letters
+    (`check_standardization`).
+    """
+    check_standardization(config, train_pairs)
     source_standardize, target_standardize = STANDARDIZERS[config.standardization]
     sources, targets = [source for source, _ in train_pairs], [target for _, target in train_pairs]
     if config.tokens == "word":
@@ -152,15 +172,26 @@ def load_run(run_dir):
         )
     config = configs.load_run_config(TranslationConfig, run_dir)
     vocabulary = json.loads((run_dir / "vocabulary.json").read_text())
-    translator = _build_translator(config, vocabulary["source"], vocabulary["target"])
+    translator = build_translator(config, vocabulary["source"], vocabulary["target"])
     translator.load_weights(run_dir / training.BEST_WEIGHTS)
+    return translator
+
+
+def compile_translator(translator, config, steps_per_epoch):
+    """Compiles for teacher forcing: Adam on a cosine decay to 5% over `epochs * steps_per_epoch` steps, global
+    clipping, the cross-entropy of the next token (padding ignored) and `masked_accuracy`."""
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
+    translator.compile(
+        optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        metrics=[masked_accuracy],
+    )
     return translator
 
 
 def _fit(config, pairs, train_pairs, run_dir):
     """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
-    check_standardization(config, train_pairs)
-    source_vocabulary, target_vocabulary = _vocabularies(config, train_pairs)
+    source_vocabulary, target_vocabulary = build_vocabularies(config, train_pairs)
     kind = "words" if config.tokens == "word" else "WordPiece pieces"
     logger.info(
         f"Vocabularies from the training pairs: {len(source_vocabulary):,} source and "
@@ -168,16 +199,11 @@ def _fit(config, pairs, train_pairs, run_dir):
     )
     (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
 
-    translator = _build_translator(config, source_vocabulary, target_vocabulary)
+    translator = build_translator(config, source_vocabulary, target_vocabulary)
     train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
     validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
     steps_per_epoch = int(train_data.cardinality())
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch, alpha=0.05)
-    translator.compile(
-        optimizer=keras.optimizers.Adam(schedule, global_clipnorm=config.clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-        metrics=[masked_accuracy],
-    )
+    compile_translator(translator, config, steps_per_epoch)
     translator.summary(print_fn=logger.info)
     logger.info(
         f"Training: teacher forcing, batches of {config.batch_size} pairs of similar length, "
@@ -224,10 +250,7 @@ def train(config):
     if config.evaluate_only:
         check_evaluation_config(config)
         translator = load_run(config.run_dir)
-    pairs = load_pairs(config)
-    train_pairs = pairs.train[: config.max_pairs] if config.max_pairs else pairs.train
-    test_pairs = pairs.test[: config.evaluation_pairs] if config.evaluation_pairs else pairs.test
-    description = pairs.describe() + (f"; training on {len(train_pairs):,} pairs" if config.max_pairs else "")
+    pairs, train_pairs, test_pairs, description = split_pairs(config)
     logger.info(description)
     if config.evaluate_only:
         run_dir = Path(config.run_dir)

@@ -52,7 +52,8 @@ Where each role lives:
 - `intervals.py`: `ConformalInterval` (the prediction interval, calibrated on validation), `interval_metrics`.
 - `backtest.py`: `backtest` (rolling origins over the test period of a finished run), `folds_table`, `write_csv`.
 - `serving.py`: `serving_function` (`serving_default`: raw window -> raw forecast and interval, input checks).
-- `training.py`: `train` (the recipe end to end).
+- `training.py`: `train` (the recipe end to end) and the steps a search reuses per trial: `split_windows`,
+  `compile_forecaster`, `learning_rate_callbacks`, `train_dataset`, `window_dataset`.
 """
 
 from seqapps.tasks.timeseries_forecasting.baselines import (
@@ -91,7 +92,14 @@ from seqapps.tasks.timeseries_forecasting.model import (
     learning_rate_schedule,
 )
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
-from seqapps.tasks.timeseries_forecasting.training import train
+from seqapps.tasks.timeseries_forecasting.training import (
+    compile_forecaster,
+    learning_rate_callbacks,
+    split_windows,
+    train,
+    train_dataset,
+    window_dataset,
+)
 
 __all__ = [
     "ALL",
@@ -109,11 +117,13 @@ __all__ = [
     "build_model",
     "build_segment_model",
     "build_window_model",
+    "compile_forecaster",
     "error_metrics",
     "fit_linear_baseline",
     "improvement_percent",
     "keep_linear_if_better",
     "keep_persistence_if_better",
+    "learning_rate_callbacks",
     "learning_rate_schedule",
     "load_series",
     "metrics_table",
@@ -122,5 +132,8 @@ __all__ = [
     "plot_forecasts",
     "seasonal_naive_forecast",
     "serving_function",
+    "split_windows",
     "train",
+    "train_dataset",
+    "window_dataset",
 ]

@@ -1,4 +1,9 @@
-"""`train`: the recipe end to end (data, baselines, training, the validation guards, evaluation, export)."""
+"""`train`: the recipe end to end (data, baselines, training, the validation guards, evaluation, export).
+
+The steps a hyperparameter search reuses per trial (`seqapps.tuning`) are
+public: `split_windows`, `compile_forecaster`, `learning_rate_callbacks`,
+`train_dataset` and `window_dataset`.
+"""
 
 import json
 import logging
@@ -55,20 +60,7 @@ def train(config):
     for note in series.notes:
         logger.info(note)
     period = config.period or series.period
-    lookback = period if period else None
-    starts = {
-        split: timeseries.window_starts(series, split, config.input_steps, config.horizon, lookback)
-        for split in timeseries.SPLITS
-    }
-    for split, names in timeseries.short_series(series, config.input_steps, config.horizon, lookback).items():
-        logger.info(
-            f"{len(names):,} series have no complete {split} window and are skipped there: "
-            f"{', '.join(map(repr, names[:10]))}" + (" ..." if len(names) > 10 else "")
-        )
-    if config.max_train_windows and len(starts["train"]) > config.max_train_windows:
-        chosen = np.linspace(0, len(starts["train"]) - 1, config.max_train_windows).round().astype(int)
-        starts["train"] = starts["train"][chosen]
-        logger.info(f"Training on {config.max_train_windows:,} evenly spaced training windows.")
+    starts = split_windows(series, config)
     logger.info(_describe_series(series, config, starts))
     mean, std = series.statistics()
     target_indices = list(series.target_indices)
@@ -98,22 +90,17 @@ def train(config):
         config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
     )
     trained.summary(print_fn=logger.info)
-    trained.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss, metrics=["mae"]
-    )
+    compile_forecaster(trained, config)
     epoch_seconds = []
-    train_batches = _train_dataset(series, starts["train"], config, target_mean, target_std)
-    callbacks = training.standard_callbacks(
+    train_batches = train_dataset(series, starts["train"], config, target_mean, target_std)
+    callbacks = learning_rate_callbacks(config) + training.standard_callbacks(
         run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches
     )
-    if config.learning_rate_decay != 1:
-        schedule = model.learning_rate_schedule(config.learning_rate, config.learning_rate_decay)
-        callbacks.insert(0, keras.callbacks.LearningRateScheduler(schedule))
     if config.time_budget_minutes:
         callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
     history = trained.fit(
         train_batches,
-        validation_data=_dataset(series, starts["validation"], config, target_mean, target_std).cache(),
+        validation_data=window_dataset(series, starts["validation"], config, target_mean, target_std).cache(),
         epochs=config.epochs,
         callbacks=callbacks,
         shuffle=False,
@@ -245,7 +232,48 @@ def train(config):
     )
 
 
-def _dataset(series, starts, config, target_mean, target_std, shuffle=False):
+def split_windows(series, config):
+    """The window start rows of each split (`train`, `validation`, `test`) for `config`'s lookback and horizon.
+
+    Every window has the seasonal period's history too (for the seasonal-naive
+    baseline); with `max_train_windows`, the training windows are that many,
+    evenly spaced.
+    """
+    period = config.period or series.period
+    starts = {
+        split: timeseries.window_starts(series, split, config.input_steps, config.horizon, period or None)
+        for split in timeseries.SPLITS
+    }
+    for split, names in timeseries.short_series(series, config.input_steps, config.horizon, period or None).items():
+        logger.info(
+            f"{len(names):,} series have no complete {split} window and are skipped there: "
+            f"{', '.join(map(repr, names[:10]))}" + (" ..." if len(names) > 10 else "")
+        )
+    if config.max_train_windows and len(starts["train"]) > config.max_train_windows:
+        chosen = np.linspace(0, len(starts["train"]) - 1, config.max_train_windows).round().astype(int)
+        starts["train"] = starts["train"][chosen]
+        logger.info(f"Training on {config.max_train_windows:,} evenly spaced training windows.")
+    return starts
+
+
+def compile_forecaster(trained, config):
+    """Compiles the trained model (`build_model`'s second): Adam (clipnorm 1), `config.loss`, MAE as the metric."""
+    trained.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss, metrics=["mae"]
+    )
+    return trained
+
+
+def learning_rate_callbacks(config):
+    """The recipe's learning-rate schedule as callbacks: none for a constant rate (`learning_rate_decay` 1)."""
+    if config.learning_rate_decay == 1:
+        return []
+    schedule = model.learning_rate_schedule(config.learning_rate, config.learning_rate_decay)
+    return [keras.callbacks.LearningRateScheduler(schedule)]
+
+
+def window_dataset(series, starts, config, target_mean, target_std, shuffle=False):
+    """Batches of `(raw window, standardized target)` of the windows starting at `starts`."""
     return timeseries.make_dataset(
         series,
         starts,
@@ -258,10 +286,10 @@ def _dataset(series, starts, config, target_mean, target_std, shuffle=False):
     )
 
 
-def _train_dataset(series, starts, config, target_mean, target_std):
+def train_dataset(series, starts, config, target_mean, target_std):
     """The shuffled training batches; with `windows_per_epoch`, that many windows (whole batches) of a new order
     each epoch."""
-    batches = _dataset(series, starts, config, target_mean, target_std, shuffle=True)
+    batches = window_dataset(series, starts, config, target_mean, target_std, shuffle=True)
     if config.windows_per_epoch and config.windows_per_epoch < len(starts):
         steps = math.ceil(config.windows_per_epoch / config.batch_size)
         logger.info(
