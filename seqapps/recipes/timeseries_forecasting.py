@@ -47,7 +47,7 @@ checks that everything runs.
 import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, distribute, layers, recipe_arguments
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import LOSSES, MODELS, TimeseriesForecastingConfig, train
 
@@ -135,9 +135,12 @@ def main(argv=None, prog=None):
             "verbose": (0, 1, 2),
         },
     )
+    distribute.add_arguments(parser)
     arguments = parser.parse_args(argv)
     config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)
-    train(config)
+    strategy = distribute.launch_or_strategy(arguments, "seqapps.recipes.timeseries_forecasting", argv)
+    if strategy is not None:
+        train(config, strategy=strategy)
     return 0
 
 
