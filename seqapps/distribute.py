@@ -17,6 +17,14 @@ slice), and the gradients are summed across replicas, so the weights after a
 step are those of one process on the whole batch, up to the order of float
 additions. Build and compile the model under `strategy.scope()`.
 
+Under any strategy (even one device), Keras reads one batch of the training
+dataset to build the model before the first epoch. A dataset reshuffled when
+first read (`seqapps.training.shuffle_each_epoch`) then gives epoch k the
+order an unstrategized run gives epoch k + 1: the runs match a one-process
+run under `tf.distribute.OneDeviceStrategy`, and differ from one without a
+strategy as runs with another shuffle seed do. A resumed run reads the same
+extra batch, so it still ends like the uninterrupted one.
+
 Keras 3's `fit` fails under `MultiWorkerMirroredStrategy` (keras-team/keras
 #20585, tensorflow/tensorflow#72388): it calls `strategy.reduce` on the
 nested first batch (which `MultiWorkerMirroredStrategy.reduce`, unlike
