@@ -80,7 +80,9 @@ def shuffle_each_epoch(dataset, buffer_size, seed):
     return read_once
 
 
-def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_dataset=None, averaged_weights=False):
+def standard_callbacks(
+    run_dir, monitor, mode, patience, epoch_seconds, train_dataset=None, averaged_weights=False, resume_dir=None
+):
     """NaN stop, early stopping, TensorBoard, an epoch timer, and the resumable checkpoint of the run.
 
     Args:
@@ -96,18 +98,22 @@ def standard_callbacks(run_dir, monitor, mode, patience, epoch_seconds, train_da
         averaged_weights: the optimizer keeps a moving average of the weights
             (`use_ema=True`), and validation, early stopping and the checkpoints
             use it: see `SwapAveragedWeights`.
+        resume_dir: the run folder whose backup a resumed run starts from, when it is not
+            `run_dir`: a data-parallel worker other than the chief writes to a temporary
+            folder and resumes from the chief's run (`seqapps.distribute`).
     """
+    resume_dir = run_dir if resume_dir is None else resume_dir
     timer = epoch_timer(epoch_seconds)
     early_stopping = keras.callbacks.EarlyStopping(
         monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
     )
     return [
-        *([SwapAveragedWeights(run_dir)] if averaged_weights else []),
+        *([SwapAveragedWeights(resume_dir)] if averaged_weights else []),
         keras.callbacks.TerminateOnNaN(),
         early_stopping,
         keras.callbacks.TensorBoard(str(Path(run_dir) / "logs")),
         timer,
-        _RunCheckpoint(run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset),
+        _RunCheckpoint(run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset, resume_dir),
     ]
 
 
@@ -220,10 +226,11 @@ class _RunCheckpoint(keras.callbacks.Callback):
     `on_train_begin` reset it.
     """
 
-    def __init__(self, run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset):
+    def __init__(self, run_dir, monitor, mode, early_stopping, epoch_seconds, train_dataset, resume_dir):
         super().__init__()
         self.run_dir = Path(run_dir)
         self.backup_dir = self.run_dir / BACKUP_FOLDER
+        self.resume_dir = Path(resume_dir)
         self.monitor = monitor
         self.mode = mode
         self.early_stopping = early_stopping
@@ -234,7 +241,7 @@ class _RunCheckpoint(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.history, self.best = {}, None
-        state_path = self.backup_dir / BACKUP_STATE
+        state_path = self.resume_dir / BACKUP_FOLDER / BACKUP_STATE
         if not state_path.exists():
             return
         try:
@@ -242,11 +249,13 @@ class _RunCheckpoint(keras.callbacks.Callback):
             self._restore(state)
         except (OSError, ValueError, KeyError) as error:
             raise RuntimeError(
-                f"Cannot resume the interrupted run from {self.backup_dir}: {error}. If the model or its settings "
+                f"Cannot resume the interrupted run from {state_path.parent}: {error}. If the model or its settings "
                 "changed since the run was interrupted, run with --restart (restart=True) to start over."
             ) from error
         logger.info(
-            "Resuming the interrupted run in %s after epoch %d (--restart starts over).", self.run_dir, state["epochs"]
+            "Resuming the interrupted run in %s after epoch %d (--restart starts over).",
+            self.resume_dir,
+            state["epochs"],
         )
 
     def _restore(self, state):
@@ -254,9 +263,9 @@ class _RunCheckpoint(keras.callbacks.Callback):
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         if state["best"] is not None:
-            model.load_weights(self.run_dir / BEST_WEIGHTS)
+            model.load_weights(self.resume_dir / BEST_WEIGHTS)
             self.early_stopping.best_weights = model.get_weights()
-        model.load_weights(self.backup_dir / state["weights"])
+        model.load_weights(self.resume_dir / BACKUP_FOLDER / state["weights"])
         seed_states = _seed_generator_states(model)
         if len(seed_states) != len(state["seed_generator_states"]):
             raise ValueError(

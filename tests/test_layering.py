@@ -28,6 +28,8 @@ FORBIDDEN = {
     "seqapps.configs": ("seqapps.tasks", "seqapps.tuning", "seqapps.training", "seqapps.layers"),
     "seqapps.tasks": ("seqapps.tuning", "seqapps.cli", "seqapps.recipes"),
     "seqapps.tuning": ("seqapps.recipes", "seqapps.cli"),
+    "seqapps.distribute": ("seqapps.tasks", "seqapps.tuning", "seqapps.recipes", "seqapps.export", "seqapps.serving"),
+    "seqapps.processes": ("seqapps.tasks", "seqapps.tuning", "seqapps.recipes", "seqapps.training", "seqapps.data"),
     "seqapps.recipes": ("seqapps.cli",),
     "seqapps.export": ("seqapps.tasks", "seqapps.tuning", "seqapps.training", "seqapps.layers", "seqapps.data"),
     "seqapps.serving": ("seqapps.export", "seqapps.tasks", "seqapps.tuning", "seqapps.training", "seqapps.layers"),

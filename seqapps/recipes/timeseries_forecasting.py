@@ -60,7 +60,7 @@ interval's calibration) and exported.
 import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, distribute, layers, recipe_arguments
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import LOSSES, MODELS, TimeseriesForecastingConfig, train
 from seqapps.tuning import arguments as tuning_arguments
@@ -152,12 +152,15 @@ def main(argv=None, prog=None):
     )
     parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
     tuning_arguments.add_tuning_arguments(parser)
+    distribute.add_arguments(parser)
     arguments = parser.parse_args(argv)
     config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)
     if arguments.tune:
         options = hypermodel_class("timeseries_forecasting").options_from_config(config)
         return tuning_arguments.run_tuning(arguments, "timeseries_forecasting", options, parser.prog)
-    train(config)
+    strategy = distribute.launch_or_strategy(arguments, "seqapps.recipes.timeseries_forecasting", argv)
+    if strategy is not None:
+        train(config, strategy=strategy)
     return 0
 
 

@@ -25,30 +25,19 @@ to finish, so it is stopped `WORKER_EXIT_SECONDS` after the chief exited.
 import collections
 import logging
 import os
-import socket
 import subprocess
 import threading
 import time
 
+from seqapps.processes import LOOPBACK, POLL_SECONDS, STOP_SECONDS, free_port, stop_processes, stream_lines
 from seqapps.tuning.tuning_config import TuningError
 
-LOOPBACK = "127.0.0.1"
-POLL_SECONDS = 0.2
-# SIGTERM first; SIGKILL what is still running this many seconds later.
-STOP_SECONDS = 10
 # Workers exit right after their last trial; the chief only after them.
 WORKER_EXIT_SECONDS = 30
 # Times each worker killed by a signal is started again.
 WORKER_RESTARTS = 2
 
 logger = logging.getLogger(__name__)
-
-
-def free_port(host=LOOPBACK):
-    """A TCP port nothing listens on now (the operating system picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
 
 
 def run_chief_and_workers(command, workers, timeout=None):
@@ -88,7 +77,7 @@ def run_chief_and_workers(command, workers, timeout=None):
             errors="replace",
         )
         processes[name] = process
-        reader = threading.Thread(target=_stream, args=(name, process.stdout, lock), daemon=True)
+        reader = threading.Thread(target=stream_lines, args=(name, process.stdout, lock, logger), daemon=True)
         reader.start()
         readers.append(reader)
 
@@ -97,16 +86,10 @@ def run_chief_and_workers(command, workers, timeout=None):
             start(name)
         _wait(processes, timeout, start)
     finally:
-        _stop(processes)
+        stop_processes(processes)
         for reader in readers:
             reader.join(timeout=STOP_SECONDS)
     logger.info(f"Distributed search finished: chief and {workers} worker(s) done")
-
-
-def _stream(name, stream, lock):
-    for line in stream:
-        with lock:
-            logger.info(f"[{name}] {line.rstrip()}")
 
 
 def _wait(processes, timeout, start_process):
@@ -142,21 +125,8 @@ def _wait(processes, timeout, start_process):
                     f"{', '.join(running)} still waiting for the oracle {WORKER_EXIT_SECONDS} s after the chief "
                     f"finished the search (started too late to get a trial); stopping them."
                 )
-                _stop(processes)
+                stop_processes(processes)
                 return
         if timeout is not None and now - start > timeout:
             raise TuningError(f"The distributed search did not finish within {timeout:g} s (--timeout); stopped it.")
         time.sleep(POLL_SECONDS)
-
-
-def _stop(processes):
-    running = [process for process in processes.values() if process.poll() is None]
-    for process in running:
-        process.terminate()
-    deadline = time.monotonic() + STOP_SECONDS
-    for process in running:
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -414,7 +414,7 @@ def test_recipe_flags_keep_their_meaning(monkeypatch, capsys):
     from seqapps.recipes import timeseries_forecasting as recipe
 
     resolved = []
-    monkeypatch.setattr(recipe, "train", resolved.append)
+    monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     assert recipe.main(["--dataset", "etth1", "--quick"]) == 0
     assert resolved[-1] == TimeseriesForecastingConfig(**OLD_QUICK)
     assert "Preset quick: epochs=1, units=16, max_train_windows=2000" in capsys.readouterr().out
@@ -465,7 +465,7 @@ def test_recipe_model_and_every_column_flags(monkeypatch):
     from seqapps.recipes import timeseries_forecasting as recipe
 
     resolved = []
-    monkeypatch.setattr(recipe, "train", resolved.append)
+    monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     recipe.main(["--dataset", "weather", "--target", "all", "--windows-per-epoch", "8000", "--no-channel-embedding"])
     assert resolved[-1] == TimeseriesForecastingConfig(
         dataset="weather", target=["all"], windows_per_epoch=8000, channel_embedding=False

@@ -5,6 +5,7 @@ public: `split_windows`, `compile_forecaster`, `learning_rate_callbacks`,
 `train_dataset` and `window_dataset`.
 """
 
+import dataclasses
 import json
 import logging
 import math
@@ -15,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import export, training
+from seqapps import distribute, export, training
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import baselines, evaluation, intervals, model
 from seqapps.tasks.timeseries_forecasting.config import MODEL_NAME, TimeseriesForecastingResult, load_series
@@ -45,15 +46,28 @@ def _describe_series(series, config, starts):
     )
 
 
-def train(config):
+def train(config, strategy=None):
     """Loads the data, computes the baselines, trains, evaluates, plots and exports.
 
     The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
     the progress and the results tables go to the `seqapps` logger.
 
+    Args:
+        config: a `TimeseriesForecastingConfig`.
+        strategy: the `tf.distribute.Strategy` to train under (`seqapps.distribute`;
+            default: the current one). On a worker other than the chief, the run
+            folder and the export go to temporary folders, removed at the end.
+
     Returns:
-        A `TimeseriesForecastingResult`.
+        A `TimeseriesForecastingResult` (on such a worker, with paths that no longer exist).
     """
+    strategy = strategy or tf.distribute.get_strategy()
+    with distribute.worker_folders(strategy, config.run_dir, config.export_root) as (run_dir, export_root):
+        resume_dir = None if distribute.is_chief(strategy) or config.restart else config.run_dir
+        return _train(dataclasses.replace(config, run_dir=run_dir, export_root=export_root), strategy, resume_dir)
+
+
+def _train(config, strategy, resume_dir):
     run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
 
     series = load_series(config)
@@ -86,21 +100,24 @@ def train(config):
         + f"linear ({linear.describe()}; chosen on validation, {time.perf_counter() - start:.0f} s)"
     )
 
-    forecaster, trained = model.build_model(
-        config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
-    )
+    with strategy.scope():
+        forecaster, trained = model.build_model(
+            config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
+        )
+        compile_forecaster(trained, config)
     trained.summary(print_fn=logger.info)
-    compile_forecaster(trained, config)
     epoch_seconds = []
-    train_batches = train_dataset(series, starts["train"], config, target_mean, target_std)
+    train_batches = distribute.shard_by_data(train_dataset(series, starts["train"], config, target_mean, target_std))
     callbacks = learning_rate_callbacks(config) + training.standard_callbacks(
-        run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches
+        run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches, resume_dir=resume_dir
     )
     if config.time_budget_minutes:
         callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
     history = trained.fit(
         train_batches,
-        validation_data=window_dataset(series, starts["validation"], config, target_mean, target_std).cache(),
+        validation_data=distribute.shard_by_data(
+            window_dataset(series, starts["validation"], config, target_mean, target_std).cache()
+        ),
         epochs=config.epochs,
         callbacks=callbacks,
         shuffle=False,

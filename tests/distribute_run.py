@@ -1,0 +1,68 @@
+"""A tiny data-parallel `fit` under `seqapps.distribute.strategy_from_environment`, as a script for the tests.
+
+    python tests/distribute_run.py OUT_DIR [--devices N]
+
+trains a small Dense model for 2 epochs (SGD, global batch 16, a dataset
+reshuffled every epoch by `seqapps.training.shuffle_each_epoch`) under the
+strategy the environment gives (`TF_CONFIG`, `--devices`) or, with
+`--one-device`, under `tf.distribute.OneDeviceStrategy` (see
+`seqapps.distribute` on why the reference run needs a strategy), and writes
+`OUT_DIR/<worker>.npz`: the final weights, the example ids this process's
+replicas read in each epoch (from the distributed dataset `fit` reads), and
+the number of replicas.
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqapps import distribute, training
+
+EXAMPLES, BATCH_SIZE, EPOCHS = 64, 16, 2
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out_dir")
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--one-device", action="store_true", help="train under OneDeviceStrategy (the reference)")
+    arguments = parser.parse_args()
+    if arguments.one_device:
+        strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    else:
+        strategy = distribute.strategy_from_environment(arguments.devices, timeout_seconds=60)
+    keras.utils.set_random_seed(5)
+    features = np.random.default_rng(0).normal(size=(EXAMPLES, 4)).astype("float32")
+    targets = features @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32")
+    ids = np.arange(EXAMPLES)
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+
+    def dataset(with_ids):
+        elements = (features, targets, ids) if with_ids else (features, targets)
+        shuffled = training.shuffle_each_epoch(tf.data.Dataset.from_tensor_slices(elements), EXAMPLES, seed=3)
+        return distribute.shard_by_data(shuffled.batch(BATCH_SIZE))
+
+    model.fit(dataset(False), validation_data=dataset(False), epochs=EPOCHS, verbose=0)
+    seen = dataset(True)
+    distributed = strategy.experimental_distribute_dataset(seen)
+    read = [
+        sorted(int(i) for batch in distributed for part in strategy.experimental_local_results(batch[2]) for i in part)
+        for _ in range(EPOCHS)
+    ]
+    name = os.environ.get("TF_CONFIG") and f"worker{strategy.cluster_resolver.task_id}" or "single"
+    np.savez(
+        Path(arguments.out_dir) / f"{name}.npz",
+        *model.get_weights(),
+        read=np.array(read),
+        replicas=strategy.num_replicas_in_sync,
+    )
+
+
+if __name__ == "__main__":
+    main()
