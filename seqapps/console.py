@@ -142,21 +142,3 @@ def run(main, argv=None):
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"error: {message}", file=sys.stderr)
         return USER_ERROR_STATUS
-
-
-@contextlib.contextmanager
-def root_handlers_kept():
-    """Removes the handlers code in this block adds to the root logger.
-
-    Saving a SavedModel makes TensorFlow call `logging.warning`, which runs an
-    implicit `logging.basicConfig()` when the root logger has no handler: from
-    then on every `seqapps` message would be printed twice (once more as
-    `INFO:seqapps...` on standard error).
-    """
-    before = list(logging.root.handlers)
-    try:
-        yield
-    finally:
-        for handler in list(logging.root.handlers):
-            if handler not in before:
-                logging.root.removeHandler(handler)

@@ -32,13 +32,14 @@ reproduces the in-memory outputs on every warmup example.
 import collections.abc
 import contextlib
 import errno
+import logging
 import os
 import re
 import secrets
 import shutil
 from pathlib import Path
 
-from seqapps import console, serving
+from seqapps import serving
 from seqapps.serving_layout import (
     DEFAULT_SIGNATURE,
     MAX_WARMUP_RECORDS,
@@ -130,7 +131,7 @@ def export_for_serving(model_or_module, export_root, name, signatures, warmup_ex
     model_dir.mkdir(parents=True, exist_ok=True)
     temp_dir = _make_temp_dir(model_dir, next_version(model_dir))
     try:
-        with _without_cudnn(tracked), console.root_handlers_kept():  # saving may trace the functions again
+        with _without_cudnn(tracked), _root_handlers_kept():  # saving may trace the functions again
             _write_saved_model(tracked, signatures, concrete, temp_dir)
         _write_warmup(temp_dir, name, examples)
         if verify:
@@ -437,6 +438,24 @@ def _tracked_objects(model_or_module):
                 if isinstance(layer, lookup_types) and layer.built:
                     tracked.append(layer)
     return tracked
+
+
+@contextlib.contextmanager
+def _root_handlers_kept():
+    """Removes the handlers code in this block adds to the root logger.
+
+    Saving a SavedModel makes TensorFlow call `logging.warning`, which runs an
+    implicit `logging.basicConfig()` when the root logger has no handler: from
+    then on every `seqapps` message would be printed twice (once more as
+    `INFO:seqapps...` on standard error).
+    """
+    before = list(logging.root.handlers)
+    try:
+        yield
+    finally:
+        for handler in list(logging.root.handlers):
+            if handler not in before:
+                logging.root.removeHandler(handler)
 
 
 def _write_saved_model(tracked, signatures, concrete, directory):

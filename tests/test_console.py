@@ -126,28 +126,3 @@ def test_import_seqapps_prints_nothing_in_a_fresh_process():
         check=True,
     )
     assert result.stdout == "" and result.stderr == ""
-
-
-def test_root_handlers_added_in_the_block_are_removed():
-    before = list(logging.root.handlers)
-    added = logging.StreamHandler()
-    with console.root_handlers_kept():
-        logging.root.addHandler(added)  # as TensorFlow's implicit logging.basicConfig() does while saving
-    assert logging.root.handlers == before
-
-
-def test_an_export_leaves_the_seqapps_messages_printed_once(tmp_path):
-    code = (
-        "import logging\n"
-        "from seqapps import console, export\n"
-        "import keras, tensorflow as tf\n"
-        "console.configure()\n"
-        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
-        "spec = [tf.TensorSpec([None, 3], tf.float32, name='x')]\n"
-        "serve = tf.function(lambda x: {'y': model(x)}, input_signature=spec)\n"
-        "export.export_for_serving(model, sys_argv_1, 'm', {'serving_default': serve}, verify=False)\n"
-        "logging.getLogger('seqapps.example').info('printed once')\n"
-    ).replace("sys_argv_1", repr(str(tmp_path)))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert (result.stdout + result.stderr).count("printed once") == 1

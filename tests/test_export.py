@@ -388,3 +388,20 @@ def test_xla_batch_buckets_equals_the_uncompiled_model():
     inputs = np.random.default_rng(0).normal(size=(3, 6, 2)).astype(np.float32)
     compiled = tf.function(export.xla_batch_buckets(lambda x: model(x, training=False)))
     np.testing.assert_allclose(compiled(tf.constant(inputs)).numpy(), model(inputs).numpy(), atol=1e-6)
+
+
+def test_an_export_leaves_the_seqapps_messages_printed_once(tmp_path):
+    code = (
+        "import logging\n"
+        "from seqapps import console, export\n"
+        "import keras, tensorflow as tf\n"
+        "console.configure()\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+        "spec = [tf.TensorSpec([None, 3], tf.float32, name='x')]\n"
+        "serve = tf.function(lambda x: {'y': model(x)}, input_signature=spec)\n"
+        "export.export_for_serving(model, sys_argv_1, 'm', {'serving_default': serve}, verify=False)\n"
+        "logging.getLogger('seqapps.example').info('printed once')\n"
+    ).replace("sys_argv_1", repr(str(tmp_path)))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (result.stdout + result.stderr).count("printed once") == 1
