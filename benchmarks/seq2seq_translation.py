@@ -93,7 +93,7 @@ def body(runs):
         speed = record["export_sentences_per_second"]
         rows.append(
             f"| {config['cell']} {config['units']}, {config['attention']}"
-            f"{', ' + config['tokens'] + 's' if config.get('tokens', 'word') != 'word' else ''} | "
+            f", {config.get('tokens', 'word')}s | "
             f"**{beam['bleu']:.2f}** | "
             f"{greedy['bleu']:.2f} | {beam['bleu'] - greedy['bleu']:+.2f} | {beam['chrf']:.2f} | "
             f"{greedy['chrf']:.2f} | {record['epochs']} | {record['training_minutes']:.1f}"
@@ -123,7 +123,8 @@ def body(runs):
         "export's `beam_search` signature (beam width 1 / default width, a batch of 64). Target: beam-search BLEU "
         f">= {TARGET_BLEU:g} within 90 min of training. Timings are wall-clock on a shared 2-core machine: "
         "approximate.\n\n"
-        "| model | BLEU beam | BLEU greedy | beam - greedy | chrF beam | chrF greedy | epochs | training min | "
+        "| model (cell, attention, tokens) | BLEU beam | BLEU greedy | beam - greedy | chrF beam | chrF greedy | "
+        "epochs | training min | "
         "sentences/s greedy | sentences/s beam | export sentences/s (width 1 / default) | target met | date |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
         + "\n".join(rows)
