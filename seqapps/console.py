@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 
 LOGGER_NAME = "seqapps"
 # Set to anything but "" or "0" to see the traceback of a data or settings error (as `--debug` does).
@@ -39,6 +40,13 @@ _TENSORFLOW_LOG_LINE = re.compile(
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|To enable the following instructions: )"
 )
+
+# What TensorFlow's C++ runtime writes while a model runs, at error level although nothing failed: oneDNN's
+# notice that it leaves an op of some dtype to Eigen on this CPU ("oneDNN supports DT_INT32 only on platforms with
+# AVX-512. Falling back to the default Eigen-based implementation if present.").
+_TENSORFLOW_RUNTIME_NOTICE = re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.-]+:\d+\] oneDNN supports \w+ only")
+# Seconds `run` waits, after `main` returns, for the output processes it started may still be writing.
+_DRAIN_SECONDS = 5.0
 
 
 class _StandardOutput(logging.StreamHandler):
@@ -91,7 +99,7 @@ def tensorflow_start_up_filtered():
     filtered then, nor when TensorFlow is already imported.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() in ("0", "1"):
+    if "tensorflow" in sys.modules or _user_asked_for_tensorflow_messages():
         yield
         return
     sys.stderr.flush()
@@ -110,6 +118,51 @@ def tensorflow_start_up_filtered():
             if kept:
                 sys.stderr.write(kept)
                 sys.stderr.flush()
+
+
+def _user_asked_for_tensorflow_messages():
+    return os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() in ("0", "1")
+
+
+@contextlib.contextmanager
+def tensorflow_runtime_notices_filtered():
+    """Drops TensorFlow's runtime notices (`_TENSORFLOW_RUNTIME_NOTICE`) from standard error in this block.
+
+    Standard error (file descriptor 2, which processes started in the block
+    inherit) goes through a pipe; a thread writes every line but those
+    notices to the real standard error. At the end of the block descriptor 2
+    is restored and what is left in the pipe is written out, so no message
+    of the program, a traceback included, is lost or reordered.
+    `TF_CPP_MIN_LOG_LEVEL=0` (or 1) shows the notices: nothing is filtered.
+    """
+    if _user_asked_for_tensorflow_messages():
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def forward():
+        with os.fdopen(read_end, "rb") as pipe:
+            for line in pipe:
+                if not _TENSORFLOW_RUNTIME_NOTICE.match(line.decode(errors="replace")):
+                    try:
+                        os.write(saved, line)
+                    except OSError:  # the real standard error is gone: keep draining so writers never block
+                        pass
+
+    forwarder = threading.Thread(target=forward, name="seqapps-stderr", daemon=True)
+    forwarder.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # closes this process's last write end of the pipe: the thread sees its end
+        forwarder.join(_DRAIN_SECONDS)
+        if not forwarder.is_alive():  # else a process this one started still writes: the thread keeps `saved`
+            os.close(saved)
 
 
 def run(main, argv=None):
@@ -135,7 +188,8 @@ def run(main, argv=None):
     arguments = sys.argv[1:] if argv is None else list(argv)
     debug = DEBUG_FLAG in arguments or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
     try:
-        return main(argv)
+        with tensorflow_runtime_notices_filtered():
+            return main(argv)
     except USER_ERRORS as error:
         if debug:
             raise

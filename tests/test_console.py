@@ -116,6 +116,33 @@ def test_the_filter_drops_c_plus_plus_lines_written_to_descriptor_2_and_keeps_th
         assert "oneDNN" in capfd.readouterr().err
 
 
+ONEDNN_NOTICE = (
+    b"E0000 00:00:1796543964.791905   28332 util.cc:131] oneDNN supports DT_INT32 only on platforms with AVX-512. "
+    b"Falling back to the default Eigen-based implementation if present.\n"
+)
+
+
+def _write_notice_and_messages(argv=None):
+    os.write(2, ONEDNN_NOTICE)
+    os.write(2, b"first message\n")
+    subprocess.run([sys.executable, "-c", f"import os; os.write(2, {ONEDNN_NOTICE!r}); os.write(2, b'child\\n')"])
+    os.write(2, b"last message\n")
+    return 0
+
+
+def test_run_drops_tensorflow_runtime_notices_of_the_process_and_its_children(monkeypatch, capfd):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    assert console.run(_write_notice_and_messages, []) == 0
+    assert capfd.readouterr().err == "first message\nchild\nlast message\n"
+    os.write(2, b"after run\n")  # descriptor 2 is the real standard error again
+    assert capfd.readouterr().err == "after run\n"
+    with pytest.raises(TypeError):  # a bug's traceback is not swallowed
+        console.run(_raise(TypeError("unsupported operand")), [])
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")  # the user's choice: nothing is filtered
+    assert console.run(_write_notice_and_messages, []) == 0
+    assert capfd.readouterr().err.count("oneDNN supports DT_INT32") == 2
+
+
 def test_import_seqapps_prints_nothing_in_a_fresh_process():
     environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
