@@ -166,3 +166,21 @@ def test_text_classification_two_trial_search_retrains_and_exports_a_three_class
     assert "/text_classification/" in result.final["export_path"]
     model = keras.saving.load_model(result.final["model_path"])
     assert model.predict(keras.ops.convert_to_tensor(["the cat is here"]), verbose=0).shape == (1, 3)
+
+
+@pytest.mark.parametrize("trial_minutes", [None, 2.5])
+def test_the_recipe_retrains_from_scratch_with_the_trials_time_budget(tmp_path, trial_minutes):
+    options = {**char_options(tmp_path), "ensemble": 2, "time_budget_minutes": 7.0, "epochs": 9, "restart": False}
+    hypermodel = CharGenerationHyperModel(options, space=CHAR_SPACE, trial_minutes=trial_minutes)
+    values = {**hypermodel.space.first_values(), "cell": "keras_lstm"}
+    config = hypermodel.recipe_retraining_config(
+        values, 3, tmp_path / "best_model", ensemble=hypermodel.config.ensemble
+    )
+    assert (config.cell, config.epochs, config.run_dir, config.restart) == (
+        "keras_lstm",
+        3,
+        str(tmp_path / "best_model"),
+        True,
+    )
+    assert config.time_budget_minutes == (trial_minutes or 7.0) and config.ensemble == 2
+    assert config.text == options["text"]
