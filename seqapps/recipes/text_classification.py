@@ -31,12 +31,12 @@ small model) only checks that everything runs.
     seqapps predict saved_models/text_classification "a great film"
 """
 
-import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, layers
 from seqapps.layers.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.layers.token_window import MODES as TRUNCATION_MODES
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.text_classification import DATASETS, TextClassificationConfig, train
 
 GROUPS = {
@@ -73,15 +73,13 @@ GROUPS = {
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    recipe_arguments.add_config_arguments(
-        parser,
-        TextClassificationConfig,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="text_classification",
+        docstring=__doc__,
+        config_class=TextClassificationConfig,
+        train=train,
         groups=GROUPS,
         choices={
             "dataset": DATASETS,
@@ -91,10 +89,6 @@ def main(argv=None, prog=None):
             "verbose": (0, 1, 2),
         },
     )
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(TextClassificationConfig, arguments, parser)
-    train(config)
-    return 0
 
 
 if __name__ == "__main__":
