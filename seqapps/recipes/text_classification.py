@@ -26,9 +26,23 @@ Expected result: with `--dataset imdb`, the IMDB sentiment recipe's test
 accuracy (BENCHMARKS.md); `--quick` (1000 examples per split, one epoch of a
 small model) only checks that everything runs.
 
-    printf 'text,label\\ngreat film,pos\\nawful film,neg\\n' > tiny.csv
-    seqapps train text_classification --data tiny.csv --quick
+    printf 'text,label\\nI loved this film,pos\\nA wonderful story,pos\\nGreat acting,pos\\n' > tiny.csv
+    printf 'Brilliant and moving,pos\\nWhat a fine movie,pos\\nI hated this film,neg\\n' >> tiny.csv
+    printf 'A boring story,neg\\nAwful acting,neg\\nDull and stupid,neg\\nWhat a bad movie,neg\\n' >> tiny.csv
+    seqapps train text_classification --data tiny.csv --validation-fraction 0.2 --test-fraction 0.2 --quick
     seqapps predict saved_models/text_classification "a great film"
+
+Tuning: `--tune` searches the hyperparameters with keras-tuner instead
+(`seqapps tune text_classification` does the same), maximizing the
+validation accuracy: the cell type, units, layers, dropout, learning rate,
+batch size, direction, embedding size and pooling, within the ranges of the
+search-space flags (the single-model flags --cell, --units, --layers,
+--bidirectional, --dropout, --batch-size, --learning-rate, --embedding-dim
+and --pooling do not apply); the data flags do. The best hyperparameters
+are retrained on train+validation and exported.
+
+    seqapps train text_classification --tune --data tiny.csv --validation-fraction 0.2 --test-fraction 0.2 \\
+        --quick --max-trials 2 --units-range 8 16
 """
 
 import sys
