@@ -32,14 +32,12 @@ best hyperparameters are retrained by the recipe and exported.
     seqapps train char_generation --tune --quick --max-trials 3 --trial-minutes 2
 """
 
-import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, layers
 from seqapps.data import shakespeare
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.char_generation import CharGenerationConfig, train
-from seqapps.tuning import arguments as tuning_arguments
-from seqapps.tuning import hypermodel_class
 
 GROUPS = {
     "data": ("text", "decode_errors", "max_characters"),
@@ -71,27 +69,16 @@ GROUPS = {
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    recipe_arguments.add_config_arguments(
-        parser,
-        CharGenerationConfig,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="char_generation",
+        docstring=__doc__,
+        config_class=CharGenerationConfig,
+        train=train,
         groups=GROUPS,
         choices={"cell": layers.KINDS, "decode_errors": shakespeare.DECODE_ERRORS, "verbose": (0, 1, 2)},
     )
-    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
-    tuning_arguments.add_tuning_arguments(parser)
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(CharGenerationConfig, arguments, parser)
-    if arguments.tune:
-        options = hypermodel_class("char_generation").options_from_config(config)
-        return tuning_arguments.run_tuning(arguments, "char_generation", options, parser.prog)
-    train(config)
-    return 0
 
 
 if __name__ == "__main__":

@@ -28,15 +28,13 @@ hyperparameters are retrained on train+validation and exported.
     seqapps train imdb_sentiment --tune --limit 2000 --max-trials 6 --max-epochs 2
 """
 
-import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, layers
 from seqapps.layers.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.layers.token_window import MODES as TRUNCATION_MODES
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.imdb_sentiment import ImdbSentimentConfig, train
-from seqapps.tuning import arguments as tuning_arguments
-from seqapps.tuning import hypermodel_class
 
 GROUPS = {
     "model": (
@@ -59,27 +57,16 @@ GROUPS = {
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    recipe_arguments.add_config_arguments(
-        parser,
-        ImdbSentimentConfig,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="imdb_sentiment",
+        docstring=__doc__,
+        config_class=ImdbSentimentConfig,
+        train=train,
         groups=GROUPS,
         choices={"cell": layers.KINDS, "truncation": TRUNCATION_MODES, "pooling": POOLING_MODES, "verbose": (0, 1, 2)},
     )
-    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
-    tuning_arguments.add_tuning_arguments(parser)
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(ImdbSentimentConfig, arguments, parser)
-    if arguments.tune:
-        options = hypermodel_class("imdb_sentiment").options_from_config(config)
-        return tuning_arguments.run_tuning(arguments, "imdb_sentiment", options, parser.prog)
-    train(config)
-    return 0
 
 
 if __name__ == "__main__":

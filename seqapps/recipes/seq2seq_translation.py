@@ -57,10 +57,10 @@ hyperparameters are retrained by the recipe, scored (BLEU) and exported.
     seqapps train seq2seq_translation --tune --quick --max-trials 3 --trial-minutes 3
 """
 
-import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, layers
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.seq2seq_translation import (
     ATTENTIONS,
     STANDARDIZATIONS,
@@ -69,8 +69,6 @@ from seqapps.tasks.seq2seq_translation import (
     evaluation_config,
     train,
 )
-from seqapps.tuning import arguments as tuning_arguments
-from seqapps.tuning import hypermodel_class
 
 GROUPS = {
     "data": (
@@ -115,15 +113,13 @@ def config_from_settings(settings):
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    recipe_arguments.add_config_arguments(
-        parser,
-        TranslationConfig,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="seq2seq_translation",
+        docstring=__doc__,
+        config_class=TranslationConfig,
+        train=train,
         groups=GROUPS,
         choices={
             "cell": layers.KINDS,
@@ -132,16 +128,8 @@ def main(argv=None, prog=None):
             "tokens": TOKENS,
             "verbose": (0, 1, 2),
         },
+        build=config_from_settings,
     )
-    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
-    tuning_arguments.add_tuning_arguments(parser)
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(TranslationConfig, arguments, parser, build=config_from_settings)
-    if arguments.tune:
-        options = hypermodel_class("seq2seq_translation").options_from_config(config)
-        return tuning_arguments.run_tuning(arguments, "seq2seq_translation", options, parser.prog)
-    train(config)
-    return 0
 
 
 if __name__ == "__main__":

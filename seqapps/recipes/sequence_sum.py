@@ -25,35 +25,25 @@ reported; this recipe has no servable export.
     seqapps train sequence_sum --tune --max-trials 6 --max-epochs 4 --train-size 2000
 """
 
-import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, layers
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.sequence_sum import SequenceSumConfig, run
-from seqapps.tuning import arguments as tuning_arguments
-from seqapps.tuning import hypermodel_class
 
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="sequence_sum",
+        docstring=__doc__,
+        config_class=SequenceSumConfig,
+        train=run,
+        choices={"kinds": layers.KINDS, "verbose": (0, 1, 2)},
+        tune_help="search the hyperparameters instead of comparing --kinds",
     )
-    recipe_arguments.add_config_arguments(
-        parser, SequenceSumConfig, choices={"kinds": layers.KINDS, "verbose": (0, 1, 2)}
-    )
-    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of comparing --kinds")
-    tuning_arguments.add_tuning_arguments(parser)
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(SequenceSumConfig, arguments, parser)
-    if arguments.tune:
-        options = hypermodel_class("sequence_sum").options_from_config(config)
-        return tuning_arguments.run_tuning(arguments, "sequence_sum", options, parser.prog)
-    run(config)
-    return 0
 
 
 if __name__ == "__main__":

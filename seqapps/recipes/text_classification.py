@@ -26,17 +26,31 @@ Expected result: with `--dataset imdb`, the IMDB sentiment recipe's test
 accuracy (BENCHMARKS.md); `--quick` (1000 examples per split, one epoch of a
 small model) only checks that everything runs.
 
-    printf 'text,label\\ngreat film,pos\\nawful film,neg\\n' > tiny.csv
-    seqapps train text_classification --data tiny.csv --quick
+    printf 'text,label\\nI loved this film,pos\\nA wonderful story,pos\\nGreat acting,pos\\n' > tiny.csv
+    printf 'Brilliant and moving,pos\\nWhat a fine movie,pos\\nI hated this film,neg\\n' >> tiny.csv
+    printf 'A boring story,neg\\nAwful acting,neg\\nDull and stupid,neg\\nWhat a bad movie,neg\\n' >> tiny.csv
+    seqapps train text_classification --data tiny.csv --validation-fraction 0.2 --test-fraction 0.2 --quick
     seqapps predict saved_models/text_classification "a great film"
+
+Tuning: `--tune` searches the hyperparameters with keras-tuner instead
+(`seqapps tune text_classification` does the same), maximizing the
+validation accuracy: the cell type, units, layers, dropout, learning rate,
+batch size, direction, embedding size and pooling, within the ranges of the
+search-space flags (the single-model flags --cell, --units, --layers,
+--bidirectional, --dropout, --batch-size, --learning-rate, --embedding-dim
+and --pooling do not apply); the data flags do. The best hyperparameters
+are retrained on train+validation and exported.
+
+    seqapps train text_classification --tune --data tiny.csv --validation-fraction 0.2 --test-fraction 0.2 \\
+        --quick --max-trials 2 --units-range 8 16
 """
 
-import argparse
 import sys
 
-from seqapps import console, layers, recipe_arguments
+from seqapps import console, layers
 from seqapps.layers.masked_global_pooling import MODES as POOLING_MODES
 from seqapps.layers.token_window import MODES as TRUNCATION_MODES
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.text_classification import DATASETS, TextClassificationConfig, train
 
 GROUPS = {
@@ -73,15 +87,13 @@ GROUPS = {
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    recipe_arguments.add_config_arguments(
-        parser,
-        TextClassificationConfig,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="text_classification",
+        docstring=__doc__,
+        config_class=TextClassificationConfig,
+        train=train,
         groups=GROUPS,
         choices={
             "dataset": DATASETS,
@@ -91,10 +103,6 @@ def main(argv=None, prog=None):
             "verbose": (0, 1, 2),
         },
     )
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(TextClassificationConfig, arguments, parser)
-    train(config)
-    return 0
 
 
 if __name__ == "__main__":

@@ -57,14 +57,12 @@ interval's calibration) and exported.
     seqapps train timeseries_forecasting --tune --dataset etth1 --max-train-windows 2000 --max-trials 4 --max-epochs 2
 """
 
-import argparse
 import sys
 
-from seqapps import console, distribute, layers, recipe_arguments
+from seqapps import console, layers
 from seqapps.data import timeseries
+from seqapps.recipes.runner import run_recipe
 from seqapps.tasks.timeseries_forecasting import LOSSES, MODELS, TimeseriesForecastingConfig, train
-from seqapps.tuning import arguments as tuning_arguments
-from seqapps.tuning import hypermodel_class
 
 GROUPS = {
     "data": (
@@ -128,15 +126,13 @@ OVERRIDES = {
 
 def main(argv=None, prog=None):
     """Runs the recipe with the flags `argv` (default: the command line); `prog` names it in `--help`."""
-    console.configure()
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    recipe_arguments.add_config_arguments(
-        parser,
-        TimeseriesForecastingConfig,
+    return run_recipe(
+        argv,
+        prog,
+        recipe="timeseries_forecasting",
+        docstring=__doc__,
+        config_class=TimeseriesForecastingConfig,
+        train=train,
         groups=GROUPS,
         overrides=OVERRIDES,
         choices={
@@ -149,19 +145,8 @@ def main(argv=None, prog=None):
             "model": MODELS,
             "verbose": (0, 1, 2),
         },
+        distributable=True,
     )
-    parser.add_argument("--tune", action="store_true", help="search the hyperparameters instead of training once")
-    tuning_arguments.add_tuning_arguments(parser)
-    distribute.add_arguments(parser)
-    arguments = parser.parse_args(argv)
-    config = recipe_arguments.config_from_arguments(TimeseriesForecastingConfig, arguments, parser)
-    if arguments.tune:
-        options = hypermodel_class("timeseries_forecasting").options_from_config(config)
-        return tuning_arguments.run_tuning(arguments, "timeseries_forecasting", options, parser.prog)
-    strategy = distribute.launch_or_strategy(arguments, "seqapps.recipes.timeseries_forecasting", argv)
-    if strategy is not None:
-        train(config, strategy=strategy)
-    return 0
 
 
 if __name__ == "__main__":

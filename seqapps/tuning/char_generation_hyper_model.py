@@ -131,14 +131,7 @@ class CharGenerationHyperModel(RecipeHyperModel):
         )
 
     def retrain(self, values, epochs, output_dir):
-        config = dataclasses.replace(
-            self.trial_config(values),
-            ensemble=self.config.ensemble,
-            epochs=epochs,
-            run_dir=str(output_dir),
-            restart=True,
-            time_budget_minutes=self.trial_minutes or self.config.time_budget_minutes,
-        )
+        config = self.recipe_retraining_config(values, epochs, output_dir, ensemble=self.config.ensemble)
         logger.info(
             f"Retraining the best hyperparameters as the recipe does ({config.ensemble} model(s), up to {epochs} "
             "epoch(s)): on the training text, the validation text kept for early stopping."

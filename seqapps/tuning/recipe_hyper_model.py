@@ -30,7 +30,8 @@ class RecipeHyperModel(keras_tuner.HyperModel):
     `retrain(values, epochs, output_dir)` trains the chosen hyperparameters as
     the recipe does (on train+validation where the recipe has no use for the
     validation split after the search), evaluates on test and saves or
-    exports the model.
+    exports the model; a recipe whose `retrain` runs the task's own `train`
+    gets its config from `recipe_retraining_config`.
 
     A subclass sets the class attributes below and implements `prepare`,
     `trial_config`, `build_model`, `fit_model` and `retrain`; one whose
@@ -199,6 +200,29 @@ class RecipeHyperModel(keras_tuner.HyperModel):
     def fit_model(self, values, model, epochs, initial_epoch, callbacks):
         """Trains `model` on the training split, validating every epoch; returns the `History`."""
         raise NotImplementedError
+
+    def recipe_retraining_config(self, values, epochs, output_dir, **changes):
+        """The recipe config that retrains `values` as the recipe itself does, in `output_dir`, from scratch.
+
+        For recipes whose `retrain` runs the task's own `train`: the trial
+        config of `values` with `epochs`, `run_dir=output_dir`, `restart=True`
+        (a finished run there is not resumed) and the time budget of a trial
+        (`trial_minutes`), else the recipe's own `time_budget_minutes`.
+
+        Args:
+            values: the best trial's hyperparameter values.
+            epochs: the most epochs to train.
+            output_dir: the run folder of the retraining.
+            **changes: other fields to set, e.g. `ensemble=self.config.ensemble`.
+        """
+        return dataclasses.replace(
+            self.trial_config(values),
+            **changes,
+            epochs=epochs,
+            run_dir=str(output_dir),
+            restart=True,
+            time_budget_minutes=self.trial_minutes or self.config.time_budget_minutes,
+        )
 
     def retrain(self, values, epochs, output_dir):
         """Trains `values` on train+validation for `epochs`, evaluates on test, saves the model in `output_dir`.

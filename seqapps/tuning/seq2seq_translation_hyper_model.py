@@ -126,13 +126,7 @@ class Seq2seqTranslationHyperModel(RecipeHyperModel):
         )
 
     def retrain(self, values, epochs, output_dir):
-        config = dataclasses.replace(
-            self.trial_config(values),
-            epochs=epochs,
-            run_dir=str(output_dir),
-            restart=True,
-            time_budget_minutes=self.trial_minutes or self.config.time_budget_minutes,
-        )
+        config = self.recipe_retraining_config(values, epochs, output_dir)
         logger.info(
             f"Retraining the best hyperparameters as the recipe does, for up to {epochs} epoch(s): on the training "
             "pairs, the validation pairs kept for early stopping."

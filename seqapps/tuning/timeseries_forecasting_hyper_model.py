@@ -149,13 +149,7 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
         )
 
     def retrain(self, values, epochs, output_dir):
-        config = dataclasses.replace(
-            self.trial_config(values),
-            epochs=epochs,
-            run_dir=str(output_dir),
-            restart=True,
-            time_budget_minutes=self.trial_minutes or self.config.time_budget_minutes,
-        )
+        config = self.recipe_retraining_config(values, epochs, output_dir)
         logger.info(
             f"Retraining the best hyperparameters as the recipe does, for up to {epochs} epoch(s): on the training "
             "split, with the validation split kept for early stopping, the persistence guard and the interval's "

@@ -1,15 +1,21 @@
-"""Searches over the character-generation and translation recipes on tiny text: two trials, resume, retraining."""
+"""Searches over the character-generation, translation and text-classification recipes on tiny text: two trials,
+resume, retraining, the retrained model served."""
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 
 import keras
+import numpy as np
 import pytest
 import search_files
 
 from seqapps.tuning import search
 from seqapps.tuning.char_generation_hyper_model import CharGenerationHyperModel
 from seqapps.tuning.seq2seq_translation_hyper_model import Seq2seqTranslationHyperModel
+from seqapps.tuning.text_classification_hyper_model import TextClassificationHyperModel
 from seqapps.tuning.tuning_config import TuningConfig
 
 TEXT = "".join(f"ROMEO {index}: O, she doth teach the torches to burn bright!\n" for index in range(60))
@@ -32,6 +38,15 @@ VERBS = [("veo", "see"), ("quiero", "want"), ("tengo", "have"), ("busco", "look 
 OBJECTS = [(f"la cosa {number}", f"the thing {number}") for number in range(288)]
 
 CLASSES = {"animals": "cat", "food": "bread", "weather": "rain"}
+TEXT_CLASSIFICATION_SPACE = {"cells": ["gru", "keras_gru"], "units": [4], "layers": [1], "batch_sizes": [8]}
+# Serves the texts argv[2:] with the export argv[1] in this fresh process, one text and all of them.
+SERVE = (
+    "import json, sys, tensorflow as tf, tensorflow_text\n"
+    "serve = tf.saved_model.load(sys.argv[1]).signatures['serving_default']\n"
+    "batches = (sys.argv[2:3], sys.argv[2:])\n"
+    "outputs = [serve(text=tf.constant(texts))['probabilities'].numpy().tolist() for texts in batches]\n"
+    "print(json.dumps(outputs))\n"
+)
 
 
 class Interrupted(BaseException):
@@ -63,11 +78,20 @@ def translation_options(tmp_path):
     return {**options, "export_root": str(tmp_path / "export")}
 
 
+def text_classification_options(tmp_path):
+    rows = [(f"the {word} is here number {index}", label) for index in range(6) for label, word in CLASSES.items()]
+    data = tmp_path / "texts.csv"
+    data.write_text("text,label\n" + "\n".join(f"{text},{label}" for text, label in rows) + "\n", encoding="utf-8")
+    return {"data": str(data), "max_tokens": 8, "vocab_size": 40, "export_root": str(tmp_path / "export")}
+
+
 def _config(tmp_path, recipe, **overrides):
     if recipe == "char_generation":
         space, options = CHAR_SPACE, char_options(tmp_path)
-    else:
+    elif recipe == "seq2seq_translation":
         space, options = TRANSLATION_SPACE, translation_options(tmp_path)
+    else:
+        space, options = TEXT_CLASSIFICATION_SPACE, text_classification_options(tmp_path)
     arguments = dict(
         max_trials=2,
         max_epochs=1,
@@ -93,7 +117,11 @@ def test_two_trial_search_minimizes_the_validation_loss(tmp_path, recipe, eager_
 
 @pytest.mark.parametrize(
     "hypermodel_class",
-    [CharGenerationHyperModel, pytest.param(Seq2seqTranslationHyperModel, marks=pytest.mark.large)],
+    [
+        CharGenerationHyperModel,
+        pytest.param(Seq2seqTranslationHyperModel, marks=pytest.mark.large),
+        TextClassificationHyperModel,
+    ],
 )
 def test_rerun_resumes_an_interrupted_search(tmp_path, monkeypatch, hypermodel_class, eager_functions):
     trained = []
@@ -139,30 +167,69 @@ def test_the_best_trial_is_retrained_by_the_recipe_and_exported(tmp_path, recipe
         assert 0 <= final["test_bleu_beam"] <= 100
 
 
+def test_text_classification_two_trial_search_maximizes_the_validation_accuracy(tmp_path, eager_functions):
+    result = search.tune(_config(tmp_path, "text_classification"))
+    trials = search_files.trials(result.project_dir)
+    assert sorted(trials) == ["0", "1"] and all(trial["status"] == "COMPLETED" for trial in trials.values())
+    scores = {trial_id: trial["score"] for trial_id, trial in trials.items()}
+    assert result.best["objective"]["name"] == "val_accuracy" and result.best["trial"] == max(scores, key=scores.get)
+
+
+# With retraining, 35 to 70 s on 2 shared cores, most of it the export (two signatures, warmed up and verified).
 @pytest.mark.parametrize("retrain", [False, pytest.param(True, marks=pytest.mark.large)])
-def test_text_classification_two_trial_search_retrains_and_exports_a_three_class_model(
+def test_text_classification_recipe_tune_retrains_the_best_and_its_export_serves_in_a_fresh_process(
     tmp_path, retrain, eager_functions
 ):
-    rows = [(f"the {word} is here number {index}", label) for index in range(6) for label, word in CLASSES.items()]
-    data = tmp_path / "texts.csv"
-    data.write_text("text,label\n" + "\n".join(f"{text},{label}" for text, label in rows) + "\n", encoding="utf-8")
-    options = {"data": str(data), "max_tokens": 8, "vocab_size": 40, "verbose": 0}
-    config = TuningConfig(
-        "text_classification",
-        max_trials=2,
-        max_epochs=1,
-        directory=str(tmp_path / "tuning"),
-        space={"cells": ["gru", "keras_gru"], "units": [4], "layers": [1], "batch_sizes": [8]},
-        recipe_options={**options, "export_root": str(tmp_path / "export")},
-        retrain=retrain,
-        verbose=0,
-    )
-    result = search.tune(config)
-    assert sorted(search_files.statuses(result.project_dir).values()) == ["COMPLETED", "COMPLETED"]
-    assert result.best["objective"]["name"] == "val_accuracy"
+    from seqapps.recipes import text_classification as recipe
+
+    options = text_classification_options(tmp_path)
+    flags = ["--tune", "--max-trials", "2", "--max-epochs", "1", "--directory", str(tmp_path / "tuning")]
+    flags += ["--cells", "gru", "keras_gru", "--units-range", "4", "--layers-range", "1", "--batch-sizes", "8"]
+    flags += ["--choice", "embedding_dim=8", "--choice", "bidirectional=false", "--verbose", "0"]
+    flags += ["--data", options["data"], "--max-tokens", "8", "--vocab-size", "40"]
+    flags += ["--export-root", options["export_root"], *([] if retrain else ["--no-retrain"])]
+    assert recipe.main(flags) == 0
+    project = tmp_path / "tuning" / "text_classification"
+    best = json.loads((project / "best_hyperparameters.json").read_text())
+    assert best["hyperparameters"]["cell"] in ("gru", "keras_gru") and best["hyperparameters"]["embedding_dim"] == 8
+    assert sorted(search_files.statuses(project).values()) == ["COMPLETED", "COMPLETED"]
     if not retrain:
+        assert not (project / "best_model.json").exists() and not (tmp_path / "export").exists()
         return
-    assert 0 <= result.final["test_accuracy"] <= 1
-    assert "/text_classification/" in result.final["export_path"]
-    model = keras.saving.load_model(result.final["model_path"])
-    assert model.predict(keras.ops.convert_to_tensor(["the cat is here"]), verbose=0).shape == (1, 3)
+    final = json.loads((project / "best_model.json").read_text())
+    assert final["trial"] == best["trial"] and 0 <= final["test_accuracy"] <= 1
+    assert final["export_path"] == str(tmp_path / "export" / "text_classification" / "1")
+
+    texts = ["the cat is here", "the bread is here number 3", "rain"]
+    model = keras.saving.load_model(final["model_path"])
+    expected = np.asarray(model(np.array(texts, dtype=object)))
+    assert expected.shape == (3, 3)
+    served = subprocess.run(
+        [sys.executable, "-c", SERVE, final["export_path"], *texts],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert served.returncode == 0, served.stderr[-3000:]
+    one, every = json.loads(served.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(one, expected[:1], atol=1e-5)
+    np.testing.assert_allclose(every, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("trial_minutes", [None, 2.5])
+def test_the_recipe_retrains_from_scratch_with_the_trials_time_budget(tmp_path, trial_minutes):
+    options = {**char_options(tmp_path), "ensemble": 2, "time_budget_minutes": 7.0, "epochs": 9, "restart": False}
+    hypermodel = CharGenerationHyperModel(options, space=CHAR_SPACE, trial_minutes=trial_minutes)
+    values = {**hypermodel.space.first_values(), "cell": "keras_lstm"}
+    config = hypermodel.recipe_retraining_config(
+        values, 3, tmp_path / "best_model", ensemble=hypermodel.config.ensemble
+    )
+    assert (config.cell, config.epochs, config.run_dir, config.restart) == (
+        "keras_lstm",
+        3,
+        str(tmp_path / "best_model"),
+        True,
+    )
+    assert config.time_budget_minutes == (trial_minutes or 7.0) and config.ensemble == 2
+    assert config.text == options["text"]
