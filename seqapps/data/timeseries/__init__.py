@@ -51,6 +51,14 @@ columns mixing numbers and text, and series too short for one window of a
 split are always errors. Numbers that look like placeholders (-9999, ...) but
 are not declared in `missing_values` raise a `UserWarning`.
 
+Covariates known in advance: `load_csv(..., future_columns=[...])` names
+columns whose values are known for the forecast horizon (a planned load, a
+holiday flag; never missing in the file), and `future_covariates(series,
+calendar=True)` gives them, with `calendar_features` of the timestamps (sine
+and cosine of the hour of day, day of week and day of year), as one matrix;
+`make_dataset(..., future=matrix)` then feeds each window the covariates of
+its forecast rows.
+
 Example:
 
 ```python
@@ -64,6 +72,7 @@ train = timeseries.make_dataset(series, starts, input_steps=96, horizon=24, batc
 """
 
 from seqapps.data.paths import DataFormatError
+from seqapps.data.timeseries.covariates import CALENDAR_FEATURES, calendar_features, future_covariates
 from seqapps.data.timeseries.loading import (
     CATEGORICAL_POLICIES,
     DEFAULT_SPLIT,
@@ -76,9 +85,10 @@ from seqapps.data.timeseries.many_series import NOTED_SERIES
 from seqapps.data.timeseries.presets import JENA_URL, PRESETS, Preset, load
 from seqapps.data.timeseries.reading import MISSING_TOKENS, SUSPICIOUS_PLACEHOLDERS, TIME_PARTS
 from seqapps.data.timeseries.series import SPLITS, TimeSeries
-from seqapps.data.timeseries.windows import gather_windows, make_dataset, short_series, window_starts
+from seqapps.data.timeseries.windows import gather_future, gather_windows, make_dataset, short_series, window_starts
 
 __all__ = [
+    "CALENDAR_FEATURES",
     "CATEGORICAL_POLICIES",
     "DEFAULT_SPLIT",
     "DUPLICATE_POLICIES",
@@ -93,6 +103,9 @@ __all__ = [
     "SUSPICIOUS_PLACEHOLDERS",
     "TIME_PARTS",
     "TimeSeries",
+    "calendar_features",
+    "future_covariates",
+    "gather_future",
     "UNORDERED_POLICIES",
     "gather_windows",
     "load",

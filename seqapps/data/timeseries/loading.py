@@ -19,6 +19,7 @@ from seqapps.data.timeseries.reading import (
     TIME_PARTS,
     _check_choice,
     _file_borders,
+    _line,
     _parse_features,
     _parse_time,
     _read_rows,
@@ -48,6 +49,7 @@ def load_csv(
     missing_values=(),
     period=None,
     id_column=None,
+    future_columns=None,
 ):
     """Reads a CSV time series (or a zip holding one CSV), or many series of one long ("tidy") CSV.
 
@@ -79,6 +81,13 @@ def load_csv(
             share the sampling interval; a series too short to split is
             skipped and named in `notes`. The series are stacked in the
             returned `TimeSeries` (`series_names`, `series_borders`).
+        future_columns: numeric columns known in advance of the forecast
+            (e.g. a planned load or a holiday flag): inputs like any feature,
+            and named in the returned `TimeSeries.future_names` so a forecaster
+            can read their values over the horizon too
+            (`seqapps.data.timeseries.future_covariates`). A missing cell in
+            one is an error whatever `missing` says (its future values are
+            inputs, never interpolated guesses).
 
     Returns:
         A `TimeSeries`.
@@ -104,6 +113,14 @@ def load_csv(
     if period is not None and (isinstance(period, bool) or not isinstance(period, int) or period < 1):
         raise ValueError(f"period must be a positive number of rows or None, got {period!r}.")
     missing_values = tuple(float(value) for value in missing_values)
+    futures = [future_columns] if isinstance(future_columns, str) else list(future_columns or ())
+    for column in futures:
+        if column in targets or column in time_columns or column == id_column:
+            raise ValueError(
+                f"The future column {column!r} is also a {'target' if column in targets else 'time or id'} column. "
+                "Fix: a future column is an input known in advance, never forecast nor a timestamp; leave it out "
+                "of one of them."
+            )
 
     found = Path(path).expanduser()
     if not found.is_file():
@@ -125,8 +142,19 @@ def load_csv(
             raise ValueError(
                 f"With id_column, split must be three fractions of each series' rows, got {tuple(split)!r}."
             )
+    unknown = [column for column in futures if column not in header]
+    if unknown:
+        raise DataFormatError(
+            f"{name} has no future column(s) {paths.shown_names(unknown)}. Its columns are "
+            f"{paths.shown_names(header)}. Fix: name columns of the file whose values are known for the forecast "
+            "horizon (--future-column), or leave those out."
+        )
     columns = _select_columns(
-        [column for column in header if column != id_column], time_columns, targets, feature_columns, name
+        [column for column in header if column != id_column],
+        time_columns,
+        targets,
+        None if feature_columns is None else list(feature_columns) + futures,
+        name,
     )
     notes.insert(0, f"Read {len(rows):,} rows x {len(header)} columns from {source}.")
     if not rows:
@@ -137,6 +165,7 @@ def load_csv(
         values, names, categorical_cells = _parse_features(
             table, header, columns, targets, categorical, missing_values, name, notes
         )
+        _check_future_columns(values, names, futures, name)
         return _long_series(
             [cell.strip() for cell in table[header.index(id_column)]],
             timestamps,
@@ -152,6 +181,7 @@ def load_csv(
             period=period,
             source=source,
             notes=notes,
+            future_names=tuple(futures),
         )
     file_borders = _file_borders(split, len(rows), name)
     border_times = [timestamps[row] if row < len(rows) else None for row in file_borders]
@@ -159,6 +189,7 @@ def load_csv(
     values, names, categorical_cells = _parse_features(
         table, header, columns, targets, categorical, missing_values, name, notes
     )
+    _check_future_columns(values, names, futures, name)
     order = np.arange(len(rows))
     timestamps, values, order = _check_order(timestamps, values, order, unordered, name, notes)
     timestamps, values, order = _remove_duplicates(
@@ -190,4 +221,23 @@ def load_csv(
         period=period,
         source=source,
         notes=tuple(notes),
+        future_names=tuple(futures),
     )
+
+
+def _check_future_columns(values, names, futures, name):
+    """Future columns are numeric and complete in the file (`values`: file rows, NaN where missing)."""
+    for column in futures:
+        if column not in names:
+            raise DataFormatError(
+                f"{name}: the future column {column!r} is not numeric. Fix: write it as numbers in the file "
+                "(e.g. 0/1 for a holiday flag), or leave it out of the future columns (--future-column)."
+            )
+        empty = np.flatnonzero(np.isnan(values[:, names.index(column)]))
+        if len(empty):
+            raise DataFormatError(
+                f"{name}: the future column {column!r} has {len(empty):,} missing value(s), first at line "
+                f"{_line(int(empty[0]))}. A covariate known in advance is read over the forecast horizon as it is, "
+                "never interpolated. Fix: fill in every row of that column in the file (e.g. 0 where a flag is "
+                "off), or leave it out of the future columns (--future-column)."
+            )

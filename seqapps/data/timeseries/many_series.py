@@ -62,6 +62,7 @@ def _long_series(
     period,
     source,
     notes,
+    future_names=(),
 ):
     """Cleans and splits each series of a long-layout file on its own, then stacks them (see `load_csv`)."""
     name = f"{source!r}"
@@ -140,4 +141,5 @@ def _long_series(
         notes=tuple(notes),
         series_names=tuple(part[0] for part in parts),
         series_borders=tuple(series_borders),
+        future_names=future_names,
     )

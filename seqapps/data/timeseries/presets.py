@@ -114,7 +114,15 @@ PRESETS = {
 
 
 def load(
-    name, path=None, *, target_columns=None, feature_columns=None, missing=None, duplicates=None, categorical=None
+    name,
+    path=None,
+    *,
+    target_columns=None,
+    feature_columns=None,
+    missing=None,
+    duplicates=None,
+    categorical=None,
+    future_columns=None,
 ):
     """Loads a preset dataset (see `PRESETS`).
 
@@ -124,6 +132,7 @@ def load(
             (and of the download).
         target_columns: targets instead of the preset's (a name or a list).
         feature_columns: input columns instead of the preset's.
+        future_columns: columns known in advance (see `load_csv`).
         missing, duplicates, categorical: override the preset's policies.
 
     Returns:
@@ -162,4 +171,5 @@ def load(
         categorical=categorical or preset.categorical,
         missing_values=preset.missing_values,
         period=preset.period,
+        future_columns=future_columns,
     )

@@ -34,6 +34,8 @@ class TimeSeries:
             other in `values` (each its own run of `segments`, so no window spans
             two), and each is split chronologically on its own; `borders` then
             holds the last series' borders and is not used.
+        future_names: the columns of `values` known in advance of the forecast
+            (`load_csv(..., future_columns=...)`), never missing in the file.
     """
 
     values: np.ndarray
@@ -49,11 +51,17 @@ class TimeSeries:
     notes: tuple
     series_names: tuple = ()
     series_borders: tuple = ()
+    future_names: tuple = ()
 
     @property
     def target_indices(self):
         """Indices of the targets among the columns of `values`."""
         return tuple(self.feature_names.index(name) for name in self.target_names)
+
+    @property
+    def future_indices(self):
+        """Indices of the future columns among the columns of `values`."""
+        return tuple(self.feature_names.index(name) for name in self.future_names)
 
     @property
     def targets(self):
@@ -67,16 +75,19 @@ class TimeSeries:
         starts = np.array([start for start, *_ in self.series_borders])
         return np.searchsorted(starts, np.asarray(rows), side="right") - 1
 
-    def statistics(self):
-        """Per-feature mean and standard deviation (float32 `(features,)`) of the training rows.
+    def statistics(self, values=None):
+        """Per-column mean and standard deviation (float32 `(columns,)`) of the training rows.
 
-        A feature constant over the training rows gets standard deviation 1.
+        Of `values` (default the series' own; any float matrix with a row per
+        row of the series, e.g. `future_covariates`). A column constant over the
+        training rows gets standard deviation 1.
         """
+        values = self.values if values is None else values
         if self.series_borders:
             rows = np.concatenate([np.arange(start, train_end) for start, train_end, *_ in self.series_borders])
-            train = self.values[rows].astype(np.float64)
+            train = values[rows].astype(np.float64)
         else:
-            train = self.values[: self.borders[0]].astype(np.float64)
+            train = values[: self.borders[0]].astype(np.float64)
         mean, std = train.mean(axis=0), train.std(axis=0)
         std[std < 1e-6 * np.maximum(1.0, np.abs(mean))] = 1.0
         return mean.astype(np.float32), std.astype(np.float32)

@@ -107,7 +107,25 @@ def gather_windows(series, starts, input_steps, horizon):
     return inputs, targets
 
 
-def make_dataset(series, starts, input_steps, horizon, batch_size, shuffle=False, seed=None, target_transform=None):
+def gather_future(future, starts, horizon):
+    """float32 `(windows, horizon, covariates)`: the rows `[t, t + horizon)` of `future` for each start `t`.
+
+    `future` is a matrix with a row per row of the series, e.g. from `future_covariates`.
+    """
+    return np.asarray(future, np.float32)[np.asarray(starts, dtype=np.int64)[:, None] + np.arange(horizon)]
+
+
+def make_dataset(
+    series,
+    starts,
+    input_steps,
+    horizon,
+    batch_size,
+    shuffle=False,
+    seed=None,
+    target_transform=None,
+    future=None,
+):
     """A `tf.data.Dataset` of `(window, target)` batches for the given window starts.
 
     Args:
@@ -119,6 +137,10 @@ def make_dataset(series, starts, input_steps, horizon, batch_size, shuffle=False
         seed: shuffling seed.
         target_transform: function applied to each target batch in the
             pipeline (e.g. standardization), or `None`.
+        future: covariates known in advance, a float matrix with a row per row
+            of the series (`future_covariates`), or `None`. With it, each
+            window is a dict `{"window": ..., "future": ...}` whose `future`
+            holds the forecast rows' covariates, float32 `(batch, horizon, covariates)`.
 
     Returns:
         A dataset of `(float32 (batch, input_steps, features), float32 (batch, horizon, targets))`,
@@ -128,12 +150,16 @@ def make_dataset(series, starts, input_steps, horizon, batch_size, shuffle=False
     targets = tf.constant(series.targets, dtype=tf.float32)
     input_offsets = tf.range(-input_steps, 0, dtype=tf.int64)
     target_offsets = tf.range(horizon, dtype=tf.int64)
+    covariates = None if future is None else tf.constant(future, dtype=tf.float32)
 
     def windows(batch_starts):
         target = tf.gather(targets, batch_starts[:, None] + target_offsets)
         if target_transform is not None:
             target = target_transform(target)
-        return tf.gather(values, batch_starts[:, None] + input_offsets), target
+        window = tf.gather(values, batch_starts[:, None] + input_offsets)
+        if covariates is None:
+            return window, target
+        return {"window": window, "future": tf.gather(covariates, batch_starts[:, None] + target_offsets)}, target
 
     dataset = tf.data.Dataset.from_tensor_slices(np.asarray(starts, dtype=np.int64))
     if shuffle:
