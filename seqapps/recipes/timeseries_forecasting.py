@@ -81,6 +81,8 @@ GROUPS = {
         "missing_values",
         "split",
         "period",
+        "future_columns",
+        "calendar_features",
     ),
     "task and model": (
         "model",

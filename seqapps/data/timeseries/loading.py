@@ -147,7 +147,7 @@ def load_csv(
         raise DataFormatError(
             f"{name} has no future column(s) {paths.shown_names(unknown)}. Its columns are "
             f"{paths.shown_names(header)}. Fix: name columns of the file whose values are known for the forecast "
-            "horizon (--future-column), or leave those out."
+            "horizon (--future-columns), or leave those out."
         )
     columns = _select_columns(
         [column for column in header if column != id_column],
@@ -231,7 +231,7 @@ def _check_future_columns(values, names, futures, name):
         if column not in names:
             raise DataFormatError(
                 f"{name}: the future column {column!r} is not numeric. Fix: write it as numbers in the file "
-                "(e.g. 0/1 for a holiday flag), or leave it out of the future columns (--future-column)."
+                "(e.g. 0/1 for a holiday flag), or leave it out of the future columns (--future-columns)."
             )
         empty = np.flatnonzero(np.isnan(values[:, names.index(column)]))
         if len(empty):
@@ -239,5 +239,5 @@ def _check_future_columns(values, names, futures, name):
                 f"{name}: the future column {column!r} has {len(empty):,} missing value(s), first at line "
                 f"{_line(int(empty[0]))}. A covariate known in advance is read over the forecast horizon as it is, "
                 "never interpolated. Fix: fill in every row of that column in the file (e.g. 0 where a flag is "
-                "off), or leave it out of the future columns (--future-column)."
+                "off), or leave it out of the future columns (--future-columns)."
             )
