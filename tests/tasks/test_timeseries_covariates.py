@@ -13,7 +13,7 @@ import pytest
 from seqapps import serving
 from seqapps.data import timeseries
 from seqapps.tasks import timeseries_forecasting as task
-from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig
+from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, backtest
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 INPUT_STEPS, HORIZON = 24, 6
@@ -100,6 +100,10 @@ def test_covariates_train_export_and_serve_with_a_future_input_in_a_fresh_proces
     body = json.loads(written.models[0].request_path.read_text())
     assert written.models[0].body_from_warmup and set(body["instances"][0]) == {"window", "future"}
     assert np.shape(body["instances"][0]["future"]) == (HORIZON, N_FUTURE)
+
+    # The backtest at stride 1 feeds the covariates too, and scores exactly the recipe's test windows.
+    scored = backtest.backtest(result.run_dir, stride=1, folds=2)
+    assert scored.overall["model"]["mae"] == pytest.approx(result.metrics["test"]["model"]["mae"], rel=1e-5)
 
     series = timeseries.load_csv(tmp_path / "series.csv", "date", "OT", future_columns=["plan"])
     starts = timeseries.window_starts(series, "test", INPUT_STEPS, HORIZON, lookback=24)[:3]

@@ -87,7 +87,9 @@ def load_csv(
             can read their values over the horizon too
             (`seqapps.data.timeseries.future_covariates`). A missing cell in
             one is an error whatever `missing` says (its future values are
-            inputs, never interpolated guesses).
+            inputs, never interpolated guesses); rows inserted for missing
+            timestamps (`missing="interpolate"`) get interpolated values in
+            it like in every column.
 
     Returns:
         A `TimeSeries`.
