@@ -58,7 +58,8 @@ Where each role lives:
 - `evaluation.py`: `error_metrics`, `improvement_percent`, the tables, `plot_forecasts`.
 - `intervals.py`: `ConformalInterval` (the prediction interval, calibrated on validation), `interval_metrics`.
 - `backtest.py`: `backtest` (rolling origins over the test period of a finished run), `folds_table`, `write_csv`.
-- `serving.py`: `serving_function` (`serving_default`: raw window -> raw forecast and interval, input checks).
+- `serving.py`: `serving_function` (`serving_default`: raw window, and `future` with covariates -> raw
+  forecast and interval, input checks).
 - `training.py`: `train` (the recipe end to end) and the steps a search reuses per trial: `split_windows`,
   `future_inputs`, `model_inputs`, `compile_forecaster`, `learning_rate_callbacks`, `train_dataset`,
   `window_dataset`.
