@@ -26,7 +26,11 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
        layer on a learned embedding of the segment's position (half of it the
        learned embedding of the channel when `channel_embedding`); all output
        segments run at once, then dropout and `Dense(segment_length)` turn each
-       step's output into its rows.
+       step's output into its rows. With `future_features`, each output
+       segment's rows of covariates known in advance (`future`, e.g. calendar
+       features or a planned load) are embedded by a `Dense` without bias and
+       added to that segment's position embedding; the embedding starts at
+       zero, so the untrained layer forecasts as it would without them.
 
     With `instance_scale=True` each channel's window is also divided by its
     own standard deviation over the window (plus `SCALE_EPSILON`) and the
@@ -52,10 +56,15 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
             treated alike.
         zero_output: initialize the output `Dense` to zero (persistence).
         instance_scale: divide each channel's window by its own spread (above).
+        future_features: covariates per forecast row that `call` takes as
+            `future` (0: none).
         **kwargs: Layer arguments.
 
     Call arguments:
         inputs: float tensor `(batch, input_steps, channels)`, e.g. standardized windows.
+        future: float tensor `(batch, horizon, future_features)`, the
+            covariates of the forecast rows (e.g. standardized), shared by
+            every channel; required when `future_features` > 0, else `None`.
         training: whether dropout is active.
 
     Returns:
@@ -80,6 +89,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         channel_embedding=False,
         zero_output=True,
         instance_scale=False,
+        future_features=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -92,6 +102,11 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"SegmentRecurrentForecaster: `{name}` must be a positive integer, got {value!r}.")
+        if isinstance(future_features, bool) or not isinstance(future_features, int) or future_features < 0:
+            raise ValueError(
+                "SegmentRecurrentForecaster: `future_features` must be a non-negative integer, "
+                f"got {future_features!r}."
+            )
         if input_steps % segment_length:
             multiples = ", ".join(str(segment_length * count) for count in range(1, 4))
             raise ValueError(
@@ -110,6 +125,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.segment_length, self.cell, self.units = segment_length, cell, units
         self.dropout, self.channel_embedding, self.zero_output = float(dropout), bool(channel_embedding), zero_output
         self.instance_scale = bool(instance_scale)
+        self.future_features = future_features
         self.input_segments = input_steps // segment_length
         self.output_segments = -(-horizon // segment_length)
         self.segment_embedding = keras.layers.Dense(units, activation="relu", name="segment_embedding")
@@ -117,14 +133,27 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.output_dropout = keras.layers.Dropout(self.dropout, name="output_dropout")
         initializer = "zeros" if zero_output else "glorot_uniform"
         self.segment_output = keras.layers.Dense(segment_length, kernel_initializer=initializer, name="segment_output")
+        self.position_units = units // 2 if self.channel_embedding else units
+        self.future_embedding = None
+        if future_features:
+            self.future_embedding = keras.layers.Dense(
+                self.position_units, use_bias=False, kernel_initializer="zeros", name="future_embedding"
+            )
 
-    def build(self, input_shape):
-        if input_shape[-2] is not None and tuple(input_shape[-2:]) != (self.input_steps, self.channels):
+    def build(self, inputs_shape, future_shape=None):
+        if inputs_shape[-2] is not None and tuple(inputs_shape[-2:]) != (self.input_steps, self.channels):
             raise ValueError(
                 f"SegmentRecurrentForecaster expects windows of shape (batch, {self.input_steps}, {self.channels}), "
-                f"got {tuple(input_shape)}."
+                f"got {tuple(inputs_shape)}."
             )
-        position_units = self.units // 2 if self.channel_embedding else self.units
+        if future_shape is not None and not self.future_features:
+            raise ValueError("SegmentRecurrentForecaster with future_features=0 takes no `future`.")
+        if future_shape is not None and tuple(future_shape[-2:]) != (self.horizon, self.future_features):
+            raise ValueError(
+                f"SegmentRecurrentForecaster expects `future` of shape (batch, {self.horizon}, "
+                f"{self.future_features}) (future_features={self.future_features}), got {tuple(future_shape)}."
+            )
+        position_units = self.position_units
         self.position_embedding = self.add_weight(
             shape=(self.output_segments, position_units),
             initializer=keras.initializers.RandomNormal(stddev=1.0),
@@ -140,8 +169,15 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.recurrent_layer.build((None, self.input_segments, self.units))
         self.output_dropout.build((None, self.units))
         self.segment_output.build((None, self.units))
+        if self.future_embedding is not None:
+            self.future_embedding.build((None, self.output_segments, self.segment_length * self.future_features))
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, future=None, training=None):
+        if (future is None) != (self.future_embedding is None):
+            raise ValueError(
+                f"SegmentRecurrentForecaster with future_features={self.future_features} "
+                + ("needs `future` (batch, horizon, future_features)." if future is None else "takes no `future`.")
+            )
         batch = ops.shape(inputs)[0]
         last = inputs[:, -1:, :]
         relative = inputs - last
@@ -152,9 +188,15 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         segments = ops.reshape(relative, (-1, self.input_segments, self.segment_length))
         _, *states = self.recurrent_layer(self.segment_embedding(segments))
         # One decoding step per (window, channel, output segment), all at once.
+        position = self.position_embedding[None]
+        if future is not None:
+            padding = self.output_segments * self.segment_length - self.horizon
+            future = ops.pad(ops.cast(future, position.dtype), [[0, 0], [0, padding], [0, 0]])
+            rows = ops.reshape(future, (-1, self.output_segments, self.segment_length * self.future_features))
+            position = position + self.future_embedding(rows)
         queries = ops.broadcast_to(
-            self.position_embedding[None, None],
-            (batch, self.channels, self.output_segments, self.position_embedding.shape[-1]),
+            position[:, None],
+            (batch, self.channels, self.output_segments, self.position_units),
         )
         if self.channel_embedding:
             channel = ops.broadcast_to(
@@ -187,6 +229,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
             "channel_embedding": self.channel_embedding,
             "zero_output": self.zero_output,
             "instance_scale": self.instance_scale,
+            "future_features": self.future_features,
         }
         base_config = super().get_config()
         return {**base_config, **config}

@@ -33,6 +33,14 @@ Baselines: persistence (last value), seasonal naive (value one period
 earlier, e.g. 24 h) and a linear model (channel-independent ridge on the
 lookback relative to the last value, or a ridge on the whole window, chosen
 on validation).
+Covariates known in advance (segment model): `--future-columns COLUMN ...`
+(columns whose values are known for the forecast horizon, e.g. a planned
+load or a holiday flag; never missing) and `--calendar-features` (sine and
+cosine of the hour of day, day of week and day of year of each forecast
+row) feed the decoder for each output segment; the export then also takes
+`future` (float32 [batch, horizon, n_future], file units: the future
+columns, then the calendar features, as `future_names` in `series.json`;
+`seqapps.data.timeseries.calendar_features` computes the calendar part).
 Big datasets: `--windows-per-epoch N` trains each epoch on N freshly sampled
 windows.
 Expected result: see BENCHMARKS.md ("Time-series forecasting") for the test
@@ -42,6 +50,7 @@ checks that everything runs.
 
     seqapps train timeseries_forecasting --dataset etth1 --quick
     seqapps predict saved_models/timeseries_forecast --json "$(cat runs/timeseries_forecasting/example_request.json)"
+    seqapps train timeseries_forecasting --dataset beijing_pm25 --calendar-features --quick
 
 Tuning: `--tune` searches the hyperparameters with keras-tuner instead
 (`seqapps tune timeseries_forecasting` does the same), minimizing the
@@ -79,6 +88,8 @@ GROUPS = {
         "missing_values",
         "split",
         "period",
+        "future_columns",
+        "calendar_features",
     ),
     "task and model": (
         "model",

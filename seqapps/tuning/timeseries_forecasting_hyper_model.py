@@ -123,8 +123,15 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
         config = self.trial_config(values)
         series = self.series
         mean, std = series.statistics()
+        _, _, future_statistics = task.future_inputs(series, config)
         _, trained = task.build_model(
-            config, len(series.feature_names), len(series.target_names), mean, std, list(series.target_indices)
+            config,
+            len(series.feature_names),
+            len(series.target_names),
+            mean,
+            std,
+            list(series.target_indices),
+            future_statistics=future_statistics,
         )
         return task.compile_forecaster(trained, config)
 
@@ -135,12 +142,15 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
         mean, std = series.statistics()
         target_indices = list(series.target_indices)
         target_mean, target_std = mean[target_indices], std[target_indices]
+        future, _, _ = task.future_inputs(series, config)
         early_stopping = keras.callbacks.EarlyStopping(
             monitor=self.objective.name, mode=self.objective.direction, patience=config.patience
         )
         return model.fit(
-            task.train_dataset(series, starts["train"], config, target_mean, target_std),
-            validation_data=task.window_dataset(series, starts["validation"], config, target_mean, target_std).cache(),
+            task.train_dataset(series, starts["train"], config, target_mean, target_std, future=future),
+            validation_data=task.window_dataset(
+                series, starts["validation"], config, target_mean, target_std, future=future
+            ).cache(),
             epochs=epochs,
             initial_epoch=initial_epoch,
             callbacks=[*task.learning_rate_callbacks(config), *callbacks, early_stopping],

@@ -75,11 +75,18 @@ def test_zero_output_is_persistence_and_a_bias_adds_to_each_row():
     np.testing.assert_allclose(np.asarray(layer(WINDOWS)), expected, atol=1e-6)
 
 
-def test_golden_forward_pass_of_a_simple_rnn():
-    """The whole layer, written out in numpy for `keras_simple_rnn` (h = tanh(x K + h R + b))."""
-    layer = forecaster(cell="keras_simple_rnn", units=3, horizon=8, channels=2)
+@pytest.mark.parametrize("future_features", [0, 2])
+def test_golden_forward_pass_of_a_simple_rnn(future_features):
+    """The whole layer, written out in numpy for `keras_simple_rnn` (h = tanh(x K + h R + b)).
+
+    With `future_features`, each output segment's covariate rows (flattened) times the future
+    kernel are added to its position embedding; the horizon of 7 rows is padded with a zero row.
+    """
+    horizon = 7 if future_features else 8
+    layer = forecaster(cell="keras_simple_rnn", units=3, horizon=horizon, channels=2, future_features=future_features)
     windows = WINDOWS[:2, :, :2]
-    layer(windows)
+    future = RNG.normal(size=(2, horizon, future_features)).astype("float32") if future_features else None
+    layer(windows, future=future)
     for weight in layer.weights:
         weight.assign(RNG.normal(size=weight.shape).astype("float32") * 0.5)
     embedding_kernel, embedding_bias = (np.asarray(weight) for weight in layer.segment_embedding.weights)
@@ -87,6 +94,9 @@ def test_golden_forward_pass_of_a_simple_rnn():
     output_kernel, output_bias = (np.asarray(weight) for weight in layer.segment_output.weights)
     positions = np.asarray(layer.position_embedding)
     expected = np.zeros((2, 8, 2), "float32")
+    if future_features:
+        padded = np.concatenate([future, np.zeros((2, 1, future_features), "float32")], axis=1)
+        future_rows = padded.reshape(2, 2, 4 * future_features) @ np.asarray(layer.future_embedding.kernel)
     for window in range(2):
         for channel in range(2):
             series = windows[window, :, channel]
@@ -99,10 +109,48 @@ def test_golden_forward_pass_of_a_simple_rnn():
                     + bias
                 )
             for position in range(2):
-                decoded = np.tanh(positions[position] @ kernel + state @ recurrent_kernel + bias)
+                query = positions[position] + (future_rows[window, position] if future_features else 0)
+                decoded = np.tanh(query @ kernel + state @ recurrent_kernel + bias)
                 rows = decoded @ output_kernel + output_bias
                 expected[window, position * 4 : position * 4 + 4, channel] = rows + series[-1]
-    np.testing.assert_allclose(np.asarray(layer(windows)), expected, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(layer(windows, future=future)), expected[:, :horizon], atol=1e-5)
+
+
+def test_future_covariates_start_ignored_and_then_move_only_their_own_segment():
+    layer = forecaster(channel_embedding=True, future_features=3)
+    future = RNG.normal(size=(3, 10, 3)).astype("float32")
+    output = np.asarray(layer(WINDOWS, future=future))
+    # The embedding starts at zero: the covariates change nothing until trained.
+    np.testing.assert_allclose(np.asarray(layer(WINDOWS, future=future * 5 + 1)), output, atol=1e-6)
+    layer.future_embedding.kernel.assign(RNG.normal(size=layer.future_embedding.kernel.shape).astype("float32"))
+    output = np.asarray(layer(WINDOWS, future=future))
+    changed = future.copy()
+    changed[:, 5, :] += 2.0  # row 5 lies in the second output segment (rows 4..7)
+    changed_output = np.asarray(layer(WINDOWS, future=changed))
+    difference = np.abs(changed_output - output).max(axis=(0, 2))
+    assert np.all(difference[4:8] > 1e-4) and np.all(difference[:4] == 0) and np.all(difference[8:] == 0)
+
+
+def test_future_is_required_exactly_when_future_features_are_declared():
+    with pytest.raises(ValueError, match=r"future_features=2 needs `future`"):
+        forecaster(future_features=2)(WINDOWS)
+    with pytest.raises(ValueError, match="future_features=0 takes no `future`"):
+        forecaster()(WINDOWS, future=np.zeros((3, 10, 2), "float32"))
+    with pytest.raises(ValueError, match=r"`future` of shape \(batch, 10, 2\).*got \(3, 9, 2\)"):
+        forecaster(future_features=2)(WINDOWS, future=np.zeros((3, 9, 2), "float32"))
+
+
+def test_keras_file_round_trip_with_future_covariates(tmp_path):
+    window, future = keras.Input((12, 4), name="window"), keras.Input((10, 2), name="future")
+    layer = forecaster(channel_embedding=True, future_features=2)
+    model = keras.Model({"window": window, "future": future}, layer(window, future=future))
+    layer.future_embedding.kernel.assign(RNG.normal(size=layer.future_embedding.kernel.shape).astype("float32"))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    inputs = {"window": WINDOWS, "future": RNG.normal(size=(3, 10, 2)).astype("float32")}
+    np.testing.assert_allclose(np.asarray(loaded(inputs)), np.asarray(model(inputs)), atol=1e-6)
+    assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
+    assert loaded.layers[-1].get_config()["future_features"] == 2
 
 
 def test_dropout_only_in_training():
@@ -132,6 +180,7 @@ def test_keras_file_round_trip(tmp_path, cell):
         ({"cell": "cnn"}, "'cnn'"),
         ({"dropout": 1.0}, "dropout"),
         ({"units": 1, "channel_embedding": True}, "units=1"),
+        ({"future_features": -1}, "future_features"),
     ],
 )
 def test_bad_arguments(overrides, fragment):

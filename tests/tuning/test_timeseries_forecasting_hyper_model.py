@@ -186,3 +186,10 @@ def test_recipe_tune_flag_searches_with_the_recipes_data_flags(tmp_path, monkeyp
     [config] = searched
     assert (config.recipe, config.trial_minutes, config.max_trials, config.space) == (recipe, 2, 3, {"cells": ["gru"]})
     assert config.recipe_options["epochs"] == 1 and "units" not in config.recipe_options  # --units is searched
+
+
+def test_a_search_with_calendar_features_feeds_them_to_every_trial(tmp_path, eager_functions):
+    options = {**recipe_options(tmp_path), "calendar_features": True}
+    result = search.tune(_config(tmp_path, max_trials=1, recipe_options=options))
+    [trial] = search_files.trials(result.project_dir).values()
+    assert trial["status"] == "COMPLETED" and trial["score"] is not None

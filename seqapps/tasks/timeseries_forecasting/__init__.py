@@ -23,6 +23,13 @@ The task: from the last `input_steps` rows of every column, forecast the next
   never improves on the linear forecast's validation MAE, the head is set
   back to zero.
 
+Covariates known in advance (segment model): `future_columns` of the file
+(a planned load, a holiday flag) and, with `calendar_features`, the sine and
+cosine of the hour of day, day of week and day of year of each forecast row.
+The decoder reads each output segment's covariate rows (a dense embedding
+added to its position embedding, zero at the start); the export then takes
+them as a second input, `future`.
+
 Both models forecast the change from the last value, so their output layer
 at zero is the persistence forecast: after training, unless the model beat
 persistence on validation MAE, its output layer is set back to zero (a random
@@ -51,9 +58,11 @@ Where each role lives:
 - `evaluation.py`: `error_metrics`, `improvement_percent`, the tables, `plot_forecasts`.
 - `intervals.py`: `ConformalInterval` (the prediction interval, calibrated on validation), `interval_metrics`.
 - `backtest.py`: `backtest` (rolling origins over the test period of a finished run), `folds_table`, `write_csv`.
-- `serving.py`: `serving_function` (`serving_default`: raw window -> raw forecast and interval, input checks).
+- `serving.py`: `serving_function` (`serving_default`: raw window, and `future` with covariates -> raw
+  forecast and interval, input checks).
 - `training.py`: `train` (the recipe end to end) and the steps a search reuses per trial: `split_windows`,
-  `compile_forecaster`, `learning_rate_callbacks`, `train_dataset`, `window_dataset`.
+  `future_inputs`, `model_inputs`, `compile_forecaster`, `learning_rate_callbacks`, `train_dataset`,
+  `window_dataset`.
 """
 
 from seqapps.tasks.timeseries_forecasting.baselines import (
@@ -94,7 +103,9 @@ from seqapps.tasks.timeseries_forecasting.model import (
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
 from seqapps.tasks.timeseries_forecasting.training import (
     compile_forecaster,
+    future_inputs,
     learning_rate_callbacks,
+    model_inputs,
     split_windows,
     train,
     train_dataset,
@@ -120,6 +131,7 @@ __all__ = [
     "compile_forecaster",
     "error_metrics",
     "fit_linear_baseline",
+    "future_inputs",
     "improvement_percent",
     "keep_linear_if_better",
     "keep_persistence_if_better",
@@ -127,6 +139,7 @@ __all__ = [
     "learning_rate_schedule",
     "load_series",
     "metrics_table",
+    "model_inputs",
     "per_step_table",
     "persistence_forecast",
     "plot_forecasts",

@@ -31,6 +31,7 @@ from seqapps import configs
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import baselines, evaluation, intervals
 from seqapps.tasks.timeseries_forecasting.config import TimeseriesForecastingConfig, load_series
+from seqapps.tasks.timeseries_forecasting.training import future_inputs, model_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ def backtest(run_dir, stride=None, folds=5, data=None):
         f"Backtest of {run_dir}: {len(starts):,} origins over the test period (every {stride} rows), {folds} folds."
     )
     forecaster = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
-    forecast = forecaster.predict(windows, batch_size=512, verbose=0)
+    future, _, _ = future_inputs(series, config)
+    forecast = forecaster.predict(model_inputs(windows, future, starts, config.horizon), batch_size=512, verbose=0)
     persistence = baselines.persistence_forecast(series, starts, config.horizon)
     target_std = series.statistics()[1][list(series.target_indices)]
     interval = _interval(run_dir, config.horizon, len(series.target_names))

@@ -85,6 +85,16 @@ class TimeseriesForecastingConfig:
         split: train / validation / test fractions of `csv`'s rows.
         period: rows per season for the seasonal-naive baseline; default the
             preset's, for `csv` one day of rows.
+        future_columns: columns of the file whose values are known for the
+            forecast horizon (e.g. a planned load or a holiday flag; numeric,
+            never missing): inputs like any feature, and the segment model
+            also reads their values over the horizon (the export takes them as
+            `future`).
+        calendar_features: the segment model also reads the calendar
+            position of each forecast row: sine and cosine of the hour of day,
+            day of week and day of year of its timestamp (after the future
+            columns in `future`; `seqapps.data.timeseries.calendar_features`
+            computes them for a request).
         model: `segment` (default: SegRNN, channel-independent, see
             `seqapps.layers.SegmentRecurrentForecaster`) or `window` (a
             recurrent encoder over every column of the window, with a dense head).
@@ -153,6 +163,8 @@ class TimeseriesForecastingConfig:
     missing_values: list = None
     split: tuple = timeseries.DEFAULT_SPLIT
     period: int = None
+    future_columns: list = None
+    calendar_features: bool = False
     model: str = "segment"
     input_steps: int = None
     horizon: int = 24
@@ -226,6 +238,19 @@ class TimeseriesForecastingConfig:
             self.target = [self.target]
         if self.target and ALL in self.target and len(self.target) > 1:
             raise ValueError(f"target={self.target!r}: `all` stands alone (every column a target).")
+        if isinstance(self.future_columns, str):
+            self.future_columns = [self.future_columns]
+        forecast = sorted(set(self.future_columns or ()) & set(self.target or ()))
+        if forecast:
+            raise ValueError(
+                f"{forecast} are both target and future columns: a future column is known in advance, never "
+                "forecast. Fix: leave them out of target (--target) or of future_columns (--future-columns)."
+            )
+        if self.model == "window" and (self.future_columns or self.calendar_features):
+            raise ValueError(
+                "future_columns and calendar_features (covariates known in advance) feed the segment model's "
+                "decoder; the window model has none. Fix: use model='segment' (--model segment), or leave them out."
+            )
         if self.model == "segment":
             if self.input_steps % self.segment_length:
                 multiples = ", ".join(str(self.segment_length * count) for count in (1, 2, 15, 30))
@@ -280,14 +305,15 @@ def _csv_columns(path):
 
 
 def load_series(config):
-    """The `TimeSeries` the config names (a preset or `csv`); with `target=["all"]` every column is a target."""
+    """The `TimeSeries` the config names (a preset or `csv`); with `target=["all"]` every column is a target
+    (but the future columns)."""
     if config.csv is not None:
         time_column = config.time_column.split(",") if "," in config.time_column else config.time_column
         target = config.target
         if config.every_column:
             time_columns = time_column if isinstance(time_column, list) else [time_column]
-            excluded = time_columns + [config.id_column]
-            target = config.features or [name for name in _csv_columns(config.csv) if name not in excluded]
+            excluded = time_columns + [config.id_column] + list(config.future_columns or ())
+            target = [name for name in config.features or _csv_columns(config.csv) if name not in excluded]
         return timeseries.load_csv(
             config.csv,
             time_column,
@@ -301,6 +327,7 @@ def load_series(config):
             missing_values=tuple(config.missing_values or ()),
             period=config.period,
             id_column=config.id_column,
+            future_columns=config.future_columns,
         )
     series = timeseries.load(
         config.dataset,
@@ -310,8 +337,10 @@ def load_series(config):
         missing=config.missing,
         duplicates=config.duplicates,
         categorical=config.categorical,
+        future_columns=config.future_columns,
     )
     if config.every_column:
         # Windows whose forecast holds an interpolated value of the preset's target stay left out.
-        series = dataclasses.replace(series, target_names=series.feature_names)
+        targets = tuple(name for name in series.feature_names if name not in series.future_names)
+        series = dataclasses.replace(series, target_names=targets)
     return series

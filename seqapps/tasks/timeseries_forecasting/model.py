@@ -2,7 +2,9 @@
 validation guards that set an output layer back to zero (`keep_persistence_if_better`, `keep_linear_if_better`).
 
 Both models map the raw window `(batch, input_steps, n_features)` to the raw
-forecast `(batch, horizon, n_targets)`, standardizing inside the graph, and
+forecast `(batch, horizon, n_targets)`, standardizing inside the graph (the
+segment model, given covariates known in advance, takes the inputs
+`{"window": ..., "future": (batch, horizon, n_future)}`), and
 both forecast the change from the last observed value, so a zero output layer
 makes them the persistence forecast.
 """
@@ -27,15 +29,15 @@ def _standardize(config, n_features, mean, std):
     return window, keras.layers.Normalization(mean=mean, variance=np.square(std), name="standardize")(window)
 
 
-def _models(config, window, standardized, mean, std, target_indices):
+def _models(config, inputs, standardized, mean, std, target_indices):
     forecast = keras.layers.Normalization(
         mean=mean[list(target_indices)], variance=np.square(std[list(target_indices)]), invert=True, name="forecast"
     )(standardized)
-    trained = keras.Model(window, standardized, name=f"forecast_{config.model}_{config.cell}_standardized")
-    return keras.Model(window, forecast, name=MODEL_NAME), trained
+    trained = keras.Model(inputs, standardized, name=f"forecast_{config.model}_{config.cell}_standardized")
+    return keras.Model(inputs, forecast, name=MODEL_NAME), trained
 
 
-def build_segment_model(config, n_features, mean, std, target_indices):
+def build_segment_model(config, n_features, mean, std, target_indices, future_statistics=None):
     """The segment model: `SegmentRecurrentForecaster` on the standardized target columns.
 
     The window holds every column (the export's contract is the window
@@ -43,11 +45,26 @@ def build_segment_model(config, n_features, mean, std, target_indices):
     is forecast from its own history only, with the same weights (and its
     channel embedding). The output layer starts at zero (persistence).
 
+    With `future_statistics` (the training mean and standard deviation of each
+    covariate known in advance, `(n_future,)` each), the model takes the
+    inputs `{"window": ..., "future": (batch, horizon, n_future)}` in file
+    units; `future` is standardized with those statistics and read by the
+    decoder for each output segment (its embedding starts at zero, so the
+    untrained model is still persistence).
+
     Returns `(forecaster, trained)`: `trained` maps the raw window to the
     standardized forecast (what the loss sees); `forecaster` adds the inverse
     standardization. Both share every layer.
     """
     window, scaled = _standardize(config, n_features, mean, std)
+    inputs, future = window, None
+    if future_statistics is not None:
+        future_mean, future_std = (np.asarray(values, np.float32) for values in future_statistics)
+        raw_future = keras.Input((config.horizon, len(future_mean)), name="future")
+        future = keras.layers.Normalization(
+            mean=future_mean, variance=np.square(future_std), name="standardize_future"
+        )(raw_future)
+        inputs = {"window": window, "future": raw_future}
     channels = keras.ops.take(scaled, list(target_indices), axis=-1)
     standardized = layers.SegmentRecurrentForecaster(
         input_steps=config.input_steps,
@@ -60,9 +77,10 @@ def build_segment_model(config, n_features, mean, std, target_indices):
         channel_embedding=config.channel_embedding,
         zero_output=True,
         instance_scale=config.instance_scale,
+        future_features=0 if future is None else future.shape[-1],
         name="segment_forecaster",
-    )(channels)
-    return _models(config, window, standardized, mean, std, target_indices)
+    )(channels, future=future)
+    return _models(config, inputs, standardized, mean, std, target_indices)
 
 
 def build_window_model(config, n_features, n_targets, mean, std, target_indices, linear=None):
@@ -105,10 +123,19 @@ def build_window_model(config, n_features, n_targets, mean, std, target_indices,
     return _models(config, window, standardized, mean, std, target_indices)
 
 
-def build_model(config, n_features, n_targets, mean, std, target_indices, linear=None):
-    """The model `config.model` names; see `build_segment_model` and `build_window_model`."""
+def build_model(config, n_features, n_targets, mean, std, target_indices, linear=None, future_statistics=None):
+    """The model `config.model` names; see `build_segment_model` and `build_window_model`.
+
+    `future_statistics`: `(mean, std)` of the covariates known in advance
+    (`timeseries.future_covariates`), for the segment model only.
+    """
     if config.model == "segment":
-        return build_segment_model(config, n_features, mean, std, target_indices)
+        return build_segment_model(config, n_features, mean, std, target_indices, future_statistics)
+    if future_statistics is not None:
+        raise ValueError(
+            "The window model reads no covariates known in advance (future_columns, calendar_features). "
+            "Fix: use model='segment' (--model segment), or leave them out."
+        )
     return build_window_model(config, n_features, n_targets, mean, std, target_indices, linear)
 
 

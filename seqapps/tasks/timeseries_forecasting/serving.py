@@ -3,14 +3,38 @@
 import tensorflow as tf
 
 
-def serving_function(forecaster, input_steps, n_features, interval=None):
+def _checked(tensor, name, dimensions, expected, order):
+    """`tensor`, once its shape is `[batch, *dimensions]` and it holds only finite numbers (else InvalidArgument)."""
+    shape = tf.shape(tensor)
+    padding = [-1] * (len(dimensions) + 1)
+    # Padded with -1, the shape compares without an indexing error whatever the rank of the tensor.
+    dimensions_and_more = tf.concat([shape, padding], axis=0)[1 : len(dimensions) + 2]
+    right_shape = tf.reduce_all(tf.equal(dimensions_and_more, list(dimensions) + [-1]))
+    check_shape = tf.debugging.Assert(
+        right_shape, [f"{name} must have shape {expected} ({order}), got", shape], summarize=8
+    )
+    with tf.control_dependencies([check_shape]):
+        return tf.debugging.assert_all_finite(
+            tensor,
+            f"{name} holds NaN or Inf values: send finite numbers in file units, shape {expected} "
+            "(fill or drop missing values first)",
+        )
+
+
+def serving_function(forecaster, input_steps, n_features, interval=None, future_shape=None):
     """`serving_default`: `window` (float32 [batch, input_steps, n_features], file units) ->
     `forecast` (float32 [batch, horizon, n_targets], file units), and with an
     `interval` (a `ConformalInterval`) its bounds `lower` and `upper` (same
     shape and units, lower <= forecast <= upper).
 
-    A window of another shape, or holding NaN or Inf, fails with an
-    InvalidArgument error saying so (TF Serving's C++ server does not check
+    With `future_shape` `(horizon, n_future)` (a forecaster of covariates known
+    in advance), a second input `future` (float32 [batch, horizon, n_future],
+    file units: the future columns, then the calendar features of each
+    forecast row's timestamp, in the order of `series.json`'s `future_names`)
+    with as many rows as `window`.
+
+    A window (or future) of another shape, or holding NaN or Inf, fails with
+    an InvalidArgument error saying so (TF Serving's C++ server does not check
     shapes against the signature itself), and so does a finite window whose
     values are too large for float32 arithmetic (about 1e38 in file units, less
     for features with a small training spread): its forecast would be NaN or
@@ -18,25 +42,9 @@ def serving_function(forecaster, input_steps, n_features, interval=None):
     """
     expected = f"[batch, {input_steps}, {n_features}]"
 
-    @tf.function(input_signature=[tf.TensorSpec([None, input_steps, n_features], tf.float32, name="window")])
-    def serve(window):
-        shape = tf.shape(window)
-        # Padded with -1, the shape compares without an indexing error whatever the rank of the window.
-        steps_features_and_more = tf.concat([shape, [-1, -1, -1]], axis=0)[1:4]
-        right_shape = tf.reduce_all(tf.equal(steps_features_and_more, [input_steps, n_features, -1]))
-        check_shape = tf.debugging.Assert(
-            right_shape,
-            [f"window must have shape {expected} (steps, then features in training order), got", shape],
-            summarize=8,
-        )
-        with tf.control_dependencies([check_shape]):
-            window = tf.debugging.assert_all_finite(
-                window,
-                f"window holds NaN or Inf values: send finite numbers in file units, shape {expected} "
-                "(fill or drop missing values first)",
-            )
+    def outputs(forecast):
         forecast = tf.debugging.assert_all_finite(
-            tf.cast(forecaster(window), tf.float32),
+            tf.cast(forecast, tf.float32),
             "forecast is NaN or Inf: the window's values are too large for float32 arithmetic; send values "
             "in file units of the magnitude of the training data",
         )
@@ -48,4 +56,37 @@ def serving_function(forecaster, input_steps, n_features, interval=None):
             "upper": forecast + tf.constant(interval.upper, tf.float32),
         }
 
-    return serve
+    def checked_window(window):
+        return _checked(window, "window", (input_steps, n_features), expected, "steps, then features in training order")
+
+    if future_shape is None:
+
+        @tf.function(input_signature=[tf.TensorSpec([None, input_steps, n_features], tf.float32, name="window")])
+        def serve(window):
+            return outputs(forecaster(checked_window(window)))
+
+        return serve
+
+    horizon, n_future = future_shape
+    future_expected = f"[batch, {horizon}, {n_future}]"
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, input_steps, n_features], tf.float32, name="window"),
+            tf.TensorSpec([None, horizon, n_future], tf.float32, name="future"),
+        ]
+    )
+    def serve_with_future(window, future):
+        window = checked_window(window)
+        future = _checked(
+            future, "future", (horizon, n_future), future_expected, "forecast steps, then the future_names in order"
+        )
+        same_batch = tf.debugging.Assert(
+            tf.equal(tf.shape(window)[0], tf.shape(future)[0]),
+            ["window and future must hold as many rows (batch), got", tf.shape(window)[0], tf.shape(future)[0]],
+        )
+        with tf.control_dependencies([same_batch]):
+            future = tf.identity(future)
+        return outputs(forecaster({"window": window, "future": future}))
+
+    return serve_with_future

@@ -1,8 +1,8 @@
 """`train`: the recipe end to end (data, baselines, training, the validation guards, evaluation, export).
 
 The steps a hyperparameter search reuses per trial (`seqapps.tuning`) are
-public: `split_windows`, `compile_forecaster`, `learning_rate_callbacks`,
-`train_dataset` and `window_dataset`.
+public: `split_windows`, `future_inputs`, `model_inputs`, `compile_forecaster`,
+`learning_rate_callbacks`, `train_dataset` and `window_dataset`.
 """
 
 import dataclasses
@@ -80,6 +80,9 @@ def _train(config, strategy, resume_dir):
     target_indices = list(series.target_indices)
     target_mean, target_std = mean[target_indices], std[target_indices]
     n_features, n_targets = len(series.feature_names), len(series.target_names)
+    future, future_names, future_statistics = future_inputs(series, config)
+    if future is not None:
+        logger.info(f"Covariates known in advance, read over the horizon: {', '.join(future_names)}")
 
     forecasts = {split: {} for split in ("validation", "test")}
     for split in forecasts:
@@ -102,12 +105,21 @@ def _train(config, strategy, resume_dir):
 
     with strategy.scope():
         forecaster, trained = model.build_model(
-            config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
+            config,
+            n_features,
+            n_targets,
+            mean,
+            std,
+            target_indices,
+            linear=ridge if config.linear_component else None,
+            future_statistics=future_statistics,
         )
         compile_forecaster(trained, config)
     trained.summary(print_fn=logger.info)
     epoch_seconds = []
-    train_batches = distribute.shard_by_data(train_dataset(series, starts["train"], config, target_mean, target_std))
+    train_batches = distribute.shard_by_data(
+        train_dataset(series, starts["train"], config, target_mean, target_std, future=future)
+    )
     callbacks = learning_rate_callbacks(config) + training.standard_callbacks(
         run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches, resume_dir=resume_dir
     )
@@ -116,7 +128,7 @@ def _train(config, strategy, resume_dir):
     history = trained.fit(
         train_batches,
         validation_data=distribute.shard_by_data(
-            window_dataset(series, starts["validation"], config, target_mean, target_std).cache()
+            window_dataset(series, starts["validation"], config, target_mean, target_std, future=future).cache()
         ),
         epochs=config.epochs,
         callbacks=callbacks,
@@ -131,7 +143,8 @@ def _train(config, strategy, resume_dir):
     }
 
     def model_metrics(split):
-        forecast = forecaster.predict(truths[split][0], batch_size=512, verbose=0)
+        inputs = model_inputs(truths[split][0], future, starts[split], config.horizon)
+        forecast = forecaster.predict(inputs, batch_size=512, verbose=0)
         return forecast, evaluation.error_metrics(forecast, truths[split][1], target_std)
 
     if config.linear_component:
@@ -208,6 +221,7 @@ def _train(config, strategy, resume_dir):
                 "model": config.model,
                 "feature_names": series.feature_names,
                 "target_names": series.target_names,
+                "future_names": future_names,
                 "input_steps": config.input_steps,
                 "horizon": config.horizon,
                 "mean": mean.tolist(),
@@ -217,10 +231,17 @@ def _train(config, strategy, resume_dir):
             indent=1,
         )
     )
-    serve = serving_function(forecaster, config.input_steps, n_features, interval)
-    test_windows, _ = timeseries.gather_windows(series, starts["test"][[0, -1]], config.input_steps, config.horizon)
-    (run_dir / "example_request.json").write_text(json.dumps({"window": test_windows[:1].tolist()}))
-    sample = serve(tf.constant(test_windows))["forecast"].numpy()
+    future_shape = None if future is None else (config.horizon, len(future_names))
+    serve = serving_function(forecaster, config.input_steps, n_features, interval, future_shape)
+    examples = starts["test"][[0, -1]]
+    test_windows, _ = timeseries.gather_windows(series, examples, config.input_steps, config.horizon)
+    requests = model_inputs(test_windows, future, examples, config.horizon)
+    if future is None:
+        requests = {"window": requests}
+    (run_dir / "example_request.json").write_text(
+        json.dumps({name: value[:1].tolist() for name, value in requests.items()})
+    )
+    sample = serve(**{name: tf.constant(value) for name, value in requests.items()})["forecast"].numpy()
     logger.info(
         f"\nSample forecast of {series.target_names[0]} for the first test window (first 6 steps): "
         + ", ".join(f"{value:.3f}" for value in sample[0, :6, 0])
@@ -230,11 +251,12 @@ def _train(config, strategy, resume_dir):
         config.export_root,
         MODEL_NAME,
         {"serving_default": serve},
-        warmup_examples=[{"window": window[None]} for window in test_windows],
+        warmup_examples=[{name: value[[index]] for name, value in requests.items()} for index in range(len(examples))],
     )
     logger.info(
-        f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, "
-        f"{n_features}] -> forecast, lower, upper [batch, {config.horizon}, {n_targets}], file units). Plots: "
+        f"Exported to {export_path} (serving_default: window [batch, {config.input_steps}, {n_features}]"
+        + ("" if future is None else f", future [batch, {config.horizon}, {len(future_names)}]")
+        + f" -> forecast, lower, upper [batch, {config.horizon}, {n_targets}], file units). Plots: "
         f"{run_dir / 'forecast.png'}, {run_dir / 'history.png'}"
     )
     return TimeseriesForecastingResult(
@@ -273,6 +295,28 @@ def split_windows(series, config):
     return starts
 
 
+def future_inputs(series, config):
+    """The covariates known in advance `config` asks for: `(matrix, names, (mean, std))`.
+
+    `matrix` (float32, a row per row of the series) holds the future columns,
+    then the calendar features (`timeseries.future_covariates`); `(mean, std)`
+    are its training statistics, for `model.build_model(future_statistics=...)`.
+    `(None, (), None)` without covariates.
+    """
+    future, names = timeseries.future_covariates(series, config.calendar_features)
+    if future is None:
+        return None, (), None
+    return future, names, series.statistics(future)
+
+
+def model_inputs(windows, future, starts, horizon):
+    """What the forecaster takes for windows starting at `starts`: the windows, or with covariates known in
+    advance (`future`, from `future_inputs`) `{"window": windows, "future": their forecast rows' covariates}`."""
+    if future is None:
+        return windows
+    return {"window": windows, "future": timeseries.gather_future(future, starts, horizon)}
+
+
 def compile_forecaster(trained, config):
     """Compiles the trained model (`build_model`'s second): Adam (clipnorm 1), `config.loss`, MAE as the metric."""
     trained.compile(
@@ -289,8 +333,9 @@ def learning_rate_callbacks(config):
     return [keras.callbacks.LearningRateScheduler(schedule)]
 
 
-def window_dataset(series, starts, config, target_mean, target_std, shuffle=False):
-    """Batches of `(raw window, standardized target)` of the windows starting at `starts`."""
+def window_dataset(series, starts, config, target_mean, target_std, shuffle=False, future=None):
+    """Batches of `(raw window, standardized target)` of the windows starting at `starts`; with `future`
+    (from `future_inputs`), the inputs are `{"window": ..., "future": ...}`."""
     return timeseries.make_dataset(
         series,
         starts,
@@ -300,13 +345,14 @@ def window_dataset(series, starts, config, target_mean, target_std, shuffle=Fals
         shuffle=shuffle,
         seed=config.seed,
         target_transform=lambda target: (target - target_mean) / target_std,
+        future=future,
     )
 
 
-def train_dataset(series, starts, config, target_mean, target_std):
+def train_dataset(series, starts, config, target_mean, target_std, future=None):
     """The shuffled training batches; with `windows_per_epoch`, that many windows (whole batches) of a new order
     each epoch."""
-    batches = window_dataset(series, starts, config, target_mean, target_std, shuffle=True)
+    batches = window_dataset(series, starts, config, target_mean, target_std, shuffle=True, future=future)
     if config.windows_per_epoch and config.windows_per_epoch < len(starts):
         steps = math.ceil(config.windows_per_epoch / config.batch_size)
         logger.info(
