@@ -39,6 +39,7 @@ waited `timeout_seconds` for it.
 """
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -197,6 +198,51 @@ def worker_folders(strategy, *folders):
         yield tuple(os.path.join(temporary, f"folder-{index}") for index in range(len(folders)))
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def worker_config(strategy, config):
+    """`(config, resume_dir)` for this process of a run whose `config` has `run_dir`, `export_root` and `restart`.
+
+    The chief gets `config` itself and `resume_dir` `None` (it resumes from its
+    own run folder). Another worker gets a copy of `config` whose `run_dir` and
+    `export_root` are new temporary folders (`worker_folders`, removed on
+    exit) and, unless `restart`, the chief's `run_dir` as `resume_dir`: it
+    resumes from the chief's backup, so that every worker starts at the same
+    epoch (on other machines the run folder must be on a shared file system).
+    """
+    if is_chief(strategy):
+        yield config, None
+        return
+    with worker_folders(strategy, config.run_dir, config.export_root) as (run_dir, export_root):
+        resume_dir = None if config.restart else config.run_dir
+        yield dataclasses.replace(config, run_dir=run_dir, export_root=export_root), resume_dir
+
+
+def several_workers(strategy):
+    """Whether `strategy` trains across several worker processes (whose clocks and files differ)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return False
+    return sum(len(addresses) for addresses in resolver.cluster_spec().as_dict().values()) > 1
+
+
+def chief_values(strategy, values):
+    """The floats `values` as the chief (replica 0) has them, on every worker: one small all-reduce.
+
+    What a decision taken from a worker's own clock needs (`seqapps.training.TimeBudget`):
+    each worker deciding on its own could stop at another epoch than the others,
+    which would then wait forever in the next gradient exchange. Without several
+    workers, `values` as they are. Every worker must call it at the same point.
+    """
+    values = [float(value) for value in values]
+    if not several_workers(strategy):
+        return values
+    mine, zeros = tf.constant(values, tf.float64), tf.zeros(len(values), tf.float64)
+    per_replica = strategy.experimental_distribute_values_from_function(
+        lambda context: mine if context.replica_id_in_sync_group == 0 else zeros
+    )
+    return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None).numpy().tolist()
 
 
 def shard_by_data(dataset):

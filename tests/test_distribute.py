@@ -81,6 +81,28 @@ def test_two_logical_cpu_devices_fit_like_one_device(tmp_path):
         np.testing.assert_allclose(got, expected, atol=WEIGHT_TOLERANCE)
 
 
+@pytest.mark.parametrize(
+    "planned_decay", [False, pytest.param(True, marks=pytest.mark.large)], ids=["epochs", "planned-decay"]
+)
+def test_a_time_budget_stops_every_worker_on_the_chiefs_clock(tmp_path, planned_decay):
+    # Worker 1's clock runs 10,000 times faster: on it, the first epoch took far over the 1-minute budget, so
+    # alone it would stop after it (or plan the decay to end there) while the chief, on time, trains on and
+    # waits for it in the next gradient exchange until the collective times out.
+    flags = ["--budget-minutes", "1", "--fast-clock", "10000"] + (["--planned-decay"] if planned_decay else [])
+    workers = [_run_script(tmp_path, *flags, tf_config=config) for config in distribute.local_cluster(2)]
+    for process in workers:
+        _finish(process)
+    (chief, chief_saved), (other, other_saved) = (_weights(tmp_path / f"worker{index}.npz") for index in (0, 1))
+    assert int(chief_saved["epochs"]) == int(other_saved["epochs"]) == 2
+    for got, expected in zip(other, chief):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_chief_values_without_several_workers_are_ones_own():
+    assert distribute.chief_values(tf.distribute.get_strategy(), [1.5, 2]) == [1.5, 2.0]
+    assert not distribute.several_workers(tf.distribute.get_strategy())
+
+
 def test_strategy_from_environment_without_cluster_or_devices_is_the_default(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     strategy = distribute.strategy_from_environment()
