@@ -15,7 +15,8 @@ strategy, which splits each batch and, across workers, shards by DATA: every
 worker reads the whole pipeline in the same seeded order and keeps its
 slice), and the gradients are summed across replicas, so the weights after a
 step are those of one process on the whole batch, up to the order of float
-additions. Build and compile the model under `strategy.scope()`.
+additions. Build and compile the model under `strategy.scope()`, then
+`clip_after_all_reduce` (Keras 3 clips each replica's gradient, before the sum).
 
 Under any strategy (even one device), Keras reads one batch of the training
 dataset to build the model before the first epoch. A dataset reshuffled when
@@ -50,6 +51,7 @@ import tempfile
 import threading
 import time
 
+import keras
 import tensorflow as tf
 
 from seqapps.processes import LOOPBACK, POLL_SECONDS, STOP_SECONDS, free_port, stop_processes, stream_lines
@@ -96,6 +98,43 @@ class KerasMultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy
             return super(KerasMultiWorkerMirroredStrategy, self).reduce(reduce_op, one, axis=None if scalar else axis)
 
         return tf.nest.map_structure(reduce_one, value)
+
+
+def clip_after_all_reduce(optimizer, strategy):
+    """Makes the Keras 3 `optimizer` clip the gradient summed over `strategy`'s replicas, as one process clips it.
+
+    Keras 3's TensorFlow optimizer clips (`clipnorm`, `global_clipnorm`,
+    `clipvalue`) each replica's gradient before the all-reduce sums them: over N
+    replicas the applied gradient may then reach N times the bound, and a global
+    norm is measured on each replica's share rather than on the whole batch's
+    gradient. Here each replica leaves its gradient as it is, and the summed
+    gradient is clipped (the same on every replica) before the update. Without
+    clipping or with one replica, the optimizer is left as it is. Call it after
+    `compile`, in `strategy.scope()`.
+
+    Returns:
+        `optimizer`.
+    """
+    clipping = optimizer.clipnorm or optimizer.global_clipnorm or optimizer.clipvalue
+    if strategy.num_replicas_in_sync < 2 or not clipping:
+        return optimizer
+    clip = optimizer._clip_gradients
+
+    def update_step(gradients, variables, learning_rate):
+        variables = [variable.value if isinstance(variable, keras.Variable) else variable for variable in variables]
+        summed = optimizer._all_reduce_sum_gradients(list(zip(gradients, variables)))
+        clipped = clip([gradient for gradient, _ in summed])
+        # What the optimizer's own update step does after its all-reduce.
+        tf.__internal__.distribute.interim.maybe_merge_call(
+            optimizer._distributed_tf_update_step,
+            optimizer._distribution_strategy,
+            list(zip(clipped, variables)),
+            learning_rate,
+        )
+
+    optimizer._clip_gradients = lambda gradients: gradients
+    optimizer._backend_update_step = update_step
+    return optimizer
 
 
 def cluster_workers(environment=None):

@@ -11,8 +11,10 @@ strategy the environment gives (`TF_CONFIG`, `--devices`) or, with
 replicas read in each epoch (from the distributed dataset `fit` reads), and
 the number of replicas.
 
-With `--budget-minutes M`, a `seqapps.training.TimeBudget` of M minutes
-(with `--planned-decay`, re-planning the optimizer's `PlannedCosineDecay`)
+With `--global-clipnorm C`, the optimizer clips the gradient's global norm
+to C (`seqapps.distribute.clip_after_all_reduce`). With `--budget-minutes M`,
+a `seqapps.training.TimeBudget` of M minutes (with `--planned-decay`,
+re-planning the optimizer's `PlannedCosineDecay`)
 watches the run, and every worker but the chief reads a clock running
 `--fast-clock` times faster: on its own clock it would stop after the first
 epoch. The output then also holds `epochs` (the epochs trained).
@@ -38,6 +40,7 @@ def main():
     parser.add_argument("out_dir")
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--one-device", action="store_true", help="train under OneDeviceStrategy (the reference)")
+    parser.add_argument("--global-clipnorm", type=float, help="clip the gradient's global norm to this")
     parser.add_argument("--budget-minutes", type=float)
     parser.add_argument("--planned-decay", action="store_true")
     parser.add_argument("--fast-clock", type=float, default=1.0)
@@ -58,7 +61,9 @@ def main():
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
         steps = EPOCHS * EXAMPLES // BATCH_SIZE
         schedule = training.PlannedCosineDecay(0.05, steps) if arguments.planned_decay else None
-        model.compile(optimizer=keras.optimizers.SGD(schedule or 0.05), loss="mse", metrics=["mae"])
+        optimizer = keras.optimizers.SGD(schedule or 0.05, global_clipnorm=arguments.global_clipnorm)
+        model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
+        distribute.clip_after_all_reduce(model.optimizer, strategy)
     callbacks = []
     if arguments.budget_minutes:
         epoch_seconds = []

@@ -68,6 +68,22 @@ def test_two_workers_fit_like_one_process_each_on_its_half_of_every_batch(tmp_pa
 
 
 @pytest.mark.large
+def test_two_workers_clip_the_summed_gradient_like_one_process(tmp_path):
+    # A bound far below the gradient's norm: every step is clipped. Keras 3 alone would clip each worker's
+    # half, so that the applied gradient had twice the bound's norm.
+    flags = ["--global-clipnorm", "0.05"]
+    workers = [_run_script(tmp_path, *flags, tf_config=config) for config in distribute.local_cluster(2)]
+    single = _run_script(tmp_path, "--one-device", *flags)
+    for process in (*workers, single):
+        _finish(process)
+    reference, _ = _weights(tmp_path / "single.npz")
+    for name in ("worker0", "worker1"):
+        weights, _ = _weights(tmp_path / f"{name}.npz")
+        for got, expected in zip(weights, reference):
+            np.testing.assert_allclose(got, expected, atol=WEIGHT_TOLERANCE)
+
+
+@pytest.mark.large
 def test_two_logical_cpu_devices_fit_like_one_device(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir(), two.mkdir()

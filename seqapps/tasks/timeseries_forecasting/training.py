@@ -105,6 +105,7 @@ def _train(config, strategy, resume_dir):
             config, n_features, n_targets, mean, std, target_indices, linear=ridge if config.linear_component else None
         )
         compile_forecaster(trained, config)
+        distribute.clip_after_all_reduce(trained.optimizer, strategy)
     trained.summary(print_fn=logger.info)
     epoch_seconds = []
     train_batches = distribute.shard_by_data(train_dataset(series, starts["train"], config, target_mean, target_std))
