@@ -29,21 +29,23 @@ def write_pairs(path):
 
 
 def settings(folder, **overrides):
-    return dict(
-        data=str(write_pairs(folder / "spa.txt")),
-        max_pairs=64,
-        units=8,
-        embedding_dim=6,
-        dropout=0.0,
-        epochs=2,
-        patience=2,
-        batch_size=16,
-        evaluation_pairs=4,
-        beam_width=2,
-        max_length=8,
-        verbose=0,
+    return {
+        **dict(
+            data=str(write_pairs(folder / "spa.txt")),
+            max_pairs=64,
+            units=8,
+            embedding_dim=6,
+            dropout=0.0,
+            epochs=2,
+            patience=2,
+            batch_size=16,
+            evaluation_pairs=4,
+            beam_width=2,
+            max_length=8,
+            verbose=0,
+        ),
         **overrides,
-    )
+    }
 
 
 @pytest.mark.large
