@@ -24,6 +24,7 @@ The tests start it with `start` and read its output with `saved`.
 import argparse
 import importlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -127,6 +128,7 @@ def main():
     parser.add_argument("--one-device", action="store_true")
     parser.add_argument("--compare-devices", type=int)
     arguments = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = json.loads(arguments.config_json)
     if arguments.compare_devices:
         strategy = distribute.strategy_from_environment(arguments.compare_devices)

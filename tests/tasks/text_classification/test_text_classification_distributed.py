@@ -6,6 +6,9 @@ five words, so all fall in one length bucket and every training batch splits eve
 """
 
 import itertools
+import json
+import signal
+import time
 from collections import Counter
 
 import numpy as np
@@ -92,3 +95,30 @@ def test_two_devices_train_like_one(tmp_path):
     weights, replicas, _ = saved(tmp_path / "devices.npz")
     assert replicas == 2
     assert_same_weights(weights, reference)
+
+
+@pytest.mark.large
+def test_a_killed_worker_fails_the_run_and_the_rerun_resumes_every_worker(tmp_path):
+    config = {**settings(tmp_path), "epochs": 30, "patience": 30}
+    chief, worker = (start("text_classification", config, tmp_path, tf_config=c) for c in distribute.local_cluster(2))
+    run_dir = tmp_path / "workers" / "run"
+    state = run_dir / "backup" / "state.json"
+    deadline = time.monotonic() + 300
+    while not state.exists():
+        assert chief.poll() is None and time.monotonic() < deadline, chief.communicate()[0][-3000:]
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    output, _ = chief.communicate(timeout=120)
+    worker.communicate()
+    assert chief.returncode != 0, output[-3000:]
+    finished = json.loads(state.read_text())["epochs"]
+    assert 1 <= finished < 30
+
+    outputs = finish(
+        *(start("text_classification", config, tmp_path, tf_config=c) for c in distribute.local_cluster(2))
+    )
+    for output in outputs:
+        assert "Resuming the interrupted run" in output, output[-3000:]
+    assert len(json.loads((run_dir / "history.json").read_text())["loss"]) == 30
+    assert not state.exists()
+    assert sorted(path.name for path in (tmp_path / "workers" / "export" / "text_classification").iterdir()) == ["1"]
