@@ -258,6 +258,24 @@ def worker_config(strategy, config):
         yield dataclasses.replace(config, run_dir=run_dir, export_root=export_root), resume_dir
 
 
+def check_batch_size(strategy, batch_size):
+    """Raises `ValueError` unless the global batch `batch_size` splits evenly between `strategy`'s replicas.
+
+    Keras 3 builds a model under a strategy from the first batch it reads,
+    averaged over the replicas (the first validation batch too), which fails
+    on slices of different sizes. Later batches may split unevenly (the last of
+    a dataset or of a length bucket).
+    """
+    replicas = strategy.num_replicas_in_sync
+    if batch_size % replicas:
+        multiple = max(replicas, batch_size // replicas * replicas)
+        raise ValueError(
+            f"batch_size {batch_size} does not split evenly between the {replicas} replicas: Keras builds the model "
+            f"from the first batch averaged over the replicas, which needs slices of one size. Choose a multiple "
+            f"of {replicas} (e.g. --batch-size {multiple})."
+        )
+
+
 def several_workers(strategy):
     """Whether `strategy` trains across several worker processes (whose clocks and files differ)."""
     resolver = getattr(strategy, "cluster_resolver", None)

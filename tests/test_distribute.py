@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,14 @@ def test_a_time_budget_stops_every_worker_on_the_chiefs_clock(tmp_path, planned_
     assert int(chief_saved["epochs"]) == int(other_saved["epochs"]) == 2
     for got, expected in zip(other, chief):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_a_global_batch_must_split_evenly_between_the_replicas():
+    two = types.SimpleNamespace(num_replicas_in_sync=2)
+    distribute.check_batch_size(two, 64)
+    distribute.check_batch_size(tf.distribute.get_strategy(), 7)
+    with pytest.raises(ValueError, match="batch_size 7 does not split evenly between the 2 replicas.*--batch-size 6"):
+        distribute.check_batch_size(two, 7)
 
 
 def test_chief_values_without_several_workers_are_ones_own():

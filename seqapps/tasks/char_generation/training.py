@@ -272,7 +272,8 @@ def train(config, strategy=None):
     Raises:
         ValueError: `tbptt` with several replicas: its stateful streams carry
             each batch row's state into the same row of the next batch, which
-            a split batch would hand to another replica.
+            a split batch would hand to another replica; `batch_size` does not
+            split evenly between the replicas (`distribute.check_batch_size`).
 
     Returns:
         A `CharGenerationResult` (on a worker other than the chief, with paths that no longer exist).
@@ -284,6 +285,7 @@ def train(config, strategy=None):
             "replicas: each stream's state lives on one replica. Train on independent windows (tbptt=False, "
             "--no-tbptt), or on one device and one worker."
         )
+    distribute.check_batch_size(strategy, config.batch_size)
     with distribute.worker_config(strategy, config) as (worker_config, resume_dir):
         return _train(worker_config, strategy, resume_dir)
 

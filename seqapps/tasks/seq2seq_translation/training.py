@@ -257,11 +257,15 @@ def train(config, strategy=None):
     Raises:
         seqapps.configs.SettingsError: with `evaluate_only`, `config` changes
             a setting the model was trained with.
+        ValueError: `batch_size` does not split evenly between the replicas
+            (`distribute.check_batch_size`).
 
     Returns:
         A `TranslationResult` (on a worker other than the chief, with paths that no longer exist).
     """
     strategy = strategy or tf.distribute.get_strategy()
+    if not config.evaluate_only:
+        distribute.check_batch_size(strategy, config.batch_size)
     with distribute.worker_config(strategy, config) as (worker_config, resume_dir):
         return _train(worker_config, strategy, resume_dir, Path(config.run_dir))
 

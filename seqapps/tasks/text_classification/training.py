@@ -52,10 +52,14 @@ def train_classifier(config, prepare, *, model_name, outputs=None, warmup_texts=
     is the mean of the replicas' means. With dropout, each replica draws its
     own masks, so such runs match a one-process run in distribution only.
 
+    Raises:
+        ValueError: `batch_size` does not split evenly between the replicas (`distribute.check_batch_size`).
+
     Returns:
         A `TextClassificationResult` (on a worker other than the chief, with paths that no longer exist).
     """
     strategy = strategy or tf.distribute.get_strategy()
+    distribute.check_batch_size(strategy, config.batch_size)
     with distribute.worker_config(strategy, config) as (worker_config, resume_dir):
         return _train_classifier(worker_config, prepare, model_name, outputs, warmup_texts, strategy, resume_dir)
 

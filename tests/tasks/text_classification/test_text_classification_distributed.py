@@ -9,6 +9,7 @@ import itertools
 import json
 import signal
 import time
+import types
 from collections import Counter
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from task_distribute_run import assert_same_weights, finish, saved, start
 
 from seqapps import distribute
+from seqapps.tasks.text_classification import TextClassificationConfig, train
 
 POSITIVE = ["wonderful", "moving", "brilliant", "charming"]
 NEGATIVE = ["dull", "awful", "boring", "clumsy"]
@@ -65,6 +67,13 @@ def settings(folder):
         baseline_epochs=1,
         verbose=0,
     )
+
+
+def test_a_batch_that_does_not_split_between_the_replicas_is_refused_before_anything_runs(tmp_path):
+    config = TextClassificationConfig(**{**settings(tmp_path), "batch_size": 15}, run_dir=str(tmp_path / "run"))
+    with pytest.raises(ValueError, match="batch_size 15 does not split evenly between the 2 replicas"):
+        train(config, strategy=types.SimpleNamespace(num_replicas_in_sync=2))
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.large
