@@ -16,7 +16,11 @@ worker reads the whole pipeline in the same seeded order and keeps its
 slice), and the gradients are summed across replicas, so the weights after a
 step are those of one process on the whole batch, up to the order of float
 additions. Build and compile the model under `strategy.scope()`, then
-`clip_after_all_reduce` (Keras 3 clips each replica's gradient, before the sum).
+`clip_after_all_reduce` (Keras 3 clips each replica's gradient, before the
+sum); `check_batch_size` first (Keras 3 needs a first batch that splits evenly).
+Every task's `train(config, strategy)` does so (forecasting, text
+classification and the IMDB preset, translation, character generation), and
+`worker_config` gives each process its run folder and where to resume from.
 
 Under any strategy (even one device), Keras reads one batch of the training
 dataset to build the model before the first epoch. A dataset reshuffled when
