@@ -15,7 +15,12 @@ strategy, which splits each batch and, across workers, shards by DATA: every
 worker reads the whole pipeline in the same seeded order and keeps its
 slice), and the gradients are summed across replicas, so the weights after a
 step are those of one process on the whole batch, up to the order of float
-additions. Build and compile the model under `strategy.scope()`.
+additions. Build and compile the model under `strategy.scope()`, then
+`clip_after_all_reduce` (Keras 3 clips each replica's gradient, before the
+sum); `check_batch_size` first (Keras 3 needs a first batch that splits evenly).
+Every task's `train(config, strategy)` does so (forecasting, text
+classification and the IMDB preset, translation, character generation), and
+`worker_config` gives each process its run folder and where to resume from.
 
 Under any strategy (even one device), Keras reads one batch of the training
 dataset to build the model before the first epoch. A dataset reshuffled when
@@ -39,6 +44,7 @@ waited `timeout_seconds` for it.
 """
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -49,6 +55,7 @@ import tempfile
 import threading
 import time
 
+import keras
 import tensorflow as tf
 
 from seqapps.processes import LOOPBACK, POLL_SECONDS, STOP_SECONDS, free_port, stop_processes, stream_lines
@@ -95,6 +102,43 @@ class KerasMultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy
             return super(KerasMultiWorkerMirroredStrategy, self).reduce(reduce_op, one, axis=None if scalar else axis)
 
         return tf.nest.map_structure(reduce_one, value)
+
+
+def clip_after_all_reduce(optimizer, strategy):
+    """Makes the Keras 3 `optimizer` clip the gradient summed over `strategy`'s replicas, as one process clips it.
+
+    Keras 3's TensorFlow optimizer clips (`clipnorm`, `global_clipnorm`,
+    `clipvalue`) each replica's gradient before the all-reduce sums them: over N
+    replicas the applied gradient may then reach N times the bound, and a global
+    norm is measured on each replica's share rather than on the whole batch's
+    gradient. Here each replica leaves its gradient as it is, and the summed
+    gradient is clipped (the same on every replica) before the update. Without
+    clipping or with one replica, the optimizer is left as it is. Call it after
+    `compile`, in `strategy.scope()`.
+
+    Returns:
+        `optimizer`.
+    """
+    clipping = optimizer.clipnorm or optimizer.global_clipnorm or optimizer.clipvalue
+    if strategy.num_replicas_in_sync < 2 or not clipping:
+        return optimizer
+    clip = optimizer._clip_gradients
+
+    def update_step(gradients, variables, learning_rate):
+        variables = [variable.value if isinstance(variable, keras.Variable) else variable for variable in variables]
+        summed = optimizer._all_reduce_sum_gradients(list(zip(gradients, variables)))
+        clipped = clip([gradient for gradient, _ in summed])
+        # What the optimizer's own update step does after its all-reduce.
+        tf.__internal__.distribute.interim.maybe_merge_call(
+            optimizer._distributed_tf_update_step,
+            optimizer._distribution_strategy,
+            list(zip(clipped, variables)),
+            learning_rate,
+        )
+
+    optimizer._clip_gradients = lambda gradients: gradients
+    optimizer._backend_update_step = update_step
+    return optimizer
 
 
 def cluster_workers(environment=None):
@@ -197,6 +241,69 @@ def worker_folders(strategy, *folders):
         yield tuple(os.path.join(temporary, f"folder-{index}") for index in range(len(folders)))
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def worker_config(strategy, config):
+    """`(config, resume_dir)` for this process of a run whose `config` has `run_dir`, `export_root` and `restart`.
+
+    The chief gets `config` itself and `resume_dir` `None` (it resumes from its
+    own run folder). Another worker gets a copy of `config` whose `run_dir` and
+    `export_root` are new temporary folders (`worker_folders`, removed on
+    exit) and, unless `restart`, the chief's `run_dir` as `resume_dir`: it
+    resumes from the chief's backup, so that every worker starts at the same
+    epoch (on other machines the run folder must be on a shared file system).
+    """
+    if is_chief(strategy):
+        yield config, None
+        return
+    with worker_folders(strategy, config.run_dir, config.export_root) as (run_dir, export_root):
+        resume_dir = None if config.restart else config.run_dir
+        yield dataclasses.replace(config, run_dir=run_dir, export_root=export_root), resume_dir
+
+
+def check_batch_size(strategy, batch_size):
+    """Raises `ValueError` unless the global batch `batch_size` splits evenly between `strategy`'s replicas.
+
+    Keras 3 builds a model under a strategy from the first batch it reads,
+    averaged over the replicas (the first validation batch too), which fails
+    on slices of different sizes. Later batches may split unevenly (the last of
+    a dataset or of a length bucket).
+    """
+    replicas = strategy.num_replicas_in_sync
+    if batch_size % replicas:
+        multiple = max(replicas, batch_size // replicas * replicas)
+        raise ValueError(
+            f"batch_size {batch_size} does not split evenly between the {replicas} replicas: Keras builds the model "
+            f"from the first batch averaged over the replicas, which needs slices of one size. Choose a multiple "
+            f"of {replicas} (e.g. --batch-size {multiple})."
+        )
+
+
+def several_workers(strategy):
+    """Whether `strategy` trains across several worker processes (whose clocks and files differ)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return False
+    return sum(len(addresses) for addresses in resolver.cluster_spec().as_dict().values()) > 1
+
+
+def chief_values(strategy, values):
+    """The floats `values` as the chief (replica 0) has them, on every worker: one small all-reduce.
+
+    What a decision taken from a worker's own clock needs (`seqapps.training.TimeBudget`):
+    each worker deciding on its own could stop at another epoch than the others,
+    which would then wait forever in the next gradient exchange. Without several
+    workers, `values` as they are. Every worker must call it at the same point.
+    """
+    values = [float(value) for value in values]
+    if not several_workers(strategy):
+        return values
+    mine, zeros = tf.constant(values, tf.float64), tf.zeros(len(values), tf.float64)
+    per_replica = strategy.experimental_distribute_values_from_function(
+        lambda context: mine if context.replica_id_in_sync_group == 0 else zeros
+    )
+    return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None).numpy().tolist()
 
 
 def shard_by_data(dataset):

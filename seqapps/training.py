@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from seqapps import configs
+from seqapps import configs, distribute
 from seqapps.diagnostics.history import plot_history
 
 logger = logging.getLogger(__name__)
@@ -416,7 +416,7 @@ class PlannedCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
     def get_config(self):
         return {
             "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": int(self.decay_steps),
+            "decay_steps": int(self.decay_steps.numpy()),
             "alpha": self.alpha,
             "name": self.name,
         }
@@ -443,6 +443,14 @@ class TimeBudget(keras.callbacks.Callback):
 
     The stopping and planning messages go to the `seqapps.training` logger;
     `ran_out` tells afterwards whether the budget stopped training.
+
+    With several workers (`seqapps.distribute`), every decision is taken on
+    the chief's clock, shared at each epoch end by a small all-reduce
+    (`distribute.chief_values`), so that all workers stop at the same step;
+    a worker deciding on its own clock could stop while the others wait for
+    it in the next gradient exchange. The clock is then read at epoch ends
+    only: with a schedule, training stops at the step planned at the last
+    epoch end rather than at the first step past the budget.
     """
 
     def __init__(self, minutes, epoch_seconds, *, schedule=None):
@@ -457,7 +465,7 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.start, self.earlier_seconds, self.validation_seconds = time.perf_counter(), sum(self.epoch_seconds), 0.0
         if self.schedule is not None:
-            self.most_steps = self.planned = int(self.schedule.decay_steps)
+            self.most_steps = self.planned = int(self.schedule.decay_steps.numpy())
             if self.earlier_seconds:
                 self._plan()  # a resumed run: the schedule was built anew, with its longest decay
 
@@ -465,7 +473,7 @@ class TimeBudget(keras.callbacks.Callback):
         return self.earlier_seconds + time.perf_counter() - self.start
 
     def _steps(self):
-        return int(self.model.optimizer.iterations)
+        return int(self.model.optimizer.iterations.numpy())
 
     def on_test_begin(self, logs=None):
         self.validation_start = time.perf_counter()
@@ -476,7 +484,8 @@ class TimeBudget(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.schedule is None or self.model.stop_training:
             return
-        out_of_time = self._elapsed() + self.validation_seconds >= self.minutes * 60
+        own_clock = not distribute.several_workers(self.model.distribute_strategy)
+        out_of_time = own_clock and self._elapsed() + self.validation_seconds >= self.minutes * 60
         if out_of_time or (self.planned < self.most_steps and self._steps() >= self.planned):
             logger.info(
                 f"\nTime budget: stopping at step {self._steps()}, "
@@ -488,18 +497,23 @@ class TimeBudget(keras.callbacks.Callback):
         if self.schedule is not None:
             self._plan()
             return
-        spent = sum(self.epoch_seconds)
+        spent, longest = distribute.chief_values(
+            self.model.distribute_strategy, [sum(self.epoch_seconds), max(self.epoch_seconds, default=0)]
+        )
         last_epoch = epoch + 1 >= self.params.get("epochs", epoch + 2)
-        if self.epoch_seconds and not last_epoch and spent + max(self.epoch_seconds) > self.minutes * 60:
+        if self.epoch_seconds and not last_epoch and spent + longest > self.minutes * 60:
             logger.info(
                 f"Time budget: {spent / 60:.1f} of {self.minutes:g} min spent, too little for another epoch; stopping."
             )
             self._stop()
 
     def _plan(self):
-        steps, elapsed = self._steps(), self._elapsed()
+        steps = self._steps()
         if self.model.stop_training or steps == 0:
             return
+        elapsed, self.validation_seconds = distribute.chief_values(
+            self.model.distribute_strategy, [self._elapsed(), self.validation_seconds]
+        )
         seconds_per_step = elapsed / steps
         affordable = steps + int(max(self.minutes * 60 - elapsed - self.validation_seconds, 0) / seconds_per_step)
         planned = min(self.most_steps, affordable)

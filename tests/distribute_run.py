@@ -10,10 +10,20 @@ strategy the environment gives (`TF_CONFIG`, `--devices`) or, with
 `OUT_DIR/<worker>.npz`: the final weights, the example ids this process's
 replicas read in each epoch (from the distributed dataset `fit` reads), and
 the number of replicas.
+
+With `--global-clipnorm C`, the optimizer clips the gradient's global norm
+to C (`seqapps.distribute.clip_after_all_reduce`). With `--budget-minutes M`,
+a `seqapps.training.TimeBudget` of M minutes (with `--planned-decay`,
+re-planning the optimizer's `PlannedCosineDecay`)
+watches the run, and every worker but the chief reads a clock running
+`--fast-clock` times faster: on its own clock it would stop after the first
+epoch. The output then also holds `epochs` (the epochs trained).
 """
 
 import argparse
+import json
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -30,7 +40,15 @@ def main():
     parser.add_argument("out_dir")
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--one-device", action="store_true", help="train under OneDeviceStrategy (the reference)")
+    parser.add_argument("--global-clipnorm", type=float, help="clip the gradient's global norm to this")
+    parser.add_argument("--budget-minutes", type=float)
+    parser.add_argument("--planned-decay", action="store_true")
+    parser.add_argument("--fast-clock", type=float, default=1.0)
     arguments = parser.parse_args()
+    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+    if task.get("index", 0) != 0:
+        real_clock = time.perf_counter
+        time.perf_counter = lambda: arguments.fast_clock * real_clock()
     if arguments.one_device:
         strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     else:
@@ -41,14 +59,25 @@ def main():
     ids = np.arange(EXAMPLES)
     with strategy.scope():
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
-        model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+        steps = EPOCHS * EXAMPLES // BATCH_SIZE
+        schedule = training.PlannedCosineDecay(0.05, steps) if arguments.planned_decay else None
+        optimizer = keras.optimizers.SGD(schedule or 0.05, global_clipnorm=arguments.global_clipnorm)
+        model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
+        distribute.clip_after_all_reduce(model.optimizer, strategy)
+    callbacks = []
+    if arguments.budget_minutes:
+        epoch_seconds = []
+        callbacks = [
+            training.epoch_timer(epoch_seconds),
+            training.TimeBudget(arguments.budget_minutes, epoch_seconds, schedule=schedule),
+        ]
 
     def dataset(with_ids):
         elements = (features, targets, ids) if with_ids else (features, targets)
         shuffled = training.shuffle_each_epoch(tf.data.Dataset.from_tensor_slices(elements), EXAMPLES, seed=3)
         return distribute.shard_by_data(shuffled.batch(BATCH_SIZE))
 
-    model.fit(dataset(False), validation_data=dataset(False), epochs=EPOCHS, verbose=0)
+    history = model.fit(dataset(False), validation_data=dataset(False), epochs=EPOCHS, callbacks=callbacks, verbose=0)
     seen = dataset(True)
     distributed = strategy.experimental_distribute_dataset(seen)
     read = [
@@ -61,6 +90,7 @@ def main():
         *model.get_weights(),
         read=np.array(read),
         replicas=strategy.num_replicas_in_sync,
+        epochs=len(history.history["loss"]),
     )
 
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,22 @@ def test_two_workers_fit_like_one_process_each_on_its_half_of_every_batch(tmp_pa
 
 
 @pytest.mark.large
+def test_two_workers_clip_the_summed_gradient_like_one_process(tmp_path):
+    # A bound far below the gradient's norm: every step is clipped. Keras 3 alone would clip each worker's
+    # half, so that the applied gradient had twice the bound's norm.
+    flags = ["--global-clipnorm", "0.05"]
+    workers = [_run_script(tmp_path, *flags, tf_config=config) for config in distribute.local_cluster(2)]
+    single = _run_script(tmp_path, "--one-device", *flags)
+    for process in (*workers, single):
+        _finish(process)
+    reference, _ = _weights(tmp_path / "single.npz")
+    for name in ("worker0", "worker1"):
+        weights, _ = _weights(tmp_path / f"{name}.npz")
+        for got, expected in zip(weights, reference):
+            np.testing.assert_allclose(got, expected, atol=WEIGHT_TOLERANCE)
+
+
+@pytest.mark.large
 def test_two_logical_cpu_devices_fit_like_one_device(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir(), two.mkdir()
@@ -79,6 +96,36 @@ def test_two_logical_cpu_devices_fit_like_one_device(tmp_path):
     assert int(saved["replicas"]) == 2
     for got, expected in zip(weights, reference):
         np.testing.assert_allclose(got, expected, atol=WEIGHT_TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    "planned_decay", [False, pytest.param(True, marks=pytest.mark.large)], ids=["epochs", "planned-decay"]
+)
+def test_a_time_budget_stops_every_worker_on_the_chiefs_clock(tmp_path, planned_decay):
+    # Worker 1's clock runs 10,000 times faster: on it, the first epoch took far over the 1-minute budget, so
+    # alone it would stop after it (or plan the decay to end there) while the chief, on time, trains on and
+    # waits for it in the next gradient exchange until the collective times out.
+    flags = ["--budget-minutes", "1", "--fast-clock", "10000"] + (["--planned-decay"] if planned_decay else [])
+    workers = [_run_script(tmp_path, *flags, tf_config=config) for config in distribute.local_cluster(2)]
+    for process in workers:
+        _finish(process)
+    (chief, chief_saved), (other, other_saved) = (_weights(tmp_path / f"worker{index}.npz") for index in (0, 1))
+    assert int(chief_saved["epochs"]) == int(other_saved["epochs"]) == 2
+    for got, expected in zip(other, chief):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_global_batch_must_split_evenly_between_the_replicas():
+    two = types.SimpleNamespace(num_replicas_in_sync=2)
+    distribute.check_batch_size(two, 64)
+    distribute.check_batch_size(tf.distribute.get_strategy(), 7)
+    with pytest.raises(ValueError, match="batch_size 7 does not split evenly between the 2 replicas.*--batch-size 6"):
+        distribute.check_batch_size(two, 7)
+
+
+def test_chief_values_without_several_workers_are_ones_own():
+    assert distribute.chief_values(tf.distribute.get_strategy(), [1.5, 2]) == [1.5, 2.0]
+    assert not distribute.several_workers(tf.distribute.get_strategy())
 
 
 def test_strategy_from_environment_without_cluster_or_devices_is_the_default(monkeypatch):

@@ -111,13 +111,25 @@ export_text_model.__doc__ = """`export_text_model(config, data, model)`: saves `
 probability), logs sample predictions and exports `<export_root>/imdb_sentiment/<version>/`; returns its `Path`."""
 
 
-def train(config):
+def train(config, strategy=None):
     """Loads the data, trains, evaluates against the baseline and exports.
 
     The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
     the progress and the results table go to the `seqapps` logger.
 
+    Args:
+        config: an `ImdbSentimentConfig`.
+        strategy: the `tf.distribute.Strategy` to train under (`seqapps.distribute`; see
+            `seqapps.tasks.text_classification.train_classifier`).
+
     Returns:
         An `ImdbSentimentResult`.
     """
-    return train_classifier(config, prepare_data, model_name=MODEL_NAME, outputs=OUTPUTS, warmup_texts=WARMUP_REVIEWS)
+    return train_classifier(
+        config,
+        prepare_data,
+        model_name=MODEL_NAME,
+        outputs=OUTPUTS,
+        warmup_texts=WARMUP_REVIEWS,
+        strategy=strategy,
+    )

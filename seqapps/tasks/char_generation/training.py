@@ -10,8 +10,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from seqapps import configs, export, training
+from seqapps import configs, distribute, export, training
 from seqapps.data import shakespeare
 from seqapps.layers.char_vocabulary import OOV_ID, CharVocabulary
 from seqapps.tasks.char_generation.callbacks import PrintSample, ResetStates
@@ -103,8 +104,8 @@ def _finished_member(member_config, run_dir, training_text):
     return record if settings[0] == settings[1] and record.get("training_text") == training_text else None
 
 
-def _train_member(config, index, ids, vocabulary, prompt, seconds_spent):
-    """Trains ensemble member `index` (or the only model, when `config.ensemble` is 1).
+def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, strategy, resume_root):
+    """Trains ensemble member `index` (or the only model, when `config.ensemble` is 1) under `strategy`.
 
     An ensemble member is a one-model run in `run_dir/member_<index + 1>`,
     with the seed `config.seed + index`: its folder keeps its `config.json`,
@@ -113,15 +114,20 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent):
     run with the same settings (but for `_OUTPUT_SETTINGS`) and training text
     reloads a finished member instead of training it again.
     A time budget's remainder after `seconds_spent` is shared out equally
-    between the members left.
+    between the members left. A worker other than the chief (`resume_root`:
+    the chief's run folder) resumes from, and reuses the finished members of,
+    the chief's folders.
 
     Returns:
         The trained model, its epochs and the seconds of each.
     """
     if config.ensemble == 1:
-        run_dir, member_config = Path(config.run_dir), config
+        run_dir, member_config, resume_dir = Path(config.run_dir), config, resume_root
     else:
-        run_dir = Path(config.run_dir) / f"member_{index + 1}"
+        member = f"member_{index + 1}"
+        run_dir = Path(config.run_dir) / member
+        chief_dir = Path(resume_root or config.run_dir) / member
+        resume_dir = resume_root and chief_dir
         budget = config.time_budget_minutes and max(
             1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
         )
@@ -130,10 +136,10 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent):
         )
         # The text itself, so that a changed file at the same path is trained on again.
         training_text = hashlib.sha256(np.asarray(ids["train"]).tobytes()).hexdigest()
-        record = _finished_member(member_config, run_dir, training_text)
+        record = _finished_member(dataclasses.replace(member_config, run_dir=str(chief_dir)), chief_dir, training_text)
         if record is not None:
-            logger.info(f"Member {index + 1}: reusing the finished model in {run_dir}.")
-            return keras.saving.load_model(run_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
+            logger.info(f"Member {index + 1}: reusing the finished model in {chief_dir}.")
+            return keras.saving.load_model(chief_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
         (run_dir / "member.json").unlink(missing_ok=True)
         training.start_run(run_dir, config.restart, member_config.seed, config=member_config)
         logger.info(
@@ -141,7 +147,7 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent):
             + (f", {budget:.1f} minutes" if budget else "")
             + ") ---"
         )
-    model, epochs, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir)
+    model, epochs, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir, strategy, resume_dir)
     model.save(run_dir / "model.keras")
     if config.ensemble > 1:
         (run_dir / "member.json").write_text(
@@ -204,11 +210,14 @@ def compile_language_model(config, vocabulary_size, steps_per_epoch):
     return model, schedule, momentum
 
 
-def _fit(config, ids, vocabulary, prompt, run_dir):
-    """Builds and fits one language model in `run_dir` -> (model, epochs trained, seconds of each epoch)."""
-    train_data, validation_data = training_datasets(config, ids)
+def _fit(config, ids, vocabulary, prompt, run_dir, strategy, resume_dir):
+    """Builds (in `strategy`'s scope) and fits one language model in `run_dir` -> (model, epochs trained, seconds
+    of each epoch)."""
+    train_data, validation_data = (distribute.shard_by_data(dataset) for dataset in training_datasets(config, ids))
     steps_per_epoch = int(train_data.cardinality())
-    model, schedule, momentum = compile_language_model(config, vocabulary.size, steps_per_epoch)
+    with strategy.scope():
+        model, schedule, momentum = compile_language_model(config, vocabulary.size, steps_per_epoch)
+        distribute.clip_after_all_reduce(model.optimizer, strategy)
     planned_steps = config.epochs * steps_per_epoch
     model.summary(print_fn=logger.info)
     logger.info(
@@ -228,6 +237,7 @@ def _fit(config, ids, vocabulary, prompt, run_dir):
         epoch_seconds,
         train_dataset=None if config.tbptt else train_data,
         averaged_weights=bool(momentum),
+        resume_dir=resume_dir,
     ) + [sampler]
     if config.time_budget_minutes:
         callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds, schedule=schedule))
@@ -245,16 +255,42 @@ def _fit(config, ids, vocabulary, prompt, run_dir):
     return model, epochs, epoch_seconds
 
 
-def train(config):
+def train(config, strategy=None):
     """Loads the text, trains, scores validation and test, logs samples and exports.
 
     The run's settings are saved in `<run_dir>/config.json` (and each ensemble
     member's in its folder; `training.start_run`); the progress, scores and
     samples go to the `seqapps` logger.
 
+    Under a `strategy` (`seqapps.distribute`; default: the current one) each
+    model is built and compiled in its scope and `config.batch_size` is the
+    global batch, each worker training on its slice of every batch of
+    independent windows; every worker scores and samples on its own, and only
+    the chief writes the run folder and the export (`distribute.worker_config`).
+    With dropout, each replica draws its own masks.
+
+    Raises:
+        ValueError: `tbptt` with several replicas: its stateful streams carry
+            each batch row's state into the same row of the next batch, which
+            a split batch would hand to another replica; `batch_size` does not
+            split evenly between the replicas (`distribute.check_batch_size`).
+
     Returns:
-        A `CharGenerationResult`.
+        A `CharGenerationResult` (on a worker other than the chief, with paths that no longer exist).
     """
+    strategy = strategy or tf.distribute.get_strategy()
+    if config.tbptt and strategy.num_replicas_in_sync > 1:
+        raise ValueError(
+            f"tbptt (truncated BPTT over stateful streams) cannot train on {strategy.num_replicas_in_sync} "
+            "replicas: each stream's state lives on one replica. Train on independent windows (tbptt=False, "
+            "--no-tbptt), or on one device and one worker."
+        )
+    distribute.check_batch_size(strategy, config.batch_size)
+    with distribute.worker_config(strategy, config) as (worker_config, resume_dir):
+        return _train(worker_config, strategy, resume_dir)
+
+
+def _train(config, strategy, resume_root):
     run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
     corpus, vocabulary, ids, description = encode_corpus(config)
     logger.info(description)
@@ -273,7 +309,11 @@ def train(config):
         )
     models, epochs_trained, epoch_seconds = [], 0, []
     for index in range(config.ensemble):
-        model, member_epochs, member_seconds = _train_member(config, index, ids, vocabulary, prompt, sum(epoch_seconds))
+        # The members' budgets, shared out from the seconds spent, are the same on every worker: the chief's.
+        (seconds_spent,) = distribute.chief_values(strategy, [sum(epoch_seconds)])
+        model, member_epochs, member_seconds = _train_member(
+            config, index, ids, vocabulary, prompt, seconds_spent, strategy, resume_root
+        )
         models.append(model)
         epochs_trained += member_epochs
         epoch_seconds += member_seconds

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
-from seqapps import configs, export, training
+from seqapps import configs, distribute, export, training
 from seqapps.data import parallel_texts, spa_eng
 from seqapps.tasks.seq2seq_translation.config import TranslationConfig, check_evaluation_config
 from seqapps.tasks.seq2seq_translation.datasets import pair_dataset
@@ -189,8 +190,9 @@ def compile_translator(translator, config, steps_per_epoch):
     return translator
 
 
-def _fit(config, pairs, train_pairs, run_dir):
-    """Builds the vocabularies and the translator and trains it; returns it, the epoch seconds and the epoch count."""
+def _fit(config, pairs, train_pairs, run_dir, strategy, resume_dir):
+    """Builds the vocabularies and the translator (in `strategy`'s scope) and trains it; returns it, the epoch
+    seconds and the epoch count."""
     source_vocabulary, target_vocabulary = build_vocabularies(config, train_pairs)
     kind = "words" if config.tokens == "word" else "WordPiece pieces"
     logger.info(
@@ -199,11 +201,14 @@ def _fit(config, pairs, train_pairs, run_dir):
     )
     (run_dir / "vocabulary.json").write_text(json.dumps({"source": source_vocabulary, "target": target_vocabulary}))
 
-    translator = build_translator(config, source_vocabulary, target_vocabulary)
-    train_data = pair_dataset(translator, train_pairs, config, shuffle=True)
-    validation_data = pair_dataset(translator, pairs.validation, config, shuffle=False)
+    with strategy.scope():
+        translator = build_translator(config, source_vocabulary, target_vocabulary)
+    train_data = distribute.shard_by_data(pair_dataset(translator, train_pairs, config, shuffle=True))
+    validation_data = distribute.shard_by_data(pair_dataset(translator, pairs.validation, config, shuffle=False))
     steps_per_epoch = int(train_data.cardinality())
-    compile_translator(translator, config, steps_per_epoch)
+    with strategy.scope():
+        compile_translator(translator, config, steps_per_epoch)
+        distribute.clip_after_all_reduce(translator.optimizer, strategy)
     translator.summary(print_fn=logger.info)
     logger.info(
         f"Training: teacher forcing, batches of {config.batch_size} pairs of similar length, "
@@ -212,7 +217,7 @@ def _fit(config, pairs, train_pairs, run_dir):
 
     epoch_seconds = []
     callbacks = training.standard_callbacks(
-        run_dir, "val_loss", "min", config.patience, epoch_seconds, train_dataset=train_data
+        run_dir, "val_loss", "min", config.patience, epoch_seconds, train_dataset=train_data, resume_dir=resume_dir
     )
     if config.time_budget_minutes:
         callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
@@ -228,7 +233,7 @@ def _fit(config, pairs, train_pairs, run_dir):
     return translator, epoch_seconds, epochs_trained
 
 
-def train(config):
+def train(config, strategy=None):
     """Loads the pairs, builds the vocabularies, trains, scores the test split, logs samples and exports.
 
     The run's settings are saved in `<run_dir>/config.json` (`training.start_run`);
@@ -240,27 +245,47 @@ def train(config):
     `TranslationConfig.EVALUATION_CHANGES` (`evaluation_config` makes such a
     config from the run's).
 
+    Under a `strategy` (`seqapps.distribute`; default: the current one) the
+    translator is built and compiled in its scope and `config.batch_size` is
+    the global batch, each worker training on its slice of every batch; every
+    worker builds the same vocabularies from the same pairs and scores the
+    test split on its own; only the chief writes the run folder and the
+    export (`distribute.worker_config`). A batch that does not split evenly
+    between the replicas (the last of a length bucket) weighs its sentences
+    as the mean of the replicas' means.
+
     Raises:
         seqapps.configs.SettingsError: with `evaluate_only`, `config` changes
             a setting the model was trained with.
+        ValueError: `batch_size` does not split evenly between the replicas
+            (`distribute.check_batch_size`).
 
     Returns:
-        A `TranslationResult`.
+        A `TranslationResult` (on a worker other than the chief, with paths that no longer exist).
     """
+    strategy = strategy or tf.distribute.get_strategy()
+    if not config.evaluate_only:
+        distribute.check_batch_size(strategy, config.batch_size)
+    with distribute.worker_config(strategy, config) as (worker_config, resume_dir):
+        return _train(worker_config, strategy, resume_dir, Path(config.run_dir))
+
+
+def _train(config, strategy, resume_dir, trained_run_dir):
     if config.evaluate_only:
-        check_evaluation_config(config)
-        translator = load_run(config.run_dir)
+        check_evaluation_config(dataclasses.replace(config, run_dir=str(trained_run_dir)))
+        translator = load_run(trained_run_dir)
     pairs, train_pairs, test_pairs, description = split_pairs(config)
     logger.info(description)
     if config.evaluate_only:
         run_dir = Path(config.run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
         logger.info(f"Scoring the best weights of the run in {run_dir} (no training).")
-        history_file = run_dir / "history.json"
+        history_file = trained_run_dir / "history.json"
         epochs_trained = len(json.loads(history_file.read_text())["loss"]) if history_file.exists() else 0
         epoch_seconds = []
     else:
         run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
-        translator, epoch_seconds, epochs_trained = _fit(config, pairs, train_pairs, run_dir)
+        translator, epoch_seconds, epochs_trained = _fit(config, pairs, train_pairs, run_dir, strategy, resume_dir)
 
     metrics, translations = evaluate(translator, test_pairs, ("greedy", "beam"), config.beam_width, config.max_length)
     for decoding, values in metrics.items():

@@ -2,7 +2,9 @@
 
 import logging
 
-from seqapps import training
+import tensorflow as tf
+
+from seqapps import distribute, training
 from seqapps.tasks.text_classification import evaluation
 from seqapps.tasks.text_classification.config import MODEL_NAME, TextClassificationResult
 from seqapps.tasks.text_classification.datasets import prepare_data, token_batches
@@ -12,19 +14,23 @@ from seqapps.tasks.text_classification.serving import WARMUP_TEXTS, export_text_
 logger = logging.getLogger(__name__)
 
 
-def train(config):
+def train(config, strategy=None):
     """Loads the data of a `TextClassificationConfig`, trains, evaluates against the baseline and exports.
 
     The run's settings are saved in `<run_dir>/config.json`; the progress and
     the tables go to the `seqapps` logger.
 
+    Args:
+        config: a `TextClassificationConfig`.
+        strategy: the `tf.distribute.Strategy` to train under (see `train_classifier`).
+
     Returns:
         A `TextClassificationResult`.
     """
-    return train_classifier(config, prepare_data, model_name=MODEL_NAME)
+    return train_classifier(config, prepare_data, model_name=MODEL_NAME, strategy=strategy)
 
 
-def train_classifier(config, prepare, *, model_name, outputs=None, warmup_texts=WARMUP_TEXTS):
+def train_classifier(config, prepare, *, model_name, outputs=None, warmup_texts=WARMUP_TEXTS, strategy=None):
     """Trains the classifier on the data `prepare(config)` returns (a `TextClassificationData`).
 
     Writes to `config.run_dir`: `config.json`, the training state (an
@@ -35,23 +41,53 @@ def train_classifier(config, prepare, *, model_name, outputs=None, warmup_texts=
     `model.keras`; exports `<export_root>/<model_name>/<version>/` with the
     `outputs` of `serving.serving_functions`.
 
+    Under a `strategy` (`seqapps.distribute`; default: the current one) the
+    classifier is built and compiled in its scope and `config.batch_size` is
+    the global batch, each worker training on its slice of every batch. Every
+    worker builds the same vocabulary from the same texts, outside the scope,
+    and trains the baseline and evaluates on its own; only the chief writes the
+    run folder and the export (see `distribute.worker_config`). A batch that
+    does not split evenly between the replicas (the last of a length bucket)
+    weighs its examples a little differently than one process would: the loss
+    is the mean of the replicas' means. With dropout, each replica draws its
+    own masks, so such runs match a one-process run in distribution only.
+
+    Raises:
+        ValueError: `batch_size` does not split evenly between the replicas (`distribute.check_batch_size`).
+
     Returns:
-        A `TextClassificationResult`.
+        A `TextClassificationResult` (on a worker other than the chief, with paths that no longer exist).
     """
+    strategy = strategy or tf.distribute.get_strategy()
+    distribute.check_batch_size(strategy, config.batch_size)
+    with distribute.worker_config(strategy, config) as (worker_config, resume_dir):
+        return _train_classifier(worker_config, prepare, model_name, outputs, warmup_texts, strategy, resume_dir)
+
+
+def _train_classifier(config, prepare, model_name, outputs, warmup_texts, strategy, resume_dir):
     run_dir = training.start_run(config.run_dir, config.restart, config.seed, config=config)
     data = prepare(config)
     texts = data.texts
-    model = build_model(config, len(data.class_names))
+    with strategy.scope():
+        model = build_model(config, len(data.class_names))
+        compile_model(model, config.learning_rate)
     model.summary(print_fn=logger.info)
-    compile_model(model, config.learning_rate)
     epoch_seconds = []
-    train_batches = token_batches(data.vectorizer, texts.train, config.batch_size, config.seed)
+    train_batches = distribute.shard_by_data(
+        token_batches(data.vectorizer, texts.train, config.batch_size, config.seed)
+    )
     history = model.fit(
         train_batches,
-        validation_data=token_batches(data.vectorizer, texts.validation, config.batch_size),
+        validation_data=distribute.shard_by_data(token_batches(data.vectorizer, texts.validation, config.batch_size)),
         epochs=config.epochs,
         callbacks=training.standard_callbacks(
-            run_dir, "val_accuracy", "max", config.patience, epoch_seconds, train_dataset=train_batches
+            run_dir,
+            "val_accuracy",
+            "max",
+            config.patience,
+            epoch_seconds,
+            train_dataset=train_batches,
+            resume_dir=resume_dir,
         ),
         shuffle=False,
         verbose=config.verbose,

@@ -58,10 +58,14 @@ def train(config, strategy=None):
             default: the current one). On a worker other than the chief, the run
             folder and the export go to temporary folders, removed at the end.
 
+    Raises:
+        ValueError: `batch_size` does not split evenly between the replicas (`distribute.check_batch_size`).
+
     Returns:
         A `TimeseriesForecastingResult` (on such a worker, with paths that no longer exist).
     """
     strategy = strategy or tf.distribute.get_strategy()
+    distribute.check_batch_size(strategy, config.batch_size)
     with distribute.worker_folders(strategy, config.run_dir, config.export_root) as (run_dir, export_root):
         resume_dir = None if distribute.is_chief(strategy) or config.restart else config.run_dir
         return _train(dataclasses.replace(config, run_dir=run_dir, export_root=export_root), strategy, resume_dir)
@@ -115,6 +119,7 @@ def _train(config, strategy, resume_dir):
             future_statistics=future_statistics,
         )
         compile_forecaster(trained, config)
+        distribute.clip_after_all_reduce(trained.optimizer, strategy)
     trained.summary(print_fn=logger.info)
     epoch_seconds = []
     train_batches = distribute.shard_by_data(
