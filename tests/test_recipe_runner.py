@@ -1,9 +1,12 @@
 """`seqapps.recipes.runner.run_recipe`: what every recipe's `main` does with its flags."""
 
+import importlib
+import inspect
+
 import pytest
 
 from seqapps import distribute
-from seqapps.recipes import runner
+from seqapps.recipes import RECIPES, runner
 from seqapps.tasks.sequence_sum import SequenceSumConfig
 from seqapps.tuning import arguments as tuning_arguments
 
@@ -71,3 +74,17 @@ def test_tune_searches_with_the_recipe_options_instead_of_training(monkeypatch):
     trained = []
     assert _run(["--tune", "--length", "7", "--units", "99"], trained, distributable=True) == 3  # the search's status
     assert trained == [] and searches == [("sequence_sum", {"length": 7})]  # --units is searched, not an option
+
+
+@pytest.mark.parametrize("recipe", [name for name in RECIPES if name != "sequence_sum"])
+def test_every_task_recipe_takes_the_distribution_flags_and_trains_under_their_strategy(recipe, monkeypatch):
+    """Every recipe whose task's `train` takes a strategy wires `--devices` / `--workers` to it."""
+    module = importlib.import_module(f"seqapps.recipes.{recipe}")
+    assert "strategy" in inspect.signature(module.train).parameters
+    launched, trained = [], []
+    monkeypatch.setattr(
+        distribute, "launch_or_strategy", lambda arguments, name, argv: launched.append((arguments.devices, name))
+    )
+    monkeypatch.setattr(module, "train", lambda config, **keywords: trained.append(keywords))
+    assert module.main(["--devices", "2"]) == 0
+    assert launched == [(2, f"seqapps.recipes.{recipe}")] and trained == []  # launch_or_strategy returned None

@@ -30,6 +30,13 @@ a time budget, its cosine learning-rate decay planned to end with it. The
 best hyperparameters are retrained by the recipe and exported.
 
     seqapps train char_generation --tune --quick --max-trials 3 --trial-minutes 2
+
+Data-parallel training: `--devices N` (one process) or `--workers N` (local
+worker processes; several machines through `TF_CONFIG`), on independent
+windows (`--no-tbptt`): truncated BPTT's stateful streams cannot be split
+between replicas.
+
+    seqapps train char_generation --quick --no-tbptt --devices 2
 """
 
 import sys
@@ -78,6 +85,7 @@ def main(argv=None, prog=None):
         train=train,
         groups=GROUPS,
         choices={"cell": layers.KINDS, "decode_errors": shakespeare.DECODE_ERRORS, "verbose": (0, 1, 2)},
+        distributable=True,
     )
 
 

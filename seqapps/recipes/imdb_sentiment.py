@@ -66,6 +66,7 @@ def main(argv=None, prog=None):
         train=train,
         groups=GROUPS,
         choices={"cell": layers.KINDS, "truncation": TRUNCATION_MODES, "pooling": POOLING_MODES, "verbose": (0, 1, 2)},
+        distributable=True,
     )
 
 

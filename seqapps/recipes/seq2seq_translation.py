@@ -129,6 +129,7 @@ def main(argv=None, prog=None):
             "verbose": (0, 1, 2),
         },
         build=config_from_settings,
+        distributable=True,
     )
 
 

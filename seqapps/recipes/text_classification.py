@@ -102,6 +102,7 @@ def main(argv=None, prog=None):
             "pooling": POOLING_MODES,
             "verbose": (0, 1, 2),
         },
+        distributable=True,
     )
 
 

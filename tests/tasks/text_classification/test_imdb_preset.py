@@ -54,7 +54,7 @@ def test_imdb_recipe_help_has_the_same_flags_as_before(capsys):
         recipe.main(["--help"])
     flags = set(re.findall(r"(?:^|\s)(--[a-z][a-z-]*)", capsys.readouterr().out, flags=re.MULTILINE))
     # Every flag stays; the one added since is the search's per-trial time budget, shared by every tunable recipe.
-    assert set(IMDB_FLAGS_BEFORE) <= flags and flags - set(IMDB_FLAGS_BEFORE) == {"--trial-minutes"}
+    assert set(IMDB_FLAGS_BEFORE) <= flags and flags - set(IMDB_FLAGS_BEFORE) == {"--trial-minutes", "--devices"}
 
 
 def test_imdb_config_has_the_same_fields_and_defaults_as_before():
