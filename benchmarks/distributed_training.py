@@ -1,7 +1,9 @@
 """Benchmark: what data-parallel training (`seqapps.distribute`) costs and could gain, per recipe's default model.
 
-For the default model of the text-classification (and IMDB) recipe, the translation recipe and the
-character-generation recipe (on independent windows: truncated BPTT does not distribute), it reports
+For the default model of the text-classification (and IMDB) recipe, the translation recipe, the
+character-generation recipe (on independent windows: truncated BPTT does not distribute) and the
+forecasting recipe (its default segment model in the published setting, every column of ETTh1's 7 a
+target), it reports
 
 - (a) the trainable parameters P and the bytes the gradient all-reduce exchanges per step: 4 P (float32),
   of which a ring all-reduce sends 2 (N - 1) / N x 4 P per worker among N workers (an upper bound for the
@@ -33,10 +35,12 @@ from benchmarks import reporting
 
 NAME = "distributed_training"
 TITLE = "Distributed training"
-RECIPES = ("text_classification", "seq2seq_translation", "char_generation")
+RECIPES = ("text_classification", "seq2seq_translation", "char_generation", "timeseries_forecasting")
 # Typical lengths of a training batch: IMDB reviews are ~230 words (a length bucket of up to 250-300
 # tokens of the default 400), Spanish-English pairs ~7 words, the character windows 50 characters.
-SHAPES = {"text_classification": 256, "seq2seq_translation": 10, "char_generation": 50}
+SHAPES = {"text_classification": 256, "seq2seq_translation": 10, "char_generation": 50, "timeseries_forecasting": 720}
+# The forecaster's columns: ETTh1's 7, every one a target (the published setting).
+FORECAST_COLUMNS = 7
 WORKERS = (8, 64)
 GBITS = (10, 25)
 # Seconds each of the 2 (N - 1) messages of a ring all-reduce adds beyond its bytes (TCP over a LAN).
@@ -77,6 +81,11 @@ def default_config(recipe, tiny=False):
         config = TranslationConfig()
         sizes = dict(units=8, embedding_dim=8, source_vocabulary_size=200, target_vocabulary_size=200, batch_size=8)
         return dataclasses.replace(config, **sizes) if tiny else config
+    if recipe == "timeseries_forecasting":
+        from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig
+
+        config = TimeseriesForecastingConfig(dataset="etth1", target=["all"])
+        return dataclasses.replace(config, units=8, input_steps=48, horizon=24, batch_size=8) if tiny else config
     from seqapps.tasks.char_generation import CharGenerationConfig
 
     config = CharGenerationConfig(tbptt=False)
@@ -102,6 +111,13 @@ def model_and_batch(recipe, config):
         model = compile_translator(build_translator(config, source, target), config, steps_per_epoch=1000)
         ids = {side: random.integers(2, len(words), (batch, length)) for side, words in (("s", source), ("t", target))}
         return model, ((ids["s"], ids["t"]), ids["t"])
+    if recipe == "timeseries_forecasting":
+        from seqapps.tasks.timeseries_forecasting import build_model, compile_forecaster
+
+        columns = FORECAST_COLUMNS
+        _, trained = build_model(config, columns, columns, np.zeros(columns), np.ones(columns), list(range(columns)))
+        windows = random.normal(size=(batch, config.input_steps, columns)).astype("float32")
+        return compile_forecaster(trained, config), (windows, random.normal(size=(batch, config.horizon, columns)))
     from seqapps.tasks.char_generation import compile_language_model
 
     model, _, _ = compile_language_model(config, vocabulary_size=66, steps_per_epoch=1000)
@@ -124,6 +140,7 @@ def measure_steps(recipe, threads, warmup, steps, tiny=False):
     keras.utils.set_random_seed(0)
     with strategy.scope():
         model, batch = model_and_batch(recipe, config)
+        distribute.clip_after_all_reduce(model.optimizer, strategy)  # as the recipes train
     dataset = distribute.shard_by_data(tf.data.Dataset.from_tensors(batch).repeat())
     ends = []
     timer = keras.callbacks.LambdaCallback(

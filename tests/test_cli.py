@@ -37,7 +37,8 @@ def test_train_runs_a_recipe_with_its_flags_and_help(capsys):
     assert "invalid choice: 'no_such_recipe' (choose from 'char_generation', 'imdb_sentiment'" in error
 
 
-def test_train_reports_a_data_error_as_one_line_with_status_2(tmp_path, capsys):
+def test_train_reports_a_data_error_as_one_line_with_status_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the recipe's default run folder is relative
     path = tmp_path / "load.csv"
     path.write_bytes(b"\x1f\x8b\x08" + bytes(64))
     status = cli.main(["train", "timeseries_forecasting", "--csv", str(path), "--target", "load"])

@@ -155,7 +155,8 @@ def test_data_or_dataset_is_required():
         text_classification.load_texts(TextClassificationConfig())
 
 
-def test_recipe_reports_a_data_error_as_one_line(tmp_path, capsys):
+def test_recipe_reports_a_data_error_as_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the recipe's default run folder is relative
     path = tmp_path / "data.csv"
     path.write_bytes(b"PAR1" + bytes(64))
     assert cli.main(["train", "text_classification", "--data", str(path)]) == 2
