@@ -145,3 +145,19 @@ def test_pinball_conformal_run_of_the_window_model_backtests_with_its_corrected_
     assert scored.overall["model"]["interval"]["coverage"] == pytest.approx(test["coverage"])
     assert scored.overall["model"]["interval"]["mean_width"] == pytest.approx(test["mean_width"], rel=1e-5)
     assert np.all(scored.lower <= scored.forecast) and np.all(scored.forecast <= scored.upper)
+
+
+def test_a_search_trial_with_quantile_outputs_trains_on_the_pinball_loss_and_reports_val_mae(tmp_path):
+    from seqapps.tuning.timeseries_forecasting_hyper_model import TimeseriesForecastingHyperModel
+
+    settings = config(tmp_path)
+    hypermodel = TimeseriesForecastingHyperModel(
+        {"csv": settings.csv, "target": ["OT"], "horizon": HORIZON, "interval": "pinball", "verbose": 0}
+    )
+    values = dict(cell="gru", units=8, layers=1, dropout=0.0, learning_rate=1e-3, batch_size=32, loss="mse")
+    values.update(input_steps=INPUT_STEPS, segment_length=24)
+    model = hypermodel.build_model(values)
+    assert isinstance(model.loss, task.PointAndPinballLoss) and model.loss.point == "mse"
+    assert model.output_shape == (None, HORIZON, 1, 3)
+    history = hypermodel.fit_model(values, model, epochs=1, initial_epoch=0, callbacks=[])
+    assert np.isfinite(history.history["val_mae"][0]) and history.history["loss"][0] > 0
