@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from test_timeseries_forecasting import HORIZON, INPUT_STEPS, RELOAD, config
 
+from benchmarks import forecast_intervals
 from seqapps.data import timeseries
 from seqapps.tasks import timeseries_forecasting as task
 from seqapps.tasks.timeseries_forecasting import TimeseriesForecastingConfig, backtest, intervals
@@ -135,8 +136,15 @@ def test_pinball_run_reports_and_exports_its_interval_and_serves_it_in_a_fresh_p
     assert "window holds NaN or Inf values" in served["NaN"]
 
 
-def test_pinball_conformal_run_of_the_window_model_backtests_with_its_corrected_bounds(tmp_path):
-    result = task.train(config(tmp_path, model="window", interval="pinball_conformal", epochs=1))
+@pytest.fixture(scope="module")
+def conformalized(tmp_path_factory):
+    """A tiny finished run of the window model with conformalized quantile outputs (seconds)."""
+    tmp_path = tmp_path_factory.mktemp("pinball_conformal")
+    return task.train(config(tmp_path, model="window", interval="pinball_conformal", epochs=1))
+
+
+def test_pinball_conformal_run_of_the_window_model_backtests_with_its_corrected_bounds(conformalized):
+    result = conformalized
     saved = json.loads((result.run_dir / "metrics.json").read_text())["interval"]
     assert saved["interval"] == "pinball_conformal" and saved["calibration_windows"] > 0
     assert np.shape(saved["upper"]) == (HORIZON, 1) and np.allclose(saved["lower"], -np.asarray(saved["upper"]))
@@ -161,3 +169,18 @@ def test_a_search_trial_with_quantile_outputs_trains_on_the_pinball_loss_and_rep
     assert model.output_shape == (None, HORIZON, 1, 3)
     history = hypermodel.fit_model(values, model, epochs=1, initial_epoch=0, callbacks=[])
     assert np.isfinite(history.history["val_mae"][0]) and history.history["loss"][0] > 0
+
+
+def test_the_intervals_benchmark_measures_every_method_on_a_run_with_quantile_outputs(conformalized):
+    rows = forecast_intervals.measure(conformalized.run_dir)
+    assert [row["interval"] for row in rows] == list(intervals.INTERVALS)
+    assert {row["trained_interval"] for row in rows} == {"pinball_conformal"}
+    by_method = {row["interval"]: row["metrics"]["test"] for row in rows}
+    recipe = conformalized.metrics["test"]["model"]["interval"]
+    assert by_method["pinball_conformal"]["coverage"] == pytest.approx(recipe["coverage"])
+    assert by_method["pinball_conformal"]["mean_width"] == pytest.approx(recipe["mean_width"], rel=1e-5)
+    assert by_method["pinball"]["mean_width"] != pytest.approx(by_method["pinball_conformal"]["mean_width"])
+    table = forecast_intervals.body(rows)
+    assert "| window | pinball | 80% |" in table and "| window | conformal | 80% |" in table
+    only = forecast_intervals.measure(conformalized.run_dir, methods=("pinball",))
+    assert [row["interval"] for row in only] == ["pinball"]

@@ -111,8 +111,9 @@ class ConformalInterval:
         """The nominal coverage, e.g. 0.8 for (0.1, 0.9)."""
         return self.quantiles[1] - self.quantiles[0]
 
-    def bounds(self, forecast):
-        """(lower, upper) bounds of `forecast` ([windows, horizon, targets], file units)."""
+    def bounds(self, forecast, *model_bounds):
+        """(lower, upper) bounds of `forecast` ([windows, horizon, targets], file units); a model's own bounds
+        (`model_bounds`, of a model with quantile outputs) are not used."""
         forecast = np.asarray(forecast)
         return forecast + self.lower.astype(forecast.dtype), forecast + self.upper.astype(forecast.dtype)
 
