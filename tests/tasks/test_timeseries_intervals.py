@@ -99,6 +99,12 @@ def test_a_bad_interval_is_an_error_naming_the_choices(tmp_path, monkeypatch):
     monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     recipe.main(["--interval", "pinball_conformal", "--quantiles", "0.05", "0.95"])
     assert resolved[-1] == TimeseriesForecastingConfig(interval="pinball_conformal", quantiles=(0.05, 0.95))
+    # The recipe docstring's example, as pasted.
+    (example,) = [line for line in recipe.__doc__.splitlines() if "--interval" in line and "seqapps train" in line]
+    recipe.main(example.split("seqapps train timeseries_forecasting")[1].split())
+    assert resolved[-1] == TimeseriesForecastingConfig(
+        epochs=1, units=16, max_train_windows=2000, interval="pinball_conformal"
+    )
     assert resolved[-1].quantile_outputs and not TimeseriesForecastingConfig().quantile_outputs
 
 

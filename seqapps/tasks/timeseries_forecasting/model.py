@@ -138,7 +138,9 @@ def build_segment_model(config, n_features, mean, std, target_indices, future_st
 
     Returns `(forecaster, trained)`: `trained` maps the raw window to the
     standardized forecast (what the loss sees); `forecaster` adds the inverse
-    standardization. Both share every layer.
+    standardization. Both share every layer. With quantile outputs
+    (`config.quantile_outputs`) the layer's interval head gives the bounds
+    (see the module docstring for both models' outputs then).
     """
     window, scaled = _standardize(config, n_features, mean, std)
     inputs, future = window, None
@@ -180,7 +182,9 @@ def build_window_model(config, n_features, n_targets, mean, std, target_indices,
     last value. With `linear` (a fitted `RidgeForecaster`), the ridge forecast
     is a frozen layer of the model (`linear_forecast`), the head's output is
     added to it, and the head starts at zero, so the untrained model is the
-    linear baseline.
+    linear baseline. With quantile outputs (`config.quantile_outputs`), a
+    second head (`interval_widths`, softplus) gives each step's distance from
+    the forecast down to the lower and up to the upper bound.
 
     Returns `(forecaster, trained)`, as `build_segment_model`.
     """
