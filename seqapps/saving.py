@@ -11,6 +11,7 @@ SERIALIZABLE_MODULES = (
     "seqapps.layers",
     "seqapps.tasks.seq2seq_translation.model",
     "seqapps.tasks.seq2seq_translation.preprocessing",
+    "seqapps.tasks.timeseries_forecasting.model",
     "seqapps.text",
     "seqapps.training",
 )

@@ -43,6 +43,13 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
     With `zero_output=True` the output `Dense` starts at zero, so the
     untrained layer forecasts each channel's last value (persistence).
 
+    With `interval_outputs=True` a second `Dense(2 * segment_length)` reads
+    the same decoded step and gives, through a softplus, each row's distance
+    down to a lower bound and up to an upper bound (e.g. quantiles trained by
+    the pinball loss): `lower = forecast - softplus(a)`, `upper = forecast +
+    softplus(b)` (times the window's spread under `instance_scale`), so the
+    bounds never cross the forecast.
+
     Args:
         input_steps: rows of the window, a multiple of `segment_length`.
         horizon: rows forecast.
@@ -58,6 +65,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         instance_scale: divide each channel's window by its own spread (above).
         future_features: covariates per forecast row that `call` takes as
             `future` (0: none).
+        interval_outputs: also return a lower and an upper bound (above).
         **kwargs: Layer arguments.
 
     Call arguments:
@@ -68,7 +76,9 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         training: whether dropout is active.
 
     Returns:
-        `(batch, horizon, channels)`, in the units of `inputs`.
+        `(batch, horizon, channels)`, in the units of `inputs`; with
+        `interval_outputs`, the tuple `(forecast, lower, upper)` of three such
+        tensors, lower <= forecast <= upper.
 
     Example:
 
@@ -90,6 +100,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         zero_output=True,
         instance_scale=False,
         future_features=0,
+        interval_outputs=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -126,6 +137,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.dropout, self.channel_embedding, self.zero_output = float(dropout), bool(channel_embedding), zero_output
         self.instance_scale = bool(instance_scale)
         self.future_features = future_features
+        self.interval_outputs = bool(interval_outputs)
         self.input_segments = input_steps // segment_length
         self.output_segments = -(-horizon // segment_length)
         self.segment_embedding = keras.layers.Dense(units, activation="relu", name="segment_embedding")
@@ -133,6 +145,11 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.output_dropout = keras.layers.Dropout(self.dropout, name="output_dropout")
         initializer = "zeros" if zero_output else "glorot_uniform"
         self.segment_output = keras.layers.Dense(segment_length, kernel_initializer=initializer, name="segment_output")
+        self.interval_output = None
+        if self.interval_outputs:
+            self.interval_output = keras.layers.Dense(
+                2 * segment_length, kernel_initializer=initializer, name="interval_output"
+            )
         self.position_units = units // 2 if self.channel_embedding else units
         self.future_embedding = None
         if future_features:
@@ -169,6 +186,8 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         self.recurrent_layer.build((None, self.input_segments, self.units))
         self.output_dropout.build((None, self.units))
         self.segment_output.build((None, self.units))
+        if self.interval_output is not None:
+            self.interval_output.build((None, self.units))
         if self.future_embedding is not None:
             self.future_embedding.build((None, self.output_segments, self.segment_length * self.future_features))
 
@@ -207,15 +226,28 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
         queries = ops.reshape(queries, (-1, 1, self.units))
         states = [ops.repeat(state, self.output_segments, axis=0) for state in states]
         decoded, *_ = self.recurrent_layer(queries, initial_state=states)
-        rows = self.segment_output(self.output_dropout(decoded, training=training))
-        rows = ops.reshape(rows, (batch, self.channels, self.output_segments * self.segment_length))
-        forecast = ops.transpose(rows[:, :, : self.horizon], (0, 2, 1))
+        decoded = self.output_dropout(decoded, training=training)
+        forecast = self._per_row(self.segment_output(decoded), batch)
         if self.instance_scale:
             forecast = forecast * scale
-        return forecast + last
+        forecast = forecast + last
+        if self.interval_output is None:
+            return forecast
+        widths = ops.softplus(self.interval_output(decoded))
+        below = self._per_row(widths[..., : self.segment_length], batch)
+        above = self._per_row(widths[..., self.segment_length :], batch)
+        if self.instance_scale:
+            below, above = below * scale, above * scale
+        return forecast, forecast - below, forecast + above
+
+    def _per_row(self, rows, batch):
+        """`(batch * channels * output_segments, 1, segment_length)` -> `(batch, horizon, channels)`."""
+        rows = ops.reshape(rows, (batch, self.channels, self.output_segments * self.segment_length))
+        return ops.transpose(rows[:, :, : self.horizon], (0, 2, 1))
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.horizon, self.channels)
+        shape = (input_shape[0], self.horizon, self.channels)
+        return (shape, shape, shape) if self.interval_outputs else shape
 
     def get_config(self):
         config = {
@@ -230,6 +262,7 @@ class SegmentRecurrentForecaster(keras.layers.Layer):
             "zero_output": self.zero_output,
             "instance_scale": self.instance_scale,
             "future_features": self.future_features,
+            "interval_outputs": self.interval_outputs,
         }
         base_config = super().get_config()
         return {**base_config, **config}

@@ -18,9 +18,15 @@ folder, and exports a SavedModel to `<export-root>/timeseries_forecast/<version>
 whose `serving_default` takes `window` (float32 [batch, input_steps,
 n_features], file units) and returns `forecast` (float32 [batch, horizon,
 n_targets], file units) with the bounds `lower` and `upper` of an 80%
-prediction interval (`--quantiles 0.1 0.9`; split conformal, calibrated on
-the validation windows, test coverage reported); standardization runs
-inside the model.
+prediction interval (`--quantiles 0.1 0.9`; test coverage and mean width
+reported); standardization runs inside the model.
+Intervals (`--interval`): `conformal` (default: split conformal, offsets
+calibrated on the validation windows' residuals), `pinball` (the model also
+outputs the two quantiles, trained with the forecast by the pinball loss)
+or `pinball_conformal` (those outputs conformalized on the validation
+windows, CQR):
+
+    seqapps train timeseries_forecasting --dataset etth1 --quick --interval pinball_conformal
 Data: a preset (`--dataset`: etth1, etth2, ettm1, ettm2, weather,
 beijing_pm25 from `$SEQAPPS_DATA_DIR/timeseries/`, jena_climate from there
 or downloaded) with its standard chronological split, or any CSV with a
@@ -71,7 +77,7 @@ import sys
 from seqapps import console, layers
 from seqapps.data import timeseries
 from seqapps.recipes.runner import run_recipe
-from seqapps.tasks.timeseries_forecasting import LOSSES, MODELS, TimeseriesForecastingConfig, train
+from seqapps.tasks.timeseries_forecasting import LOSSES, MODELS, TimeseriesForecastingConfig, intervals, train
 
 GROUPS = {
     "data": (
@@ -112,7 +118,7 @@ GROUPS = {
         "windows_per_epoch",
         "verbose",
     ),
-    "outputs": ("quantiles", "export_root", "run_dir", "restart", "seed"),
+    "outputs": ("quantiles", "interval", "export_root", "run_dir", "restart", "seed"),
 }
 # Flags that keep their own spelling: --target and --missing-value repeat, --split takes three fractions.
 OVERRIDES = {
@@ -154,6 +160,7 @@ def main(argv=None, prog=None):
             "cell": layers.KINDS,
             "loss": LOSSES,
             "model": MODELS,
+            "interval": intervals.INTERVALS,
             "verbose": (0, 1, 2),
         },
         distributable=True,

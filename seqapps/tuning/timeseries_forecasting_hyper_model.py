@@ -27,7 +27,10 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
     trains the recipe's model with the recipe's loss, learning-rate schedule
     (x`learning_rate_decay` per epoch after two) and early stopping on the
     objective, validation MAE on the standardized targets (`val_mae`, the
-    metric the recipe stops on, whatever the `loss`).
+    metric the recipe stops on, whatever the `loss`). The recipe's `interval`
+    passes through: with quantile outputs (`pinball`, `pinball_conformal`)
+    each trial trains on the forecast's loss plus the pinball losses, and
+    `val_mae` is still the forecast's.
 
     The space: the cell, units, layers (the window model only: the segment
     model has one recurrent layer, so its default fixes `layers` to 1),

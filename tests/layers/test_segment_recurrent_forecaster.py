@@ -191,3 +191,61 @@ def test_bad_arguments(overrides, fragment):
 def test_wrong_window_shape():
     with pytest.raises(ValueError, match=r"\(batch, 12, 4\)"):
         forecaster()(WINDOWS[:, :8])
+
+
+def softplus(values):
+    return np.log1p(np.exp(values))
+
+
+def test_golden_interval_outputs_of_a_simple_rnn():
+    """The interval head written out in numpy: softplus of a second `Dense` on the decoded step, below and above."""
+    layer = forecaster(cell="keras_simple_rnn", units=3, horizon=6, channels=2, interval_outputs=True)
+    windows = WINDOWS[:2, :, :2]
+    layer(windows)
+    for weight in layer.weights:
+        weight.assign(RNG.normal(size=weight.shape).astype("float32") * 0.5)
+    embedding_kernel, embedding_bias = (np.asarray(weight) for weight in layer.segment_embedding.weights)
+    kernel, recurrent_kernel, bias = (np.asarray(weight) for weight in layer.recurrent_layer.weights)
+    output_kernel, output_bias = (np.asarray(weight) for weight in layer.segment_output.weights)
+    interval_kernel, interval_bias = (np.asarray(weight) for weight in layer.interval_output.weights)
+    positions = np.asarray(layer.position_embedding)
+    expected = np.zeros((3, 2, 8, 2), "float32")  # forecast, lower, upper
+    for window in range(2):
+        for channel in range(2):
+            series = windows[window, :, channel]
+            state = np.zeros(3)
+            for segment in (series - series[-1]).reshape(3, 4):
+                embedded = np.maximum(segment @ embedding_kernel + embedding_bias, 0)
+                state = np.tanh(embedded @ kernel + state @ recurrent_kernel + bias)
+            for position in range(2):
+                decoded = np.tanh(positions[position] @ kernel + state @ recurrent_kernel + bias)
+                rows = decoded @ output_kernel + output_bias + series[-1]
+                widths = softplus(decoded @ interval_kernel + interval_bias)
+                steps = slice(position * 4, position * 4 + 4)
+                expected[:, window, steps, channel] = rows, rows - widths[:4], rows + widths[4:]
+    for output, wanted in zip(layer(windows), expected):
+        np.testing.assert_allclose(np.asarray(output), wanted[:, :6], atol=1e-5)
+
+
+@pytest.mark.parametrize("instance_scale", [False, True])
+def test_interval_outputs_never_cross_the_forecast_and_leave_it_unchanged(instance_scale):
+    layer = forecaster(interval_outputs=True, instance_scale=instance_scale)
+    forecast, lower, upper = (np.asarray(output) for output in layer(WINDOWS * 100.0))
+    assert forecast.shape == lower.shape == upper.shape == (3, 10, 4)
+    assert np.all(lower < forecast) and np.all(forecast < upper)
+    plain = forecaster(instance_scale=instance_scale)
+    plain(WINDOWS)
+    plain.set_weights([weight for weight in layer.get_weights() if weight.shape not in ((6, 8), (8,))])
+    np.testing.assert_allclose(np.asarray(plain(WINDOWS * 100.0)), forecast, atol=1e-4)
+
+
+def test_keras_file_round_trip_with_interval_outputs(tmp_path):
+    inputs = keras.Input((12, 4))
+    layer = forecaster(channel_embedding=True, interval_outputs=True, instance_scale=True)
+    model = keras.Model(inputs, dict(zip(("forecast", "lower", "upper"), layer(inputs))))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    for name, output in model(WINDOWS).items():
+        np.testing.assert_allclose(np.asarray(loaded(WINDOWS)[name]), np.asarray(output), atol=1e-6)
+    assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
+    assert loaded.layers[-1].get_config()["interval_outputs"] is True

@@ -52,11 +52,14 @@ Where each role lives:
   `MODEL_DEFAULTS`), `TimeseriesForecastingResult`, `load_series`.
 - `model.py`: `build_model` (`build_segment_model`, `build_window_model`),
   `learning_rate_schedule`, the guards `keep_persistence_if_better` and
-  `keep_linear_if_better`.
+  `keep_linear_if_better`; with quantile outputs `PointAndPinballLoss` and
+  `predict_outputs`.
 - `baselines.py`: `persistence_forecast`, `seasonal_naive_forecast`,
   `ChannelRidgeForecaster`, `RidgeForecaster`, `fit_linear_baseline`.
 - `evaluation.py`: `error_metrics`, `improvement_percent`, the tables, `plot_forecasts`.
-- `intervals.py`: `ConformalInterval` (the prediction interval, calibrated on validation), `interval_metrics`.
+- `intervals.py`: the prediction interval of each `--interval` method (`INTERVALS`): `ConformalInterval`
+  (calibrated on validation), `QuantileInterval` (pinball outputs, optionally conformalized), `calibrate`,
+  `pinball_loss`, `interval_metrics`.
 - `backtest.py`: `backtest` (rolling origins over the test period of a finished run), `folds_table`, `write_csv`.
 - `serving.py`: `serving_function` (`serving_default`: raw window, and `future` with covariates -> raw
   forecast and interval, input checks).
@@ -93,12 +96,14 @@ from seqapps.tasks.timeseries_forecasting.evaluation import (
     plot_forecasts,
 )
 from seqapps.tasks.timeseries_forecasting.model import (
+    PointAndPinballLoss,
     build_model,
     build_segment_model,
     build_window_model,
     keep_linear_if_better,
     keep_persistence_if_better,
     learning_rate_schedule,
+    predict_outputs,
 )
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
 from seqapps.tasks.timeseries_forecasting.training import (
@@ -120,6 +125,7 @@ __all__ = [
     "MODEL_DEFAULTS",
     "MODEL_NAME",
     "PLOTTED_WINDOWS",
+    "PointAndPinballLoss",
     "RIDGE_PENALTIES",
     "ChannelRidgeForecaster",
     "RidgeForecaster",
@@ -143,6 +149,7 @@ __all__ = [
     "per_step_table",
     "persistence_forecast",
     "plot_forecasts",
+    "predict_outputs",
     "seasonal_naive_forecast",
     "serving_function",
     "split_windows",

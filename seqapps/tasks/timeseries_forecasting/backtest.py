@@ -29,7 +29,7 @@ import numpy as np
 
 from seqapps import configs
 from seqapps.data import timeseries
-from seqapps.tasks.timeseries_forecasting import baselines, evaluation, intervals
+from seqapps.tasks.timeseries_forecasting import baselines, evaluation, intervals, model
 from seqapps.tasks.timeseries_forecasting.config import TimeseriesForecastingConfig, load_series
 from seqapps.tasks.timeseries_forecasting.training import future_inputs, model_inputs
 
@@ -78,10 +78,9 @@ def _interval(run_dir, horizon, n_targets):
     saved = json.loads(path.read_text()).get("interval") if path.exists() else None
     if not saved:
         return None
-    lower, upper = np.asarray(saved["lower"]), np.asarray(saved["upper"])
-    if lower.shape != (horizon, n_targets):
+    if np.shape(saved["lower"]) != (horizon, n_targets):
         return None
-    return intervals.ConformalInterval(tuple(saved["quantiles"]), lower, upper, saved["calibration_windows"])
+    return intervals.from_json(saved)
 
 
 def backtest(run_dir, stride=None, folds=5, data=None):
@@ -128,11 +127,12 @@ def backtest(run_dir, stride=None, folds=5, data=None):
     )
     forecaster = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
     future, _, _ = future_inputs(series, config)
-    forecast = forecaster.predict(model_inputs(windows, future, starts, config.horizon), batch_size=512, verbose=0)
+    outputs = model.predict_outputs(forecaster, model_inputs(windows, future, starts, config.horizon))
+    forecast = outputs[0]
     persistence = baselines.persistence_forecast(series, starts, config.horizon)
     target_std = series.statistics()[1][list(series.target_indices)]
     interval = _interval(run_dir, config.horizon, len(series.target_names))
-    lower, upper = interval.bounds(forecast) if interval is not None else (None, None)
+    lower, upper = interval.bounds(*outputs) if interval is not None else (None, None)
     # Folds are consecutive in time (with many series, the origins of every series at the same time share a fold).
     rank = np.argsort(np.argsort(series.timestamps[starts], kind="stable"), kind="stable")
     fold_of_origin = np.minimum(rank * folds // len(starts), folds - 1)

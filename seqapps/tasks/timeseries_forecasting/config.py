@@ -134,9 +134,16 @@ class TimeseriesForecastingConfig:
         time_budget_minutes: stop training after the epoch that leaves too
             little of this many minutes for another (`None`: no limit).
         quantiles: the lower and upper levels of the prediction interval
-            (0.1 0.9: an 80% interval), calibrated on the validation windows
-            (split conformal, per horizon step and target; see `intervals.py`)
-            and returned by the export as `lower` / `upper`.
+            (0.1 0.9: an 80% interval), returned by the export as `lower` /
+            `upper` (see `interval`).
+        interval: how the interval is made (see `intervals.py`): `conformal`
+            (default: offsets of the forecast calibrated on the validation
+            windows' residuals, split conformal, per horizon step and target;
+            no change to the model), `pinball` (the model also outputs the
+            two quantiles, trained with the point forecast by the pinball
+            loss) or `pinball_conformal` (those outputs widened or narrowed by
+            the conformal quantile of the validation windows' scores,
+            conformalized quantile regression).
         export_root: where the servable model is written (`<root>/timeseries_forecast/<version>/`).
         run_dir: checkpoints, TensorBoard logs, `history.png`, `forecast.png`,
             `metrics.json`, `series.json`, `example_request.json` and
@@ -186,6 +193,7 @@ class TimeseriesForecastingConfig:
     windows_per_epoch: int = None
     time_budget_minutes: float = None
     quantiles: tuple = intervals.DEFAULT_QUANTILES
+    interval: str = intervals.DEFAULT_INTERVAL
     export_root: str = "saved_models"
     run_dir: str = "runs/timeseries_forecasting"
     restart: bool = False
@@ -234,6 +242,7 @@ class TimeseriesForecastingConfig:
         if not 0 < self.learning_rate_decay <= 1:
             raise ValueError(f"`learning_rate_decay` must be in (0, 1], got {self.learning_rate_decay!r}.")
         self.quantiles = intervals.check_quantiles(self.quantiles)
+        intervals.check_interval(self.interval)
         if isinstance(self.target, str):
             self.target = [self.target]
         if self.target and ALL in self.target and len(self.target) > 1:
@@ -266,6 +275,11 @@ class TimeseriesForecastingConfig:
                     raise ValueError(f"`{name}`={value!r} applies to model='window' only (--model window).")
         elif self.instance_scale:
             raise ValueError("`instance_scale`=True applies to model='segment' only (--model segment).")
+
+    @property
+    def quantile_outputs(self):
+        """Whether the model outputs the interval's bounds (`interval` `pinball` or `pinball_conformal`)."""
+        return self.interval != "conformal"
 
     @property
     def every_column(self):

@@ -99,7 +99,8 @@ def per_series_table(entries):
 def plot_forecasts(series, starts, forecasts, config, path, interval=None):
     """Forecast plot of a few test windows (first target): history, truth, the model and the baselines.
 
-    `interval`: optional (lower, upper) bounds of the model's forecasts, drawn as a band.
+    `interval`: optional (lower, upper) bounds of the model's forecasts, drawn as a band (labelled with
+    `config.interval`, the method).
     """
     chosen = np.linspace(0, len(starts) - 1, min(PLOTTED_WINDOWS, len(starts))).round().astype(int)
     figure, axes = plotting.new_figure(rows=len(chosen), width=10.0, height_per_row=2.6)
@@ -116,7 +117,7 @@ def plot_forecasts(series, starts, forecasts, config, path, interval=None):
                 interval[0][index, :, 0],
                 interval[1][index, :, 0],
                 alpha=0.25,
-                label="model interval",
+                label=f"model interval ({config.interval})",
             )
         for (name, forecast), style in zip(forecasts.items(), ("-", "--", "--", "--", "--")):
             axis.plot(

@@ -7,6 +7,13 @@ segment model, given covariates known in advance, takes the inputs
 `{"window": ..., "future": (batch, horizon, n_future)}`), and
 both forecast the change from the last observed value, so a zero output layer
 makes them the persistence forecast.
+
+With quantile outputs (`config.interval` `pinball` or `pinball_conformal`),
+the forecaster returns `{"forecast", "lower", "upper"}` (raw units, lower <=
+forecast <= upper): the bounds are `forecast - softplus(a)` and `forecast +
+softplus(b)` in the standardized space, de-standardized like the forecast; the
+trained model then returns the three standardized outputs stacked on a last
+axis, for `PointAndPinballLoss`.
 """
 
 import logging
@@ -16,12 +23,15 @@ import numpy as np
 
 from seqapps import layers
 from seqapps.data import timeseries
-from seqapps.tasks.timeseries_forecasting.config import MODEL_NAME
+from seqapps.tasks.timeseries_forecasting import intervals
+from seqapps.tasks.timeseries_forecasting.config import LOSSES, MODEL_NAME
 
 logger = logging.getLogger(__name__)
 
 # Epochs at the initial learning rate before `learning_rate_decay` applies (SegRNN's schedule).
 CONSTANT_EPOCHS = 2
+# The forecaster's outputs with quantile outputs (in this order on the trained model's last axis).
+OUTPUTS = ("forecast", "lower", "upper")
 
 
 def _standardize(config, n_features, mean, std):
@@ -29,12 +39,86 @@ def _standardize(config, n_features, mean, std):
     return window, keras.layers.Normalization(mean=mean, variance=np.square(std), name="standardize")(window)
 
 
-def _models(config, inputs, standardized, mean, std, target_indices):
-    forecast = keras.layers.Normalization(
+def _models(config, inputs, standardized, mean, std, target_indices, bounds=None):
+    destandardize = keras.layers.Normalization(
         mean=mean[list(target_indices)], variance=np.square(std[list(target_indices)]), invert=True, name="forecast"
-    )(standardized)
-    trained = keras.Model(inputs, standardized, name=f"forecast_{config.model}_{config.cell}_standardized")
-    return keras.Model(inputs, forecast, name=MODEL_NAME), trained
+    )
+    name = f"forecast_{config.model}_{config.cell}_standardized"
+    if bounds is None:
+        forecast = destandardize(standardized)
+        trained = keras.Model(inputs, standardized, name=name)
+        return keras.Model(inputs, forecast, name=MODEL_NAME), trained
+    outputs = (standardized, *bounds)
+    trained = keras.Model(inputs, keras.ops.stack(outputs, axis=-1), name=name)
+    forecaster = keras.Model(
+        inputs, {output_name: destandardize(output) for output_name, output in zip(OUTPUTS, outputs)}, name=MODEL_NAME
+    )
+    return forecaster, trained
+
+
+@keras.saving.register_keras_serializable(package="seqapps")
+class PointAndPinballLoss(keras.losses.Loss):
+    """The point loss of the forecast plus the pinball losses of the two bounds, on standardized targets.
+
+    `loss = point(truth, forecast) + pinball_weight * (pinball(truth, lower, q_lower) + pinball(truth, upper,
+    q_upper))`, averaged over every window, step and target. With the default `pinball_weight` 1 the three terms
+    are of one scale (the pinball loss at the median is half the absolute error) and the forecast keeps its own
+    loss, so the point forecast trains as without the bounds but for the shared layers.
+
+    Args:
+        point: the forecast's loss, `mae` or `mse`.
+        quantiles: the (lower, upper) levels of the bounds.
+        pinball_weight: weight of each pinball loss.
+        **kwargs: `keras.losses.Loss` arguments.
+
+    Call arguments:
+        y_true: `(batch, horizon, targets)`.
+        y_pred: `(batch, horizon, targets, 3)`: the forecast, the lower and the upper bound.
+
+    Example:
+
+    >>> loss = PointAndPinballLoss("mae", (0.1, 0.9))
+    >>> truth = np.zeros((1, 1, 1), "float32")
+    >>> float(loss(truth, np.array([[[[1.0, -1.0, 1.0]]]], "float32")))  # 1 + 0.1 * 1 + 0.1 * 1
+    1.2
+    """
+
+    def __init__(self, point="mae", quantiles=intervals.DEFAULT_QUANTILES, pinball_weight=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if point not in LOSSES:
+            raise ValueError(f"PointAndPinballLoss: `point` must be one of {', '.join(LOSSES)}, got {point!r}.")
+        self.point = point
+        self.quantiles = intervals.check_quantiles(quantiles)
+        self.pinball_weight = float(pinball_weight)
+
+    def call(self, y_true, y_pred):
+        y_true = keras.ops.cast(y_true, y_pred.dtype)
+        error = y_true - y_pred[..., 0]
+        point = keras.ops.abs(error) if self.point == "mae" else keras.ops.square(error)
+        pinball = intervals.pinball_loss(y_true, y_pred[..., 1], self.quantiles[0]) + intervals.pinball_loss(
+            y_true, y_pred[..., 2], self.quantiles[1]
+        )
+        return point + self.pinball_weight * pinball
+
+    def get_config(self):
+        config = {"point": self.point, "quantiles": list(self.quantiles), "pinball_weight": self.pinball_weight}
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+
+@keras.saving.register_keras_serializable(package="seqapps")
+def point_mean_absolute_error(y_true, y_pred):
+    """The absolute error of the forecast (`y_pred[..., 0]`) of a model with quantile outputs."""
+    return keras.ops.abs(keras.ops.cast(y_true, y_pred.dtype) - y_pred[..., 0])
+
+
+def predict_outputs(forecaster, inputs, batch_size=512):
+    """The forecaster's outputs on `inputs` (file units): `(forecast,)`, or `(forecast, lower, upper)` with
+    quantile outputs."""
+    prediction = forecaster.predict(inputs, batch_size=batch_size, verbose=0)
+    if isinstance(prediction, dict):
+        return tuple(prediction[name] for name in OUTPUTS)
+    return (prediction,)
 
 
 def build_segment_model(config, n_features, mean, std, target_indices, future_statistics=None):
@@ -54,7 +138,9 @@ def build_segment_model(config, n_features, mean, std, target_indices, future_st
 
     Returns `(forecaster, trained)`: `trained` maps the raw window to the
     standardized forecast (what the loss sees); `forecaster` adds the inverse
-    standardization. Both share every layer.
+    standardization. Both share every layer. With quantile outputs
+    (`config.quantile_outputs`) the layer's interval head gives the bounds
+    (see the module docstring for both models' outputs then).
     """
     window, scaled = _standardize(config, n_features, mean, std)
     inputs, future = window, None
@@ -66,7 +152,7 @@ def build_segment_model(config, n_features, mean, std, target_indices, future_st
         )(raw_future)
         inputs = {"window": window, "future": raw_future}
     channels = keras.ops.take(scaled, list(target_indices), axis=-1)
-    standardized = layers.SegmentRecurrentForecaster(
+    outputs = layers.SegmentRecurrentForecaster(
         input_steps=config.input_steps,
         horizon=config.horizon,
         channels=len(target_indices),
@@ -78,9 +164,12 @@ def build_segment_model(config, n_features, mean, std, target_indices, future_st
         zero_output=True,
         instance_scale=config.instance_scale,
         future_features=0 if future is None else future.shape[-1],
+        interval_outputs=config.quantile_outputs,
         name="segment_forecaster",
     )(channels, future=future)
-    return _models(config, inputs, standardized, mean, std, target_indices)
+    if config.quantile_outputs:
+        return _models(config, inputs, outputs[0], mean, std, target_indices, bounds=outputs[1:])
+    return _models(config, inputs, outputs, mean, std, target_indices)
 
 
 def build_window_model(config, n_features, n_targets, mean, std, target_indices, linear=None):
@@ -93,7 +182,9 @@ def build_window_model(config, n_features, n_targets, mean, std, target_indices,
     last value. With `linear` (a fitted `RidgeForecaster`), the ridge forecast
     is a frozen layer of the model (`linear_forecast`), the head's output is
     added to it, and the head starts at zero, so the untrained model is the
-    linear baseline.
+    linear baseline. With quantile outputs (`config.quantile_outputs`), a
+    second head (`interval_widths`, softplus) gives each step's distance from
+    the forecast down to the lower and up to the upper bound.
 
     Returns `(forecaster, trained)`, as `build_segment_model`.
     """
@@ -120,7 +211,15 @@ def build_window_model(config, n_features, n_targets, mean, std, target_indices,
     else:
         base = keras.ops.take(last_values, list(target_indices), axis=-1)
     standardized = keras.layers.Add(name="standardized_forecast")([base, change])
-    return _models(config, window, standardized, mean, std, target_indices)
+    if not config.quantile_outputs:
+        return _models(config, window, standardized, mean, std, target_indices)
+    widths = keras.layers.Dense(config.horizon * n_targets * 2, activation="softplus", name="interval_widths")(hidden)
+    widths = keras.layers.Reshape((config.horizon, n_targets, 2), name="interval_widths_per_step")(widths)
+    bounds = (
+        keras.layers.Subtract(name="lower_bound")([standardized, widths[..., 0]]),
+        keras.layers.Add(name="upper_bound")([standardized, widths[..., 1]]),
+    )
+    return _models(config, window, standardized, mean, std, target_indices, bounds=bounds)
 
 
 def build_model(config, n_features, n_targets, mean, std, target_indices, linear=None, future_statistics=None):

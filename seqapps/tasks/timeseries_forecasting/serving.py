@@ -24,8 +24,10 @@ def _checked(tensor, name, dimensions, expected, order):
 def serving_function(forecaster, input_steps, n_features, interval=None, future_shape=None):
     """`serving_default`: `window` (float32 [batch, input_steps, n_features], file units) ->
     `forecast` (float32 [batch, horizon, n_targets], file units), and with an
-    `interval` (a `ConformalInterval`) its bounds `lower` and `upper` (same
-    shape and units, lower <= forecast <= upper).
+    `interval` (a `ConformalInterval` or `QuantileInterval`) its bounds `lower`
+    and `upper` (same shape and units, lower <= forecast <= upper): the
+    forecast plus the conformal offsets, or the forecaster's own `lower` and
+    `upper` outputs plus the interval's corrections (never across the forecast).
 
     With `future_shape` `(horizon, n_future)` (a forecaster of covariates known
     in advance), a second input `future` (float32 [batch, horizon, n_future],
@@ -42,19 +44,28 @@ def serving_function(forecaster, input_steps, n_features, interval=None, future_
     """
     expected = f"[batch, {input_steps}, {n_features}]"
 
-    def outputs(forecast):
+    def outputs(prediction):
+        bounds = None
+        if isinstance(prediction, dict):
+            prediction, bounds = prediction["forecast"], (prediction["lower"], prediction["upper"])
         forecast = tf.debugging.assert_all_finite(
-            tf.cast(forecast, tf.float32),
+            tf.cast(prediction, tf.float32),
             "forecast is NaN or Inf: the window's values are too large for float32 arithmetic; send values "
             "in file units of the magnitude of the training data",
         )
-        if interval is None:
+        if interval is None and bounds is None:
             return {"forecast": forecast}
-        return {
-            "forecast": forecast,
-            "lower": forecast + tf.constant(interval.lower, tf.float32),
-            "upper": forecast + tf.constant(interval.upper, tf.float32),
-        }
+        if bounds is None:
+            return {
+                "forecast": forecast,
+                "lower": forecast + tf.constant(interval.lower, tf.float32),
+                "upper": forecast + tf.constant(interval.upper, tf.float32),
+            }
+        lower, upper = (tf.cast(bound, tf.float32) for bound in bounds)
+        if interval is not None:
+            lower = lower + tf.constant(interval.lower, tf.float32)
+            upper = upper + tf.constant(interval.upper, tf.float32)
+        return {"forecast": forecast, "lower": tf.minimum(lower, forecast), "upper": tf.maximum(upper, forecast)}
 
     def checked_window(window):
         return _checked(window, "window", (input_steps, n_features), expected, "steps, then features in training order")

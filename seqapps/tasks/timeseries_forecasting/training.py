@@ -149,8 +149,8 @@ def _train(config, strategy, resume_dir):
 
     def model_metrics(split):
         inputs = model_inputs(truths[split][0], future, starts[split], config.horizon)
-        forecast = forecaster.predict(inputs, batch_size=512, verbose=0)
-        return forecast, evaluation.error_metrics(forecast, truths[split][1], target_std)
+        outputs = model.predict_outputs(forecaster, inputs)
+        return outputs, evaluation.error_metrics(outputs[0], truths[split][1], target_std)
 
     if config.linear_component:
         model.keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]))
@@ -161,23 +161,21 @@ def _train(config, strategy, resume_dir):
         )
         model.keep_persistence_if_better(trained, validation["normalized_mae"], persistence["normalized_mae"])
 
-    metrics = {}
+    metrics, outputs = {}, {}
     for split in forecasts:
-        model_forecast, _ = model_metrics(split)
-        forecasts[split] = {"model": model_forecast, **forecasts[split]}
+        outputs[split], _ = model_metrics(split)
+        forecasts[split] = {"model": outputs[split][0], **forecasts[split]}
         metrics[split] = {
             name: evaluation.error_metrics(forecast, truths[split][1], target_std)
             for name, forecast in forecasts[split].items()
         }
-    interval = intervals.ConformalInterval.calibrate(
-        forecasts["validation"]["model"], truths["validation"][1], config.quantiles
-    )
-    if interval.calibration_windows < intervals.FEW_CALIBRATION_WINDOWS:
+    interval = intervals.calibrate(config.interval, outputs["validation"], truths["validation"][1], config.quantiles)
+    if interval.calibration_windows is not None and interval.calibration_windows < intervals.FEW_CALIBRATION_WINDOWS:
         logger.warning(
             f"Only {interval.calibration_windows} validation windows calibrate the prediction interval: its "
             "coverage is rough. Fix: a longer validation split (--split) gives a steadier interval."
         )
-    bounds = {split: interval.bounds(forecasts[split]["model"]) for split in forecasts}
+    bounds = {split: interval.bounds(*outputs[split]) for split in forecasts}
     for split in forecasts:
         metrics[split]["model"]["interval"] = intervals.interval_metrics(*bounds[split], truths[split][1], target_std)
     baseline_names = [name for name in metrics["test"] if name != "model"]
@@ -323,10 +321,17 @@ def model_inputs(windows, future, starts, horizon):
 
 
 def compile_forecaster(trained, config):
-    """Compiles the trained model (`build_model`'s second): Adam (clipnorm 1), `config.loss`, MAE as the metric."""
-    trained.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=config.loss, metrics=["mae"]
-    )
+    """Compiles the trained model (`build_model`'s second): Adam (clipnorm 1), `config.loss`, MAE as the metric.
+
+    With quantile outputs (`config.quantile_outputs`), the loss is `model.PointAndPinballLoss` (`config.loss` of
+    the forecast plus the pinball losses of the two bounds, weight 1 each) and the metric `mae` is the
+    forecast's, so early stopping and the searches watch the same `val_mae` as without them.
+    """
+    loss, metric = config.loss, "mae"
+    if config.quantile_outputs:
+        loss = model.PointAndPinballLoss(config.loss, config.quantiles)
+        metric = keras.metrics.MeanMetricWrapper(model.point_mean_absolute_error, name="mae")
+    trained.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=loss, metrics=[metric])
     return trained
 
 
