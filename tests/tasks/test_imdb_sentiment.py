@@ -226,7 +226,7 @@ def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch
     from seqapps.recipes import imdb_sentiment as recipe
 
     resolved = []
-    monkeypatch.setattr(recipe, "train", resolved.append)
+    monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     assert recipe.main(flags + ["--run-dir", "runs/x"]) == 0
     assert resolved == [ImdbSentimentConfig(**OLD_QUICK, run_dir="runs/x")]
     assert "Preset quick: limit=1000, epochs=1" in capsys.readouterr().out

@@ -54,7 +54,7 @@ def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch
     from seqapps.recipes import char_generation as recipe
 
     resolved = []
-    monkeypatch.setattr(recipe, "train", resolved.append)
+    monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     assert recipe.main(flags + ["--run-dir", "runs/x"]) == 0
     assert resolved == [CharGenerationConfig(**OLD_QUICK, run_dir="runs/x")]
     assert "Preset quick: ensemble=1, units=64, layers=1" in capsys.readouterr().out

@@ -47,7 +47,7 @@ def test_recipe_quick_flag_resolves_to_the_old_quick_settings(flags, monkeypatch
     from seqapps.recipes import seq2seq_translation as recipe
 
     resolved = []
-    monkeypatch.setattr(recipe, "train", resolved.append)
+    monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     assert recipe.main(flags + ["--run-dir", "runs/x"]) == 0
     assert resolved == [TranslationConfig(**OLD_QUICK, run_dir="runs/x")]
     assert "Preset quick: epochs=1, units=64, embedding_dim=32, max_pairs=5000" in capsys.readouterr().out

@@ -169,7 +169,7 @@ def test_recipe_imdb_preset_and_flags(monkeypatch):
     from seqapps.recipes import text_classification as recipe
 
     resolved = []
-    monkeypatch.setattr(recipe, "train", resolved.append)
+    monkeypatch.setattr(recipe, "train", lambda config, strategy=None: resolved.append(config))
     assert recipe.main(["--dataset", "imdb", "--quick", "--run-dir", "runs/x"]) == 0
     assert resolved == [
         TextClassificationConfig(dataset="imdb", run_dir="runs/x", **TextClassificationConfig.PRESETS["quick"])
