@@ -10,7 +10,7 @@ Example:
 
 >>> import logging
 >>> from seqapps import console
->>> console.configure()
+>>> logger = console.configure()
 >>> logging.getLogger("seqapps.example").info("| model | accuracy |")
 | model | accuracy |
 """
