@@ -1,5 +1,7 @@
 """benchmarks/timeseries_forecasting.py: variant rows and their run folders."""
 
+import numpy as np
+
 from benchmarks import timeseries_forecasting as benchmark
 
 
@@ -70,3 +72,38 @@ def test_recorded_config_says_all_for_every_column():
     config = benchmark.TimeseriesForecastingConfig(target="all", horizon=96)
     assert benchmark.recorded_config(config)["target"] == "all"
     assert benchmark.recorded_config(benchmark.TimeseriesForecastingConfig())["target"] is None
+
+
+def test_published_file_scale_keeps_the_placeholders_of_the_training_rows(tmp_path, monkeypatch):
+    folder = tmp_path / "timeseries" / "weather"
+    folder.mkdir(parents=True)
+    # 10 rows: the first 7 (70%) are the training rows; the -9999 in row 3 counts, the large value in row 9 does not.
+    values = [1.0, 2.0, -9999.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 1000.0]
+    rows = [f"2020-01-01 {i:02d}:00:00,{i},{value}" for i, value in enumerate(values)]
+    lines = ["date,SWDR (W/m\ufffd),OT", *rows]
+    (folder / "weather.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    monkeypatch.setenv("SEQAPPS_DATA_DIR", str(tmp_path))
+    scale = benchmark.published_file_scale("weather", ["OT", "SWDR (W/m\ufffd)"])
+    np.testing.assert_allclose(scale, [np.std(values[:7]), np.std(np.arange(7.0))])
+
+
+def test_scaled_as_published_divides_each_targets_errors_by_its_file_scale():
+    test = {"model": {"mse_per_target": [4.0, 400.0], "mae_per_target": [2.0, 20.0]}}
+    scaled = benchmark.scaled_as_published(test, [1.0, 100.0])
+    assert scaled["model"]["normalized_mse"] == (4.0 + 0.04) / 2
+    assert scaled["model"]["normalized_mae"] == (2.0 + 0.2) / 2
+
+
+def test_rows_scaled_as_published_follow_the_model_and_each_baseline():
+    literature = {
+        **record(False, 0.5),
+        "config": {"dataset": "weather", "horizon": 96, "model": "segment", "cell": "gru", "units": 512},
+        "literature": True,
+        "test_scaled_as_published": {
+            "model": {"normalized_mse": 0.1234, "normalized_mae": 0.2},
+            "linear": {"normalized_mse": 0.3, "normalized_mae": 0.4},
+        },
+    }
+    rows = benchmark.literature_rows({"weather_all_targets_h96": literature})
+    assert rows[1].startswith("| weather | 96 | ours: segment gru 512, scaled as published | 0.123 | 0.200 |")
+    assert rows[3].startswith("| weather | 96 | ours: linear baseline, scaled as published | 0.300 | 0.400 |")

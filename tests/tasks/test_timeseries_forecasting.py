@@ -372,7 +372,19 @@ def test_error_metrics_and_improvement():
     assert metrics["mae"] == 2.0 and metrics["mse"] == 4.5
     assert metrics["mae_per_step"] == [1.5, 2.5] and metrics["normalized_mae"] == 1.0
     assert metrics["normalized_mse_per_step"] == [(0.25 + 1) / 2, (2.25 + 1) / 2]
+    assert metrics["mae_per_target"] == [2.0] and metrics["mse_per_target"] == [4.5]
     assert task.improvement_percent({"normalized_mae": 0.8}, {"normalized_mae": 1.0}) == pytest.approx(20.0)
+
+
+def test_error_metrics_per_target_are_in_file_units_and_average_to_the_mean():
+    # Two windows, one step, two targets: target 0 is off by 1 and 3, target 1 by 10 in both windows.
+    forecast = np.array([[[1.0, 10.0]], [[3.0, -10.0]]])
+    truth = np.zeros_like(forecast)
+    metrics = task.error_metrics(forecast, truth, target_std=[1.0, 10.0])
+    assert metrics["mae_per_target"] == [2.0, 10.0]
+    assert metrics["mse_per_target"] == [5.0, 100.0]
+    assert metrics["mae"] == np.mean(metrics["mae_per_target"])
+    assert metrics["normalized_mae"] == (2.0 / 1.0 + 10.0 / 10.0) / 2
 
 
 @pytest.mark.parametrize(

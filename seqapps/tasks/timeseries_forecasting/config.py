@@ -293,7 +293,9 @@ class TimeseriesForecastingResult:
 
     `metrics[split][name]` (split `validation` / `test`, name `model` or a
     baseline) holds `mae`, `mse` (file units), `normalized_mae`,
-    `normalized_mse` (averaged) and the same per horizon step (`*_per_step`).
+    `normalized_mse` (averaged), the same per horizon step (`*_per_step`),
+    and `mae_per_target` / `mse_per_target` (file units, in the order of the
+    run's target columns).
     """
 
     metrics: dict

@@ -8,7 +8,10 @@ PLOTTED_WINDOWS = 4
 
 
 def error_metrics(forecast, truth, target_std):
-    """MAE and MSE in file units and standardized, averaged and per horizon step."""
+    """MAE and MSE in file units and standardized: averaged, per horizon step, and per target (file units).
+
+    `forecast` and `truth` are [windows, horizon, targets]; `target_std` is one value per target.
+    """
     error = np.asarray(forecast, np.float64) - np.asarray(truth, np.float64)
     scaled = error / np.asarray(target_std, np.float64)
     metrics = {}
@@ -17,6 +20,8 @@ def error_metrics(forecast, truth, target_std):
         metrics[f"{prefix}mse"] = float(np.mean(np.square(values)))
         metrics[f"{prefix}mae_per_step"] = np.mean(np.abs(values), axis=(0, 2)).tolist()
         metrics[f"{prefix}mse_per_step"] = np.mean(np.square(values), axis=(0, 2)).tolist()
+    metrics["mae_per_target"] = np.mean(np.abs(error), axis=(0, 1)).tolist()
+    metrics["mse_per_target"] = np.mean(np.square(error), axis=(0, 1)).tolist()
     return metrics
 
 
