@@ -107,7 +107,7 @@ print(json.dumps(results))
 """
 
 
-def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
+def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog, run_in_fresh_process):
     caplog.set_level("INFO", logger="seqapps")
     settings = config(tmp_path)
     result = task.train(settings)
@@ -154,16 +154,7 @@ def test_train_evaluate_plot_export_and_serve_raw_windows(tmp_path, caplog):
     mae = np.mean(np.abs(expected - truth))
     assert mae < 5  # file units (the target swings by +-5 around 20), not standardized values
 
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    completed = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(windows.tolist())],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    served = run_in_fresh_process(RELOAD, str(result.export_path), json.dumps(windows.tolist()))
     assert len(served) >= 15
     # A window of float32's maximum overflows in the window model; the segment model forecasts the change from the
     # last value, so its forecast may stay finite: then it is served like any other.
@@ -523,7 +514,7 @@ def test_recipe_help_lists_the_flags(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("model", ["segment", "window"])
-def test_every_column_as_target_trains_and_serves_in_a_fresh_process(tmp_path, caplog, model):
+def test_every_column_as_target_trains_and_serves_in_a_fresh_process(tmp_path, caplog, model, run_in_fresh_process):
     caplog.set_level("INFO", logger="seqapps")
     csv = write_series(tmp_path / "series.csv", rows=200)
     settings = config(
@@ -541,15 +532,7 @@ def test_every_column_as_target_trains_and_serves_in_a_fresh_process(tmp_path, c
     windows, _ = timeseries.gather_windows(series, starts[:5], 48, HORIZON)
     expected = np.asarray(keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)(windows))
     assert expected.shape == (5, HORIZON, 2)
-    completed = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(windows.tolist())],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    served = run_in_fresh_process(RELOAD, str(result.export_path), json.dumps(windows.tolist()))
     np.testing.assert_allclose(served["test windows"]["forecast"], expected, atol=1e-4)
     np.testing.assert_allclose(served["one window"]["forecast"], expected[:1], atol=1e-4)
     offsets = json.loads((result.run_dir / "metrics.json").read_text())["interval"]

@@ -1,7 +1,6 @@
 """The forecasting recipe with covariates known in advance (future columns, calendar features), end to end."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +84,9 @@ print(json.dumps(results))
 """
 
 
-def test_covariates_train_export_and_serve_with_a_future_input_in_a_fresh_process(tmp_path, caplog):
+def test_covariates_train_export_and_serve_with_a_future_input_in_a_fresh_process(
+    tmp_path, caplog, run_in_fresh_process
+):
     caplog.set_level("INFO", logger="seqapps")
     settings = config(tmp_path, epochs=1)
     result = task.train(settings)
@@ -114,15 +115,9 @@ def test_covariates_train_export_and_serve_with_a_future_input_in_a_fresh_proces
     np.testing.assert_array_equal(inputs["future"][:, :, 0], series.values[starts[:, None] + np.arange(HORIZON), 0])
     forecaster = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
     expected = np.asarray(forecaster(inputs))
-    completed = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps({k: v.tolist() for k, v in inputs.items()})],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
+    served = run_in_fresh_process(
+        RELOAD, str(result.export_path), json.dumps({k: v.tolist() for k, v in inputs.items()})
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    served = json.loads(completed.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(served["test windows"]["forecast"], expected, atol=1e-4)
     np.testing.assert_allclose(served["batch of 1000"]["forecast"], np.repeat(expected[:1], 1000, axis=0), atol=1e-4)
     assert set(served["test windows"]) == {"forecast", "lower", "upper"}

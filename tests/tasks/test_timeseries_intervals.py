@@ -1,9 +1,6 @@
 """The forecaster's prediction intervals: pinball outputs, conformalized quantile regression, their export."""
 
 import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -108,7 +105,9 @@ def test_a_bad_interval_is_an_error_naming_the_choices(tmp_path, monkeypatch):
     assert resolved[-1].quantile_outputs and not TimeseriesForecastingConfig().quantile_outputs
 
 
-def test_pinball_run_reports_and_exports_its_interval_and_serves_it_in_a_fresh_process(tmp_path, caplog):
+def test_pinball_run_reports_and_exports_its_interval_and_serves_it_in_a_fresh_process(
+    tmp_path, caplog, run_in_fresh_process
+):
     caplog.set_level("INFO", logger="seqapps")
     result = task.train(config(tmp_path, interval="pinball", epochs=1))
     interval = result.metrics["test"]["model"]["interval"]
@@ -123,15 +122,7 @@ def test_pinball_run_reports_and_exports_its_interval_and_serves_it_in_a_fresh_p
     windows, _ = timeseries.gather_windows(series, starts[:3], INPUT_STEPS, HORIZON)
     forecaster = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
     expected = {name: np.asarray(value) for name, value in forecaster(windows).items()}
-    completed = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(result.export_path), json.dumps(windows.tolist())],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    served = run_in_fresh_process(RELOAD, str(result.export_path), json.dumps(windows.tolist()))
     for case, rows in (("test windows", [0, 1, 2]), ("one window", [0]), ("batch of 1000", [0] * 1000)):
         outputs = {name: np.asarray(served[case][name]) for name in ("forecast", "lower", "upper")}
         assert np.all(outputs["lower"] <= outputs["forecast"]) and np.all(outputs["forecast"] <= outputs["upper"])

@@ -1,9 +1,6 @@
 """One global forecaster over many series of one long-layout CSV (--id-column)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -58,7 +55,7 @@ def test_a_global_model_over_every_series_reports_the_worst_series(trained, capl
     assert any("Skipped 1 series too short to split: 'new' (3 row(s))" in note for note in series.notes)
 
 
-def test_the_export_forecasts_windows_of_any_series(trained, tmp_path):
+def test_the_export_forecasts_windows_of_any_series(trained, tmp_path, run_in_fresh_process):
     config, result = trained
     series = task.load_series(config)
     starts = timeseries.window_starts(series, "test", 48, 12)
@@ -71,15 +68,10 @@ def test_the_export_forecasts_windows_of_any_series(trained, tmp_path):
         "outputs = serve(window=tf.constant(np.array(json.loads(sys.argv[2]), np.float32)))\n"
         "print(json.dumps({key: value.numpy().tolist() for key, value in outputs.items()}))\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", code, str(result.export_path), json.dumps(windows.tolist())],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    served = {key: np.asarray(value) for key, value in json.loads(completed.stdout.splitlines()[-1]).items()}
+    served = {
+        key: np.asarray(value)
+        for key, value in run_in_fresh_process(code, str(result.export_path), json.dumps(windows.tolist())).items()
+    }
     assert served["forecast"].shape == (4, 12, 1)
     # Each series' forecast is in its own units: the big store's is about 500 times the small one's.
     assert 100 < served["forecast"][2:].mean() / served["forecast"][:2].mean() < 2000
