@@ -80,6 +80,7 @@ print(json.dumps(results, ensure_ascii=False))
 """
 
 
+@pytest.mark.large  # trains, exports and serves in a fresh process: 17-32 s on 2 shared cores
 def test_three_classes_in_three_scripts_train_evaluate_export_and_serve(tmp_path, caplog):
     caplog.set_level("INFO", logger="seqapps")
     result = text_classification.train(_config(tmp_path))
