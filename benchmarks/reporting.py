@@ -116,10 +116,27 @@ def previous_results(name):
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def compact_json(value, level=0):
+    """`value` as JSON, one key per line (indent 1) but each list of numbers or strings on one line.
+
+    Per-step metrics of long horizons are lists of hundreds of numbers; one per line made the forecasting
+    results several times larger than their figures.
+    """
+    if isinstance(value, dict) and value:
+        inner = " " * (level + 1)
+        items = [f"{inner}{json.dumps(str(key))}: {compact_json(item, level + 1)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * level + "}"
+    if isinstance(value, (list, tuple)) and any(isinstance(item, (dict, list, tuple)) for item in value):
+        inner = " " * (level + 1)
+        items = [inner + compact_json(item, level + 1) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + " " * level + "]"
+    return json.dumps(value, default=str)
+
+
 def write_section(name, title, body, results):
     """Replaces the `## title` section of BENCHMARKS.md and writes `results/<name>.json`."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    (RESULTS_DIR / f"{name}.json").write_text(compact_json(results) + "\n")
     section = (
         f"## {title}\n\nRun {today()} on {machine_description()}. Command: `{results['command']}`.\n\n{body.strip()}\n"
     )

@@ -48,6 +48,8 @@ ROW_BUDGET_MINUTES = 20
 LONG_HORIZON_DATASETS = ("etth1", "weather")
 LONG_HORIZONS = (192, 336, 720)
 TARGET_PERCENT = 10.0
+# Significant digits kept of each per-step and per-column metric in the results JSON.
+LIST_DIGITS = 6
 # Config fields a variant may not set: the benchmark sets them itself.
 NOT_SETTINGS = ("dataset", "csv", "data", "run_dir", "export_root", "restart")
 # Test MSE / MAE, standardized, every variable a target (data manifest, copied from the papers' tables and the
@@ -126,7 +128,7 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
         "date": reporting.today(),
         "cpu": reporting.machine_description(),
         "config": recorded_config(config),
-        "metrics": result.metrics,
+        "metrics": rounded_lists(result.metrics),
         "best_baseline": result.best_baseline,
         "improvement_percent": result.improvement_percent,
         "epochs": result.epochs_trained,
@@ -141,6 +143,18 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
             result.metrics["test"], published_file_scale(dataset, target_names)
         )
     return record
+
+
+def rounded_lists(value, digits=LIST_DIGITS):
+    """`value` with the numbers inside its lists (per-step and per-column metrics) rounded to `digits`
+    significant digits; the averages the tables read stay exact. A 720-step row holds some 30,000 such numbers."""
+    if isinstance(value, dict):
+        return {key: rounded_lists(item, digits) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [
+            float(f"{item:.{digits}g}") if isinstance(item, float) else rounded_lists(item, digits) for item in value
+        ]
+    return value
 
 
 def published_file_scale(dataset, target_names):
@@ -345,7 +359,9 @@ def body(runs):
     defaults = TimeseriesForecastingConfig()
     text = (
         f"Task: forecast the preset's default target (`OT` for ETT and weather, `pm2.5` for Beijing) "
-        f"{defaults.horizon} steps ahead from the last {defaults.input_steps} rows of every column. Default "
+        f"{defaults.horizon} steps ahead from the last {defaults.input_steps} rows of its own history (the "
+        "segment model is channel-independent; the export still takes a window of every column, and the "
+        "`--model window` rows read 96 rows of every column). Default "
         f"configuration: the segment model (SegRNN: channel-independent, each window relative to its last value, "
         f"one `{defaults.cell}` of {defaults.units} units over segments of {defaults.segment_length} rows, 48 for "
         "the 15- and 10-minute presets, parallel decoding of the output segments, "

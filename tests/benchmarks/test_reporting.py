@@ -2,6 +2,7 @@
 machine line."""
 
 import argparse
+import json
 
 import pytest
 
@@ -47,3 +48,16 @@ def test_vector_extensions_read_the_cpu_flags():
     assert reporting.vector_extensions(cpuinfo) == "AVX2, AVX-512, AMX"
     assert reporting.vector_extensions(cpuinfo.replace(" avx512f avx512bw amx_tile", "")) == "AVX2"
     assert reporting.vector_extensions("model name\t: Apple M2\n") == ""
+
+
+def test_compact_json_puts_lists_of_numbers_on_one_line_and_reads_back_the_same():
+    results = {
+        "runs": {"etth1": {"per_step": [0.1, 2, None, float("inf")], "notes": ["a [b", "c"], "empty": {}}},
+        "rows": [{"x": []}, [1, [2]]],
+        "path": reporting.ROOT,
+    }
+    text = reporting.compact_json(results)
+    assert '  "per_step": [0.1, 2, null, Infinity],\n' in text
+    assert '  "notes": ["a [b", "c"],\n' in text
+    assert json.loads(text) == {**results, "path": str(reporting.ROOT)}
+    assert json.loads(text)["rows"] == [{"x": []}, [1, [2]]]

@@ -107,3 +107,12 @@ def test_rows_scaled_as_published_follow_the_model_and_each_baseline():
     rows = benchmark.literature_rows({"weather_all_targets_h96": literature})
     assert rows[1].startswith("| weather | 96 | ours: segment gru 512, scaled as published | 0.123 | 0.200 |")
     assert rows[3].startswith("| weather | 96 | ours: linear baseline, scaled as published | 0.300 | 0.400 |")
+
+
+def test_rounded_lists_round_per_step_numbers_and_keep_the_averages_exact():
+    metrics = {"test": {"model": {"mae": 0.123456789, "mae_per_step": [0.123456789, 12345.6789, float("nan"), 3]}}}
+    rounded = benchmark.rounded_lists(metrics)
+    assert rounded["test"]["model"]["mae"] == 0.123456789
+    steps = rounded["test"]["model"]["mae_per_step"]
+    assert steps[:2] == [0.123457, 12345.7] and np.isnan(steps[2]) and steps[3] == 3
+    assert metrics["test"]["model"]["mae_per_step"][0] == 0.123456789
