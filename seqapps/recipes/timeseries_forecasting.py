@@ -1,15 +1,16 @@
 """Multivariate time-series forecasting with honest baselines, exported for TF Serving.
 
-What it does: reads the last `--input-steps` rows of every column of a
-series and forecasts the next `--horizon` values of the target column(s),
-or of every column with `--target all` (the published benchmark setting).
-The default model (`--model segment`) is SegRNN: channel-independent (each
-target column through the same weights, with a learned channel embedding),
-each window relative to its last value, a GRU (any `--cell`) over segments of
-24 rows (48 for 15- and 10-minute presets) of a 720-row lookback, and one
-recurrent step per output segment, all at once. `--model window` keeps the
-earlier model: a recurrent encoder over every column of a 96-row window and
-a dense head (with `--linear-component`, the residual of the ridge baseline,
+What it does: reads a window of the last `--input-steps` rows of every
+column of a series and forecasts the next `--horizon` values of the target
+column(s), or of every column with `--target all` (the published benchmark
+setting). The default model (`--model segment`) is SegRNN:
+channel-independent (each target column's own history through the same
+weights, with a learned channel embedding), each window relative to its
+last value, a GRU (any `--cell`) over segments of 24 rows (48 for 15- and
+10-minute presets) of a 720-row lookback, and one recurrent step per output
+segment, all at once. `--model window`, the one to try when other columns
+carry what the target needs (it wins on weather's `OT`), reads every column
+of a 96-row window: a recurrent encoder and a dense head (with `--linear-component`, the residual of the ridge baseline,
 which the model then holds, frozen). Unless the trained model beats
 persistence on validation MAE, it is set back to persistence.
 It evaluates the model next to three baselines computed in the same run on
