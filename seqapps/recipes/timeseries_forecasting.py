@@ -10,8 +10,9 @@ last value, a GRU (any `--cell`) over segments of 24 rows (48 for 15- and
 10-minute presets) of a 720-row lookback, and one recurrent step per output
 segment, all at once. `--model window`, the one to try when other columns
 carry what the target needs (it wins on weather's `OT`), reads every column
-of a 96-row window: a recurrent encoder and a dense head (with `--linear-component`, the residual of the ridge baseline,
-which the model then holds, frozen). Unless the trained model beats
+of a 96-row window: a recurrent encoder and a dense head (with
+`--linear-component`, the residual of the ridge baseline, which the model
+then holds, frozen). Unless the trained model beats
 persistence on validation MAE, it is set back to persistence.
 It evaluates the model next to three baselines computed in the same run on
 the same test windows, writes `forecast.png` and `history.png` to the run
