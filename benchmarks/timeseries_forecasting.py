@@ -18,6 +18,11 @@ ETTm1, ETTm2 and Weather, and 192, 336 and 720 on ETTh1 and Weather, each
 row written to the results as it finishes, beside the published SegRNN,
 PatchTST, DLinear and iTransformer figures.
 
+`--random-walk` also runs the defaults on a synthetic series where nothing
+beats persistence (eight exchange-rate-like geometric random walks, every
+column a target, horizon 96): the target there is a test MAE within 1% of
+persistence's.
+
     SEQAPPS_DATA_DIR=../shared/datasets python -m benchmarks.timeseries_forecasting --datasets etth1 weather
 """
 
@@ -48,6 +53,13 @@ ROW_BUDGET_MINUTES = 20
 LONG_HORIZON_DATASETS = ("etth1", "weather")
 LONG_HORIZONS = (192, 336, 720)
 TARGET_PERCENT = 10.0
+# The random-walk row: a file shaped like the exchange-rate data of the forecasting papers (7588 days of 8
+# currencies), daily log returns of 0.6%; the default may be at most this much worse than persistence there.
+RANDOM_WALK_KEY = "random_walk_all_targets_h96"
+RANDOM_WALK_DAYS = 7588
+RANDOM_WALK_COLUMNS = 8
+RANDOM_WALK_DAILY_RETURN = 0.006
+RANDOM_WALK_TOLERANCE_PERCENT = 1.0
 # Significant digits kept of each per-step and per-column metric in the results JSON.
 LIST_DIGITS = 6
 # Config fields a variant may not set: the benchmark sets them itself.
@@ -103,14 +115,36 @@ def literature_settings(datasets):
     return pairs
 
 
-def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZON):
+def write_random_walk(path, days=RANDOM_WALK_DAYS, columns=RANDOM_WALK_COLUMNS, seed=0):
+    """Writes a CSV of `columns` independent geometric random walks over `days` consecutive days; returns `path`.
+
+    Each day's log return is normal with mean zero and standard deviation `RANDOM_WALK_DAILY_RETURN`, so no
+    forecaster can beat the last value in expectation: the series the random-walk row checks the default on.
+    """
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(0.5, 2.0, size=columns)
+    returns = rng.normal(scale=RANDOM_WALK_DAILY_RETURN, size=(days, columns))
+    rates = start * np.exp(np.cumsum(returns, axis=0))
+    dates = np.datetime64("1990-01-01") + np.arange(days)
+    header = ",".join(["date"] + [f"currency_{index + 1}" for index in range(columns)])
+    lines = [header] + [f"{date},{','.join(f'{value:.6f}' for value in row)}" for date, row in zip(dates, rates)]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZON, csv_path=None):
     """Trains one configuration (the defaults, changed by `settings`); returns the JSON-ready record.
 
-    With `literature`, every column is a target (`target="all"` in the record) at `horizon`.
+    With `literature`, every column is a target (`target="all"` in the record) at `horizon`. With `csv_path`,
+    the file is read instead of the preset `dataset` (which then only names the row).
     """
     overrides = {"time_budget_minutes": ROW_BUDGET_MINUTES, **(settings or {})}
     if literature:
         overrides.update(target=["all"], horizon=horizon)
+    if csv_path is not None:
+        overrides.update(csv=str(csv_path))
     config = TimeseriesForecastingConfig(
         dataset=dataset,
         run_dir=f"runs/benchmarks/{NAME}/{key}",
@@ -137,7 +171,7 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
         "total_minutes": (time.perf_counter() - start) / 60,
         "notes": list(result.notes),
     }
-    if literature and timeseries.PRESETS[dataset].missing_values:
+    if literature and csv_path is None and timeseries.PRESETS[dataset].missing_values:
         target_names = json.loads((result.run_dir / "series.json").read_text())["target_names"]
         record["test_scaled_as_published"] = scaled_as_published(
             result.metrics["test"], published_file_scale(dataset, target_names)
@@ -233,7 +267,7 @@ def _model_name(config):
 def default_rows(runs):
     rows = []
     for key, record in sorted(runs.items()):  # a dataset's variants after its default row
-        if record.get("literature"):
+        if record.get("literature") or record.get("random_walk"):
             continue
         test = record["metrics"]["test"]
         config = record["config"]
@@ -293,6 +327,31 @@ def literature_rows(runs):
     return rows
 
 
+def random_walk_rows(runs):
+    """Rows of the random-walk table: each forecaster's standardized test MAE beside persistence's."""
+    rows = []
+    for key, record in sorted(runs.items()):
+        if not record.get("random_walk"):
+            continue
+        test, validation = record["metrics"]["test"], record["metrics"]["validation"]
+        persistence = test["persistence"]["normalized_mae"]
+        for name, metrics in test.items():
+            worse = 100 * (metrics["normalized_mae"] / persistence - 1)
+            label = f"**{_model_name(record['config'])}**" if name == "model" else name
+            notes = f"{worse:+.2f}% vs persistence"
+            if name == "model":
+                verdict = "yes" if worse <= RANDOM_WALK_TOLERANCE_PERCENT else "**no**"
+                notes += (
+                    f", within {RANDOM_WALK_TOLERANCE_PERCENT:g}%: {verdict}; {record['epochs']} epochs, "
+                    f"{_minutes(record)}, {record['date']}"
+                )
+            rows.append(
+                f"| {key} | {label} | {metrics['normalized_mae']:.4f} | {metrics['normalized_mse']:.4f} | "
+                f"{validation[name]['normalized_mae']:.4f} | {notes} |"
+            )
+    return rows
+
+
 def _as_published_row(dataset, horizon, label, metrics, date):
     return (
         f"| {dataset} | {horizon} | {label}, scaled as published | {metrics['normalized_mse']:.3f} | "
@@ -331,6 +390,13 @@ def main(argv=None):
         help="a recipe setting other than its default (e.g. linear_component=true), for a variant "
         "recorded in rows of its own; repeatable",
     )
+    parser.add_argument(
+        "--random-walk",
+        action="store_true",
+        help=f"also run on {RANDOM_WALK_COLUMNS} synthetic random walks (every column a target, horizon "
+        f"{LITERATURE_HORIZON}), where the default must stay within {RANDOM_WALK_TOLERANCE_PERCENT:g}% of "
+        "persistence's test MAE",
+    )
     arguments = parser.parse_args(argv)
     command = "python -m benchmarks.timeseries_forecasting " + " ".join(argv if argv is not None else sys.argv[1:])
 
@@ -351,6 +417,13 @@ def main(argv=None):
             record = run(dataset, reporting.run_folder(key), literature=True, settings=settings, horizon=horizon)
             runs[key] = {**record, "literature": True}
             reporting.write_section(NAME, TITLE, body(runs), results)
+    if arguments.random_walk:
+        key = f"{RANDOM_WALK_KEY} {variant}".strip()
+        folder = reporting.run_folder(key)
+        csv_path = write_random_walk(Path(f"runs/benchmarks/{NAME}/{folder}/random_walk.csv"))
+        record = run("random_walk", folder, literature=True, settings=settings, csv_path=csv_path)
+        runs[key] = {**record, "random_walk": True}
+        reporting.write_section(NAME, TITLE, body(runs), results)
     print(body(runs))
     return 0
 
@@ -403,6 +476,19 @@ def body(runs):
             "those rows are the ones to compare with the published figures.\n\n"
             "| dataset | horizon | model | test MSE (std.) | test MAE (std.) | source |\n"
             "|---|---:|---|---:|---:|---|\n" + "\n".join(literature)
+        )
+    random_walk = random_walk_rows(runs)
+    if random_walk:
+        text += (
+            "\n\n### A random walk: nothing beats persistence\n\n"
+            f"`--random-walk`: {RANDOM_WALK_COLUMNS} synthetic exchange-rate-like series ({RANDOM_WALK_DAYS} days, "
+            f"independent daily log returns of {100 * RANDOM_WALK_DAILY_RETURN:g}%, fixed seed), every column a "
+            f"target, horizon {LITERATURE_HORIZON}, the defaults otherwise, split 70/10/20%. The last value is the "
+            "best forecast there; the default must not be fooled by noise (target: test MAE within "
+            f"{RANDOM_WALK_TOLERANCE_PERCENT:g}% of persistence's). Seasonal naive repeats the value of a week "
+            "earlier (the default period of daily rows).\n\n"
+            "| run | forecaster | test MAE (std.) | test MSE (std.) | val MAE (std.) | notes |\n"
+            "|---|---|---:|---:|---:|---|\n" + "\n".join(random_walk)
         )
     return text
 

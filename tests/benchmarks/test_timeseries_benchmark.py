@@ -116,3 +116,40 @@ def test_rounded_lists_round_per_step_numbers_and_keep_the_averages_exact():
     steps = rounded["test"]["model"]["mae_per_step"]
     assert steps[:2] == [0.123457, 12345.7] and np.isnan(steps[2]) and steps[3] == 3
     assert metrics["test"]["model"]["mae_per_step"][0] == 0.123456789
+
+
+def test_the_random_walk_file_is_a_geometric_walk_of_small_daily_returns(tmp_path):
+    path = benchmark.write_random_walk(tmp_path / "walk.csv", days=2000, columns=3, seed=1)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "date,currency_1,currency_2,currency_3" and len(lines) == 2001
+    assert lines[1].startswith("1990-01-01,") and lines[-1].startswith("1995-06-23,")
+    rates = np.array([[float(value) for value in line.split(",")[1:]] for line in lines[1:]])
+    returns = np.diff(np.log(rates), axis=0)
+    assert np.all(rates > 0)
+    np.testing.assert_allclose(returns.std(axis=0), benchmark.RANDOM_WALK_DAILY_RETURN, rtol=0.1)
+    # Independent increments: no lag-one autocorrelation a forecaster could use.
+    autocorrelation = [np.corrcoef(column[:-1], column[1:])[0, 1] for column in returns.T]
+    assert np.all(np.abs(autocorrelation) < 0.1)
+    assert (
+        path.read_text()
+        == benchmark.write_random_walk(tmp_path / "again.csv", days=2000, columns=3, seed=1).read_text()
+    )
+
+
+def test_random_walk_rows_compare_each_forecaster_with_persistence_and_stay_out_of_the_other_tables():
+    walk = {
+        **record(False, 0.5),
+        "config": {"dataset": "random_walk", "model": "segment", "cell": "gru", "units": 512, "input_steps": 720},
+        "random_walk": True,
+    }
+    for split in ("validation", "test"):
+        walk["metrics"][split]["persistence"] = metrics(0.499)
+    rows = benchmark.random_walk_rows({benchmark.RANDOM_WALK_KEY: walk})
+    model = next(row for row in rows if "**segment gru 512 (720 in)**" in row)
+    assert model.startswith(f"| {benchmark.RANDOM_WALK_KEY} | **segment gru 512 (720 in)** | 0.0500 |")
+    assert "+0.20% vs persistence, within 1%: yes" in model
+    assert any(row.startswith(f"| {benchmark.RANDOM_WALK_KEY} | persistence | 0.0499 |") for row in rows)
+    walk["metrics"]["test"]["model"] = metrics(0.51)
+    assert "+2.20% vs persistence, within 1%: **no**" in benchmark.random_walk_rows({"walk": walk})[0]
+    assert benchmark.default_rows({"walk": walk}) == [] and benchmark.literature_rows({"walk": walk}) == []
+    assert "### A random walk: nothing beats persistence" in benchmark.body({"walk": walk})
