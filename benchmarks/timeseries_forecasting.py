@@ -299,6 +299,7 @@ def literature_rows(runs):
             groups.setdefault((record["config"]["dataset"], record["config"]["horizon"]), []).append((key, record))
     rows = []
     for (dataset, horizon), members in groups.items():
+        variants = {key.partition(" ")[2] for key, _ in members}
         for key, record in sorted(members):
             variant = key.partition(" ")[2]
             label = f"ours: {_model_name(record['config'])}" + (f" [{variant}]" if variant else "")
@@ -311,8 +312,8 @@ def literature_rows(runs):
             )
             if "model" in as_published:
                 rows.append(_as_published_row(dataset, horizon, label, as_published["model"], record["date"]))
-            if re.fullmatch(r"(--seed \S+)?", variant) and variant and len(members) > 1:
-                continue  # another seed: the baselines are those of the same windows above
+            if re.sub(r"\s*--seed \S+", "", variant).strip() in variants - {variant}:
+                continue  # another seed of a run above: the baselines are those of the same windows
             for name, metrics in test.items():
                 if name != "model":
                     rows.append(

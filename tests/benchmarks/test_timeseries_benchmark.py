@@ -67,6 +67,17 @@ def test_a_second_seed_is_a_row_of_its_own_under_the_same_baselines():
     assert ours[1].startswith("| etth1 | 96 | ours: segment gru 512 (720 in) [--seed 2] | 0.002 | 0.040 |")
     assert sum("ours: linear baseline" in row for row in rows) == 1
 
+    # A variant's second seed shares that variant's baselines; a seed alone, without its first run, keeps its own.
+    rows = benchmark.literature_rows(
+        {
+            "etth1_all_targets_h96 --windows-per-epoch 16000": literature(0.5),
+            "etth1_all_targets_h96 --windows-per-epoch 16000 --seed 2": literature(0.4),
+        }
+    )
+    assert sum("ours: linear baseline" in row for row in rows) == 1
+    rows = benchmark.literature_rows({"etth1_all_targets_h96 --seed 2": literature(0.4)})
+    assert sum("ours: linear baseline" in row for row in rows) == 1
+
 
 def test_recorded_config_says_all_for_every_column():
     config = benchmark.TimeseriesForecastingConfig(target="all", horizon=96)
