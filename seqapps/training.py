@@ -80,6 +80,25 @@ def shuffle_each_epoch(dataset, buffer_size, seed):
     return read_once
 
 
+def averaging_momentum(ema_momentum, planned_steps):
+    """The weight average's momentum for a run of `planned_steps` steps: `ema_momentum`, lowered where need be
+    so that the first steps' weights count for under 1% (e^-5) of the final average. Keras' average has no
+    warm-up: it starts from the weights after the first step, so 0.999 over 500 steps would keep 61% of them.
+    0: no averaging (also when `planned_steps` is too few to average over)."""
+    return max(0.0, min(ema_momentum, 1 - 5 / planned_steps)) if ema_momentum else 0.0
+
+
+def averaging_note(requested, momentum, planned_steps):
+    """What the training line says of the weight average: `, weight average (EMA 0.96, lowered from 0.999 for
+    125 steps)`; empty when none was asked for."""
+    if not requested:
+        return ""
+    if not momentum:
+        return f", no weight average ({planned_steps} steps are too few to average over)"
+    lowered = f", lowered from {requested:g} for {planned_steps} steps" if momentum < requested else ""
+    return f", weight average (EMA {momentum:.4g}{lowered})"
+
+
 def standard_callbacks(
     run_dir, monitor, mode, patience, epoch_seconds, train_dataset=None, averaged_weights=False, resume_dir=None
 ):

@@ -278,6 +278,24 @@ def test_averaged_weights_are_validated_kept_and_resumed(tmp_path):
     assert_same_run(resumed_history.history, resumed.get_weights(), (history.history, model.get_weights()))
 
 
+@pytest.mark.parametrize(
+    "requested, planned_steps, expected, note",
+    [
+        (0.999, 5643, 0.999, ", weight average (EMA 0.999)"),  # the default on Tiny Shakespeare: 9 epochs x 627 steps
+        (0.999, 125, 0.96, ", weight average (EMA 0.96, lowered from 0.999 for 125 steps)"),  # --quick
+        (0.9, 100, 0.9, ", weight average (EMA 0.9)"),
+        (0.999, 5, 0.0, ", no weight average (5 steps are too few to average over)"),
+        (0.0, 5643, 0.0, ""),
+    ],
+)
+def test_the_weight_average_forgets_the_first_weights(requested, planned_steps, expected, note):
+    momentum = training.averaging_momentum(requested, planned_steps)
+    assert momentum == pytest.approx(expected)
+    if momentum:
+        assert momentum**planned_steps < 0.01  # what the first steps' weights count for at the end
+    assert training.averaging_note(requested, momentum, planned_steps) == note
+
+
 def test_time_budget_stops_training():
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(loss="mse")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import keras
 
-from seqapps import layers
+from seqapps import layers, training
 from seqapps.tasks import timeseries_forecasting as task
 from seqapps.tuning.recipe_hyper_model import RecipeHyperModel
 from seqapps.tuning.search_space import SearchSpace
@@ -136,7 +136,10 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
             list(series.target_indices),
             future_statistics=future_statistics,
         )
-        return task.compile_forecaster(trained, config)
+        steps = task.steps_per_epoch(len(task.split_windows(series, config)["train"]), config)
+        return task.compile_forecaster(
+            trained, config, training.averaging_momentum(config.ema_momentum, config.epochs * steps)
+        )
 
     def fit_model(self, values, model, epochs, initial_epoch, callbacks):
         config = self.trial_config(values)
@@ -149,6 +152,8 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
         early_stopping = keras.callbacks.EarlyStopping(
             monitor=self.objective.name, mode=self.objective.direction, patience=config.patience
         )
+        # Validation, early stopping and the trial's checkpoint see the averaged weights, as in the recipe.
+        averaging = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if model.optimizer.use_ema else []
         return model.fit(
             task.train_dataset(series, starts["train"], config, target_mean, target_std, future=future),
             validation_data=task.window_dataset(
@@ -156,7 +161,7 @@ class TimeseriesForecastingHyperModel(RecipeHyperModel):
             ).cache(),
             epochs=epochs,
             initial_epoch=initial_epoch,
-            callbacks=[*task.learning_rate_callbacks(config), *callbacks, early_stopping],
+            callbacks=[*averaging, *task.learning_rate_callbacks(config), *callbacks, early_stopping],
             shuffle=False,
             verbose=config.verbose,
         )

@@ -125,7 +125,7 @@ def test_rounded_lists_round_per_step_numbers_and_keep_the_averages_exact():
     rounded = benchmark.rounded_lists(metrics)
     assert rounded["test"]["model"]["mae"] == 0.123456789
     steps = rounded["test"]["model"]["mae_per_step"]
-    assert steps[:2] == [0.123457, 12345.7] and np.isnan(steps[2]) and steps[3] == 3
+    assert steps[:2] == [0.1235, 12350.0] and np.isnan(steps[2]) and steps[3] == 3
     assert metrics["test"]["model"]["mae_per_step"][0] == 0.123456789
 
 

@@ -398,6 +398,7 @@ def test_error_metrics_per_target_are_in_file_units_and_average_to_the_mean():
         ({"target": ["all", "OT"]}, "all"),
         ({"windows_per_epoch": 0}, "windows_per_epoch"),
         ({"learning_rate_decay": 1.5}, "learning_rate_decay"),
+        ({"ema_momentum": 1.0}, "ema_momentum"),
     ],
 )
 def test_bad_config(arguments, fragment):
@@ -588,6 +589,35 @@ def test_the_output_layer_is_zeroed_unless_the_model_beat_persistence(model_mae,
     assert task.keep_persistence_if_better(trained, model_mae, 0.8) == kept
     assert np.all(output.get_weights()[0] == (0.5 if kept else 0.0))
     assert ("persistence forecast" in caplog.text) != kept
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.7])
+def test_the_optimizer_averages_the_weights_when_given_a_momentum(momentum):
+    settings = TimeseriesForecastingConfig(input_steps=8, horizon=4, segment_length=4, units=4)
+    _, trained = task.build_model(settings, 2, 2, np.zeros(2, np.float32), np.ones(2, np.float32), [0, 1])
+    optimizer = task.compile_forecaster(trained, settings, momentum).optimizer
+    assert optimizer.use_ema == bool(momentum)
+    if momentum:
+        assert optimizer.ema_momentum == pytest.approx(momentum)
+
+
+@pytest.mark.large  # 25-40 s: two trainings
+def test_validation_early_stopping_and_the_evaluation_use_the_weight_average(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    histories = {}
+    for momentum in (0.0, 0.7):
+        (tmp_path / str(momentum)).mkdir()
+        settings = dict(ema_momentum=momentum, epochs=2, max_train_windows=320, learning_rate=0.01)
+        result = task.train(config(tmp_path / str(momentum), **settings))
+        histories[momentum] = json.loads((result.run_dir / "history.json").read_text())
+    assert "Training with weight average (EMA 0.7)." in caplog.text
+    assert "Model kept" in caplog.text.split("weight average")[-1]
+    # The same training steps, but validation scored the averaged weights, and the evaluation the best of them.
+    np.testing.assert_allclose(histories[0.7]["loss"], histories[0.0]["loss"], rtol=1e-4)
+    assert np.abs(np.subtract(histories[0.7]["val_mae"], histories[0.0]["val_mae"])).max() > 1e-3
+    assert result.metrics["validation"]["model"]["normalized_mae"] == pytest.approx(
+        min(histories[0.7]["val_mae"]), rel=1e-4
+    )
 
 
 def test_learning_rate_schedule_is_constant_for_two_epochs_then_decays():

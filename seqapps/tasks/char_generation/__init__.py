@@ -20,7 +20,7 @@ Where each role lives:
 - `datasets.py`: `window_dataset` (independent windows) and `stream_dataset` (truncated BPTT).
 - `callbacks.py`: `ResetStates` and `PrintSample`.
 - `training.py`: `train` (the recipe end to end, one model or an ensemble),
-  the optimizer and weight average (`build_optimizer`, `averaging_momentum`),
+  the optimizer and weight average (`build_optimizer`; its momentum: `seqapps.training.averaging_momentum`),
   the steps a search reuses per trial (`encode_corpus`, `training_datasets`,
   `compile_language_model`), `CharGenerationResult`.
 
@@ -61,8 +61,6 @@ from seqapps.tasks.char_generation.model import LanguageModelLayers, build_langu
 from seqapps.tasks.char_generation.serving import serving_signatures
 from seqapps.tasks.char_generation.training import (
     CharGenerationResult,
-    averaging_momentum,
-    averaging_note,
     build_optimizer,
     compile_language_model,
     encode_corpus,
@@ -84,8 +82,6 @@ __all__ = [
     "LanguageModelLayers",
     "PrintSample",
     "ResetStates",
-    "averaging_momentum",
-    "averaging_note",
     "build_language_model",
     "build_optimizer",
     "compile_language_model",

@@ -69,7 +69,7 @@ class CharGenerationConfig:
             this momentum (Keras `use_ema`); validation, early stopping, the
             checkpoints, the test score and the export use the averaged weights.
             A run of few steps averages with a lower momentum, so that its
-            first weights wear off (`averaging_momentum`). 0: no averaging.
+            first weights wear off (`seqapps.training.averaging_momentum`). 0: no averaging.
         jit_compile: compile the training step with XLA. Off by default, as
             Keras has it on CPU-only machines: on an AVX-512 Xeon the default
             model's step took 409 ms with XLA and 173 ms without (TensorFlow's

@@ -42,28 +42,9 @@ class CharGenerationResult:
     corpus_description: str
 
 
-def averaging_momentum(ema_momentum, planned_steps):
-    """The weight average's momentum for a run of `planned_steps` steps: `ema_momentum`, lowered where need be
-    so that the first steps' weights count for under 1% (e^-5) of the final average. Keras' average has no
-    warm-up: it starts from the weights after the first step, so 0.999 over 500 steps would keep 61% of them.
-    0: no averaging (also when `planned_steps` is too few to average over)."""
-    return max(0.0, min(ema_momentum, 1 - 5 / planned_steps)) if ema_momentum else 0.0
-
-
-def averaging_note(requested, momentum, planned_steps):
-    """What the training line says of the weight average: `, weight average (EMA 0.96, lowered from 0.999 for
-    125 steps)`; empty when none was asked for."""
-    if not requested:
-        return ""
-    if not momentum:
-        return f", no weight average ({planned_steps} steps are too few to average over)"
-    lowered = f", lowered from {requested:g} for {planned_steps} steps" if momentum < requested else ""
-    return f", weight average (EMA {momentum:.4g}{lowered})"
-
-
 def build_optimizer(config, learning_rate, ema_momentum=0.0):
     """Adam on `learning_rate` (a float or a schedule) with global clipping, weight decay (not of biases)
-    and, with `ema_momentum` (see `averaging_momentum`), a moving average of the weights."""
+    and, with `ema_momentum` (see `seqapps.training.averaging_momentum`), a moving average of the weights."""
     averaging = {"use_ema": True, "ema_momentum": ema_momentum} if ema_momentum else {}
     optimizer = keras.optimizers.Adam(
         learning_rate, global_clipnorm=config.clipnorm, weight_decay=config.weight_decay or None, **averaging
@@ -201,7 +182,7 @@ def compile_language_model(config, vocabulary_size, steps_per_epoch):
         model = build_language_model(config, vocabulary_size)
     planned_steps = config.epochs * steps_per_epoch
     schedule = training.PlannedCosineDecay(config.learning_rate, planned_steps, alpha=0.05)
-    momentum = averaging_momentum(config.ema_momentum, planned_steps)
+    momentum = training.averaging_momentum(config.ema_momentum, planned_steps)
     model.compile(
         optimizer=build_optimizer(config, schedule, momentum),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -224,7 +205,7 @@ def _fit(config, ids, vocabulary, prompt, run_dir, strategy, resume_dir):
         f"Training: {'truncated BPTT, stateful' if config.tbptt else 'independent windows'}, "
         f"{config.sequence_length}-character windows, batch {config.batch_size}, "
         f"{steps_per_epoch} steps per epoch, up to {config.epochs} epochs"
-        f"{averaging_note(config.ema_momentum, momentum, planned_steps)}."
+        f"{training.averaging_note(config.ema_momentum, momentum, planned_steps)}."
     )
 
     sampler = PrintSample(CharGenerator(dataclasses.replace(config, ensemble=1), vocabulary), config, prompt)

@@ -64,8 +64,8 @@ Where each role lives:
 - `serving.py`: `serving_function` (`serving_default`: raw window, and `future` with covariates -> raw
   forecast and interval, input checks).
 - `training.py`: `train` (the recipe end to end) and the steps a search reuses per trial: `split_windows`,
-  `future_inputs`, `model_inputs`, `compile_forecaster`, `learning_rate_callbacks`, `train_dataset`,
-  `window_dataset`.
+  `future_inputs`, `model_inputs`, `compile_forecaster`, `steps_per_epoch`, `learning_rate_callbacks`,
+  `train_dataset`, `window_dataset`.
 """
 
 from seqapps.tasks.timeseries_forecasting.baselines import (
@@ -112,6 +112,7 @@ from seqapps.tasks.timeseries_forecasting.training import (
     learning_rate_callbacks,
     model_inputs,
     split_windows,
+    steps_per_epoch,
     train,
     train_dataset,
     window_dataset,
@@ -153,6 +154,7 @@ __all__ = [
     "seasonal_naive_forecast",
     "serving_function",
     "split_windows",
+    "steps_per_epoch",
     "train",
     "train_dataset",
     "window_dataset",

@@ -26,6 +26,7 @@ MODEL_DEFAULTS = {
         "loss": "mae",
         "patience": 5,
         "learning_rate_decay": 0.8,
+        "ema_momentum": 0.0,
     },
     "window": {
         "input_steps": 96,
@@ -35,6 +36,7 @@ MODEL_DEFAULTS = {
         "loss": "mse",
         "patience": 3,
         "learning_rate_decay": 1.0,
+        "ema_momentum": 0.0,
     },
 }
 # Segments of 24 rows for data with at most 24 rows a day (hourly or coarser), else 48 (SegRNN's choice).
@@ -122,6 +124,12 @@ class TimeseriesForecastingConfig:
         learning_rate_decay: factor applied to the learning rate every epoch
             after the first two (1: constant).
         loss: training loss on the standardized targets, `mse` or `mae`.
+        ema_momentum: keep an exponential moving average of the weights with
+            this momentum (Keras `use_ema`); validation, early stopping, the
+            checkpoints, the test score and the export use the averaged
+            weights. A run of few steps averages with a lower momentum, so
+            that its first weights wear off
+            (`seqapps.training.averaging_momentum`). 0: no averaging.
         patience: epochs without validation improvement before stopping.
         linear_component: (window model) add the linear baseline's forecast (ridge, fitted in
             the same run, then frozen) to the head's output, so the recurrent
@@ -187,6 +195,7 @@ class TimeseriesForecastingConfig:
     learning_rate: float = None
     learning_rate_decay: float = None
     loss: str = None
+    ema_momentum: float = None
     patience: int = None
     linear_component: bool = False
     max_train_windows: int = None

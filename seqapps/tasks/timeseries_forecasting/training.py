@@ -1,7 +1,7 @@
 """`train`: the recipe end to end (data, baselines, training, the validation guards, evaluation, export).
 
 The steps a hyperparameter search reuses per trial (`seqapps.tuning`) are
-public: `split_windows`, `future_inputs`, `model_inputs`, `compile_forecaster`,
+public: `split_windows`, `future_inputs`, `model_inputs`, `compile_forecaster`, `steps_per_epoch`,
 `learning_rate_callbacks`, `train_dataset` and `window_dataset`.
 """
 
@@ -118,15 +118,27 @@ def _train(config, strategy, resume_dir):
             linear=ridge if config.linear_component else None,
             future_statistics=future_statistics,
         )
-        compile_forecaster(trained, config)
-        distribute.clip_after_all_reduce(trained.optimizer, strategy)
-    trained.summary(print_fn=logger.info)
-    epoch_seconds = []
     train_batches = distribute.shard_by_data(
         train_dataset(series, starts["train"], config, target_mean, target_std, future=future)
     )
+    planned_steps = config.epochs * steps_per_epoch(len(starts["train"]), config)
+    momentum = training.averaging_momentum(config.ema_momentum, planned_steps)
+    with strategy.scope():
+        compile_forecaster(trained, config, momentum)
+        distribute.clip_after_all_reduce(trained.optimizer, strategy)
+    trained.summary(print_fn=logger.info)
+    if config.ema_momentum:
+        logger.info(f"Training with{training.averaging_note(config.ema_momentum, momentum, planned_steps)[1:]}.")
+    epoch_seconds = []
     callbacks = learning_rate_callbacks(config) + training.standard_callbacks(
-        run_dir, "val_mae", "min", config.patience, epoch_seconds, train_dataset=train_batches, resume_dir=resume_dir
+        run_dir,
+        "val_mae",
+        "min",
+        config.patience,
+        epoch_seconds,
+        train_dataset=train_batches,
+        averaged_weights=bool(momentum),
+        resume_dir=resume_dir,
     )
     if config.time_budget_minutes:
         callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
@@ -320,8 +332,9 @@ def model_inputs(windows, future, starts, horizon):
     return {"window": windows, "future": timeseries.gather_future(future, starts, horizon)}
 
 
-def compile_forecaster(trained, config):
-    """Compiles the trained model (`build_model`'s second): Adam (clipnorm 1), `config.loss`, MAE as the metric.
+def compile_forecaster(trained, config, ema_momentum=0.0):
+    """Compiles the trained model (`build_model`'s second): Adam (clipnorm 1), `config.loss`, MAE as the metric;
+    with `ema_momentum` (from `seqapps.training.averaging_momentum`), the optimizer averages the weights.
 
     With quantile outputs (`config.quantile_outputs`), the loss is `model.PointAndPinballLoss` (`config.loss` of
     the forecast plus the pinball losses of the two bounds, weight 1 each) and the metric `mae` is the
@@ -331,7 +344,9 @@ def compile_forecaster(trained, config):
     if config.quantile_outputs:
         loss = model.PointAndPinballLoss(config.loss, config.quantiles)
         metric = keras.metrics.MeanMetricWrapper(model.point_mean_absolute_error, name="mae")
-    trained.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=loss, metrics=[metric])
+    averaging = {"use_ema": True, "ema_momentum": ema_momentum} if ema_momentum else {}
+    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=1.0, **averaging)
+    trained.compile(optimizer=optimizer, loss=loss, metrics=[metric])
     return trained
 
 
@@ -364,10 +379,15 @@ def train_dataset(series, starts, config, target_mean, target_std, future=None):
     each epoch."""
     batches = window_dataset(series, starts, config, target_mean, target_std, shuffle=True, future=future)
     if config.windows_per_epoch and config.windows_per_epoch < len(starts):
-        steps = math.ceil(config.windows_per_epoch / config.batch_size)
+        steps = steps_per_epoch(len(starts), config)
         logger.info(
             f"Each epoch trains on {steps * config.batch_size:,} of the {len(starts):,} training windows "
             f"({steps} batches of {config.batch_size}), sampled anew each epoch (--windows-per-epoch)."
         )
         return batches.take(steps)
     return batches
+
+
+def steps_per_epoch(train_windows, config):
+    """Training batches per epoch for `train_windows` training windows: all of them, or `windows_per_epoch`."""
+    return math.ceil(min(train_windows, config.windows_per_epoch or train_windows) / config.batch_size)
