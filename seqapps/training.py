@@ -9,6 +9,7 @@ folder, synced to disk and renamed into place, so a kill at any moment leaves
 the previous checkpoint whole.
 """
 
+import hashlib
 import json
 import logging
 import math
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from seqapps import configs, distribute
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 BACKUP_FOLDER = "backup"
 BACKUP_STATE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
+# Written in an ensemble member's folder once it finished (`write_finished_member`).
+MEMBER_RECORD = "member.json"
 
 
 def start_run(run_dir, restart, seed, config=None):
@@ -97,6 +101,42 @@ def averaging_note(requested, momentum, planned_steps):
         return f", no weight average ({planned_steps} steps are too few to average over)"
     lowered = f", lowered from {requested:g} for {planned_steps} steps" if momentum < requested else ""
     return f", weight average (EMA {momentum:.4g}{lowered})"
+
+
+def finished_member(config_class, member_config, run_dir, fingerprint, ignored=()):
+    """The `member.json` record of the finished ensemble member in `run_dir`, if it was trained with
+    `member_config`'s settings (but for the `ignored` fields, as its `config.json` says) on the same data
+    (`fingerprint`, e.g. a hash of the training data, as the record says); else None (also with `restart`).
+
+    A member is finished once its trainer wrote `member.json` (`write_finished_member`), after its model.
+    """
+    finished = Path(run_dir) / MEMBER_RECORD
+    if member_config.restart or not finished.exists():
+        return None
+    record = json.loads(finished.read_text())
+    try:
+        saved = configs.load_run_config(config_class, run_dir)
+    except configs.SettingsError:
+        return None
+    settings = [configs.to_plain(config) for config in (saved, member_config)]
+    for plain in settings:
+        for name in ignored:
+            plain.pop(name, None)
+    return record if settings[0] == settings[1] and record.get("fingerprint") == fingerprint else None
+
+
+def write_finished_member(run_dir, fingerprint, epochs, epoch_seconds):
+    """Marks the ensemble member in `run_dir` finished (see `finished_member`): its epochs and their seconds."""
+    record = {"fingerprint": fingerprint, "epochs": epochs, "epoch_seconds": list(epoch_seconds)}
+    (Path(run_dir) / MEMBER_RECORD).write_text(json.dumps(record, indent=1))
+
+
+def data_fingerprint(*arrays):
+    """A hash of the arrays' values: a finished member is reused only on the same data (`finished_member`)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
 
 
 def standard_callbacks(

@@ -399,6 +399,7 @@ def test_error_metrics_per_target_are_in_file_units_and_average_to_the_mean():
         ({"windows_per_epoch": 0}, "windows_per_epoch"),
         ({"learning_rate_decay": 1.5}, "learning_rate_decay"),
         ({"ema_momentum": 1.0}, "ema_momentum"),
+        ({"ensemble": 0}, "ensemble"),
     ],
 )
 def test_bad_config(arguments, fragment):
@@ -618,6 +619,60 @@ def test_validation_early_stopping_and_the_evaluation_use_the_weight_average(tmp
     assert result.metrics["validation"]["model"]["normalized_mae"] == pytest.approx(
         min(histories[0.7]["val_mae"]), rel=1e-4
     )
+
+
+@pytest.mark.parametrize("interval", ["conformal", "pinball"])
+def test_an_ensemble_forecasts_the_mean_of_its_members_and_saves_and_reloads(tmp_path, interval):
+    mean, std = np.array([1.0, 20.0], np.float32), np.array([2.0, 5.0], np.float32)
+    settings = TimeseriesForecastingConfig(input_steps=8, horizon=4, segment_length=4, units=4, interval=interval)
+    members = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        forecaster, trained = task.build_model(settings, 2, 2, mean, std, [0, 1])
+        output = trained.get_layer("segment_forecaster").segment_output
+        output.set_weights([np.full_like(weight, 0.1 * seed) for weight in output.get_weights()])
+        members.append(forecaster)
+    windows = np.random.default_rng(0).normal(size=(3, 8, 2)).astype(np.float32) * 10
+    expected = [task.predict_outputs(member, windows) for member in members]
+    assert not np.allclose(expected[0][0], expected[1][0])
+    ensemble = task.average_forecasters(members)
+    ensemble.save(tmp_path / "ensemble.keras")
+    for model in (ensemble, keras.saving.load_model(tmp_path / "ensemble.keras", safe_mode=True)):
+        outputs = task.predict_outputs(model, windows)
+        assert len(outputs) == (3 if interval == "pinball" else 1)
+        for index, output in enumerate(outputs):
+            np.testing.assert_allclose(output, (expected[0][index] + expected[1][index]) / 2, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.large  # 30-50 s: two members, then a rerun, and the export served in a fresh process
+def test_an_ensemble_trains_its_members_and_a_rerun_reuses_them(tmp_path, caplog, run_in_fresh_process):
+    caplog.set_level("INFO", logger="seqapps")
+    settings = config(tmp_path, ensemble=2, epochs=2, max_train_windows=320, learning_rate=0.01, time_budget_minutes=30)
+    result = task.train(settings)
+    assert "member 1 of 2 (seed 1337, 15.0 minutes)" in caplog.text
+    assert "member 2 of 2 (seed 1338, " in caplog.text
+    assert result.epochs_trained == 4 and len(result.epoch_seconds) == 4
+    members = [keras.saving.load_model(result.run_dir / f"member_{k}" / "model.keras") for k in (1, 2)]
+    series = timeseries.load_csv(settings.csv, "date", ["OT"])
+    starts = timeseries.window_starts(series, "test", INPUT_STEPS, HORIZON, lookback=24)
+    windows, _ = timeseries.gather_windows(series, starts[:5], INPUT_STEPS, HORIZON)
+    forecasts = [np.asarray(member(windows)) for member in members]
+    assert not np.allclose(forecasts[0], forecasts[1])  # other seeds, other models
+    ensemble = np.asarray(keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)(windows))
+    np.testing.assert_allclose(ensemble, (forecasts[0] + forecasts[1]) / 2, rtol=1e-5, atol=1e-5)
+    served = run_in_fresh_process(RELOAD, str(result.export_path), json.dumps(windows.tolist()))
+    np.testing.assert_allclose(served["test windows"]["forecast"], ensemble, atol=1e-4)
+    np.testing.assert_allclose(served["one window"]["forecast"], ensemble[:1], atol=1e-4)
+
+    caplog.clear()
+    rerun = task.train(dataclasses.replace(settings, export_root=str(tmp_path / "export_again")))
+    assert caplog.text.count("reusing the finished model") == 2 and "--- member" not in caplog.text
+    assert rerun.metrics["test"]["model"]["normalized_mae"] == pytest.approx(
+        result.metrics["test"]["model"]["normalized_mae"], rel=1e-6
+    )
+    caplog.clear()
+    task.train(dataclasses.replace(settings, learning_rate=0.02, epochs=1))  # other settings: trained again
+    assert "reusing" not in caplog.text and "--- member 2 of 2" in caplog.text
 
 
 def test_learning_rate_schedule_is_constant_for_two_epochs_then_decays():

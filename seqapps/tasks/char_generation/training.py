@@ -1,7 +1,6 @@
 """The recipe end to end: vocabulary, training (one model or an ensemble), scores, samples and export."""
 
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -12,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from seqapps import configs, distribute, export, training
+from seqapps import distribute, export, training
 from seqapps.data import shakespeare
 from seqapps.layers.char_vocabulary import OOV_ID, CharVocabulary
 from seqapps.tasks.char_generation.callbacks import PrintSample, ResetStates
@@ -63,26 +62,8 @@ def loss_metrics(nats, characters):
 
 
 # Config fields that do not change what a model learns: an ensemble member trained with other values of
-# them is reused by a later run (`_train_member`).
+# them is reused by a later run (`_train_member`, `seqapps.training.finished_member`).
 _OUTPUT_SETTINGS = ("prompt", "sample_length", "temperature", "top_k", "top_p", "export_root", "restart", "verbose")
-
-
-def _finished_member(member_config, run_dir, training_text):
-    """The `member.json` record of the finished member in `run_dir`, if it was trained with `member_config`'s
-    settings (but for `_OUTPUT_SETTINGS`, as its `config.json` says) on the same text; else None."""
-    finished = run_dir / "member.json"
-    if member_config.restart or not finished.exists():
-        return None
-    record = json.loads(finished.read_text())
-    try:
-        saved = configs.load_run_config(CharGenerationConfig, run_dir)
-    except configs.SettingsError:
-        return None
-    settings = [configs.to_plain(config) for config in (saved, member_config)]
-    for plain in settings:
-        for name in _OUTPUT_SETTINGS:
-            plain.pop(name)
-    return record if settings[0] == settings[1] and record.get("training_text") == training_text else None
 
 
 def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, strategy, resume_root):
@@ -116,12 +97,18 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, strateg
             config, ensemble=1, seed=config.seed + index, time_budget_minutes=budget, run_dir=str(run_dir)
         )
         # The text itself, so that a changed file at the same path is trained on again.
-        training_text = hashlib.sha256(np.asarray(ids["train"]).tobytes()).hexdigest()
-        record = _finished_member(dataclasses.replace(member_config, run_dir=str(chief_dir)), chief_dir, training_text)
+        training_text = training.data_fingerprint(np.asarray(ids["train"]))
+        record = training.finished_member(
+            CharGenerationConfig,
+            dataclasses.replace(member_config, run_dir=str(chief_dir)),
+            chief_dir,
+            training_text,
+            ignored=_OUTPUT_SETTINGS,
+        )
         if record is not None:
             logger.info(f"Member {index + 1}: reusing the finished model in {chief_dir}.")
             return keras.saving.load_model(chief_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
-        (run_dir / "member.json").unlink(missing_ok=True)
+        (run_dir / training.MEMBER_RECORD).unlink(missing_ok=True)
         training.start_run(run_dir, config.restart, member_config.seed, config=member_config)
         logger.info(
             f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
@@ -131,9 +118,7 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, strateg
     model, epochs, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir, strategy, resume_dir)
     model.save(run_dir / "model.keras")
     if config.ensemble > 1:
-        (run_dir / "member.json").write_text(
-            json.dumps({"training_text": training_text, "epochs": epochs, "epoch_seconds": epoch_seconds}, indent=1)
-        )
+        training.write_finished_member(run_dir, training_text, epochs, epoch_seconds)
     return model, epochs, epoch_seconds
 
 

@@ -51,7 +51,7 @@ Where each role lives:
 - `config.py`: `TimeseriesForecastingConfig` (the recipe's settings,
   `MODEL_DEFAULTS`), `TimeseriesForecastingResult`, `load_series`.
 - `model.py`: `build_model` (`build_segment_model`, `build_window_model`),
-  `learning_rate_schedule`, the guards `keep_persistence_if_better` and
+  `average_forecasters` (an ensemble's mean), `learning_rate_schedule`, the guards `keep_persistence_if_better` and
   `keep_linear_if_better`; with quantile outputs `PointAndPinballLoss` and
   `predict_outputs`.
 - `baselines.py`: `persistence_forecast`, `seasonal_naive_forecast`,
@@ -97,6 +97,7 @@ from seqapps.tasks.timeseries_forecasting.evaluation import (
 )
 from seqapps.tasks.timeseries_forecasting.model import (
     PointAndPinballLoss,
+    average_forecasters,
     build_model,
     build_segment_model,
     build_window_model,
@@ -132,6 +133,7 @@ __all__ = [
     "RidgeForecaster",
     "TimeseriesForecastingConfig",
     "TimeseriesForecastingResult",
+    "average_forecasters",
     "build_model",
     "build_segment_model",
     "build_window_model",

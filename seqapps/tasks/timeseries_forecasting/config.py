@@ -50,6 +50,7 @@ _POSITIVE_INTEGERS = (
     "batch_size",
     "patience",
     "segment_length",
+    "ensemble",
 )
 
 
@@ -140,7 +141,14 @@ class TimeseriesForecastingConfig:
         windows_per_epoch: train each epoch on this many training windows
             (rounded up to whole batches), sampled anew each epoch (`None`: all).
         time_budget_minutes: stop training after the epoch that leaves too
-            little of this many minutes for another (`None`: no limit).
+            little of this many minutes for another (`None`: no limit); an
+            ensemble shares it out between its members.
+        ensemble: train this many models one after the other, the k-th with
+            the seed `seed + k - 1`, each with an equal share of the time
+            budget left, in `run_dir/member_<k>`; the forecast (and interval
+            outputs) is their mean. A rerun with the same settings and data
+            reuses the finished members; an interrupted member resumes. A
+            search's trials train one model each; its retrain, the ensemble.
         quantiles: the lower and upper levels of the prediction interval
             (0.1 0.9: an 80% interval), returned by the export as `lower` /
             `upper` (see `interval`).
@@ -201,6 +209,7 @@ class TimeseriesForecastingConfig:
     max_train_windows: int = None
     windows_per_epoch: int = None
     time_budget_minutes: float = None
+    ensemble: int = 1
     quantiles: tuple = intervals.DEFAULT_QUANTILES
     interval: str = intervals.DEFAULT_INTERVAL
     export_root: str = "saved_models"

@@ -1,5 +1,6 @@
-"""The two forecasters (`build_segment_model`, `build_window_model`), their learning-rate schedule, and the
-validation guards that set an output layer back to zero (`keep_persistence_if_better`, `keep_linear_if_better`).
+"""The two forecasters (`build_segment_model`, `build_window_model`), their ensemble (`average_forecasters`),
+their learning-rate schedule, and the validation guards that set an output layer back to zero
+(`keep_persistence_if_better`, `keep_linear_if_better`).
 
 Both models map the raw window `(batch, input_steps, n_features)` to the raw
 forecast `(batch, horizon, n_targets)`, standardizing inside the graph (the
@@ -236,6 +237,21 @@ def build_model(config, n_features, n_targets, mean, std, target_indices, linear
             "Fix: use model='segment' (--model segment), or leave them out."
         )
     return build_window_model(config, n_features, n_targets, mean, std, target_indices, linear)
+
+
+def average_forecasters(forecasters):
+    """An ensemble: one forecaster taking the inputs of `forecasters` (built by `build_model` with the same
+    settings but the seed) and returning the mean of their outputs (the forecast, and the bounds with quantile
+    outputs)."""
+    first = forecasters[0]
+    inputs = keras.tree.map_structure(
+        lambda tensor: keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor.name), first.input
+    )
+    for index, member in enumerate(forecasters):
+        member.name = f"member_{index + 1}"
+    outputs = [member(inputs) for member in forecasters]
+    averaged = keras.tree.map_structure(lambda *values: keras.layers.Average()(list(values)), *outputs)
+    return keras.Model(inputs, averaged, name=MODEL_NAME)
 
 
 def output_layer(trained):

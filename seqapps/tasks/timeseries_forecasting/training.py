@@ -19,7 +19,12 @@ import tensorflow as tf
 from seqapps import distribute, export, training
 from seqapps.data import timeseries
 from seqapps.tasks.timeseries_forecasting import baselines, evaluation, intervals, model
-from seqapps.tasks.timeseries_forecasting.config import MODEL_NAME, TimeseriesForecastingResult, load_series
+from seqapps.tasks.timeseries_forecasting.config import (
+    MODEL_NAME,
+    TimeseriesForecastingConfig,
+    TimeseriesForecastingResult,
+    load_series,
+)
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
 
 logger = logging.getLogger(__name__)
@@ -107,75 +112,121 @@ def _train(config, strategy, resume_dir):
         + f"linear ({linear.describe()}; chosen on validation, {time.perf_counter() - start:.0f} s)"
     )
 
-    with strategy.scope():
-        forecaster, trained = model.build_model(
-            config,
-            n_features,
-            n_targets,
-            mean,
-            std,
-            target_indices,
-            linear=ridge if config.linear_component else None,
-            future_statistics=future_statistics,
-        )
-    train_batches = distribute.shard_by_data(
-        train_dataset(series, starts["train"], config, target_mean, target_std, future=future)
-    )
-    planned_steps = config.epochs * steps_per_epoch(len(starts["train"]), config)
-    momentum = training.averaging_momentum(config.ema_momentum, planned_steps)
-    with strategy.scope():
-        compile_forecaster(trained, config, momentum)
-        distribute.clip_after_all_reduce(trained.optimizer, strategy)
-    trained.summary(print_fn=logger.info)
-    if config.ema_momentum:
-        logger.info(f"Training with{training.averaging_note(config.ema_momentum, momentum, planned_steps)[1:]}.")
-    epoch_seconds = []
-    callbacks = learning_rate_callbacks(config) + training.standard_callbacks(
-        run_dir,
-        "val_mae",
-        "min",
-        config.patience,
-        epoch_seconds,
-        train_dataset=train_batches,
-        averaged_weights=bool(momentum),
-        resume_dir=resume_dir,
-    )
-    if config.time_budget_minutes:
-        callbacks.append(training.TimeBudget(config.time_budget_minutes, epoch_seconds))
-    history = trained.fit(
-        train_batches,
-        validation_data=distribute.shard_by_data(
-            window_dataset(series, starts["validation"], config, target_mean, target_std, future=future).cache()
-        ),
-        epochs=config.epochs,
-        callbacks=callbacks,
-        shuffle=False,
-        verbose=config.verbose,
-    )
-    epochs_trained = training.record_history(history, run_dir, epoch_seconds)
-
     truths = {
         split: timeseries.gather_windows(series, starts[split], config.input_steps, config.horizon)
         for split in forecasts
     }
 
-    def model_metrics(split):
+    def model_metrics(forecaster, split):
         inputs = model_inputs(truths[split][0], future, starts[split], config.horizon)
         outputs = model.predict_outputs(forecaster, inputs)
         return outputs, evaluation.error_metrics(outputs[0], truths[split][1], target_std)
 
-    if config.linear_component:
-        model.keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]))
-    else:
-        _, validation = model_metrics("validation")
-        persistence = evaluation.error_metrics(
-            forecasts["validation"]["persistence"], truths["validation"][1], target_std
+    def fit_member(member_config, member_dir, member_resume_dir):
+        """Builds, trains and guards one model in `member_dir` -> (forecaster, epochs, seconds of each)."""
+        with strategy.scope():
+            forecaster, trained = model.build_model(
+                member_config,
+                n_features,
+                n_targets,
+                mean,
+                std,
+                target_indices,
+                linear=ridge if member_config.linear_component else None,
+                future_statistics=future_statistics,
+            )
+        train_batches = distribute.shard_by_data(
+            train_dataset(series, starts["train"], member_config, target_mean, target_std, future=future)
         )
-        model.keep_persistence_if_better(trained, validation["normalized_mae"], persistence["normalized_mae"])
+        planned_steps = member_config.epochs * steps_per_epoch(len(starts["train"]), member_config)
+        momentum = training.averaging_momentum(member_config.ema_momentum, planned_steps)
+        with strategy.scope():
+            compile_forecaster(trained, member_config, momentum)
+            distribute.clip_after_all_reduce(trained.optimizer, strategy)
+        trained.summary(print_fn=logger.info)
+        if member_config.ema_momentum:
+            note = training.averaging_note(member_config.ema_momentum, momentum, planned_steps)
+            logger.info(f"Training with{note[1:]}.")
+        epoch_seconds = []
+        callbacks = learning_rate_callbacks(member_config) + training.standard_callbacks(
+            member_dir,
+            "val_mae",
+            "min",
+            member_config.patience,
+            epoch_seconds,
+            train_dataset=train_batches,
+            averaged_weights=bool(momentum),
+            resume_dir=member_resume_dir,
+        )
+        if member_config.time_budget_minutes:
+            callbacks.append(training.TimeBudget(member_config.time_budget_minutes, epoch_seconds))
+        history = trained.fit(
+            train_batches,
+            validation_data=distribute.shard_by_data(
+                window_dataset(
+                    series, starts["validation"], member_config, target_mean, target_std, future=future
+                ).cache()
+            ),
+            epochs=member_config.epochs,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=member_config.verbose,
+        )
+        epochs = training.record_history(history, member_dir, epoch_seconds)
+        if member_config.linear_component:
+            model.keep_linear_if_better(trained, ridge, starts["validation"], min(history.history["val_mae"]))
+        else:
+            _, validation = model_metrics(forecaster, "validation")
+            persistence = evaluation.error_metrics(
+                forecasts["validation"]["persistence"], truths["validation"][1], target_std
+            )
+            model.keep_persistence_if_better(trained, validation["normalized_mae"], persistence["normalized_mae"])
+        return forecaster, epochs, epoch_seconds
+
+    if config.ensemble == 1:
+        forecaster, epochs_trained, epoch_seconds = fit_member(config, run_dir, resume_dir)
+    else:
+        logger.info(
+            f"Ensemble of {config.ensemble} models, seeds {config.seed} to {config.seed + config.ensemble - 1}, "
+            f"trained one after the other in {run_dir}/member_<k>; the forecast is their mean."
+        )
+        members, epochs_trained, epoch_seconds = [], 0, []
+        fingerprint = training.data_fingerprint(series.values, series.borders, series.target_indices)
+        for index in range(config.ensemble):
+            member_config, member_dir, chief_dir = _member_settings(config, index, sum(epoch_seconds), resume_dir)
+            record = training.finished_member(
+                TimeseriesForecastingConfig,
+                dataclasses.replace(member_config, run_dir=str(chief_dir)),
+                chief_dir,
+                fingerprint,
+                ignored=_OUTPUT_SETTINGS,
+            )
+            if record is not None:
+                logger.info(f"Member {index + 1}: reusing the finished model in {chief_dir}.")
+                members.append(keras.saving.load_model(chief_dir / "model.keras"))
+                member_epochs, member_seconds = record["epochs"], record["epoch_seconds"]
+            else:
+                (member_dir / training.MEMBER_RECORD).unlink(missing_ok=True)
+                training.start_run(member_dir, config.restart, member_config.seed, config=member_config)
+                budget = member_config.time_budget_minutes
+                logger.info(
+                    f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
+                    + (f", {budget:.1f} minutes" if budget else "")
+                    + ") ---"
+                )
+                member, member_epochs, member_seconds = fit_member(member_config, member_dir, resume_dir and chief_dir)
+                member.save(member_dir / "model.keras")
+                training.write_finished_member(member_dir, fingerprint, member_epochs, member_seconds)
+                members.append(member)
+            epochs_trained += member_epochs
+            epoch_seconds += member_seconds
+        forecaster = model.average_forecasters(members)
+        _, validation = model_metrics(forecaster, "validation")
+        logger.info(f"Ensemble of {config.ensemble}: validation MAE (standardized) {validation['normalized_mae']:.4f}.")
 
     metrics, outputs = {}, {}
     for split in forecasts:
-        outputs[split], _ = model_metrics(split)
+        outputs[split], _ = model_metrics(forecaster, split)
         forecasts[split] = {"model": outputs[split][0], **forecasts[split]}
         metrics[split] = {
             name: evaluation.error_metrics(forecast, truths[split][1], target_std)
@@ -284,6 +335,27 @@ def _train(config, strategy, resume_dir):
         run_dir=run_dir,
         notes=series.notes,
     )
+
+
+# Config fields that do not change what an ensemble member learns: a member trained with other values of them
+# is reused by a later run.
+_OUTPUT_SETTINGS = ("export_root", "restart", "verbose")
+
+
+def _member_settings(config, index, seconds_spent, resume_dir):
+    """Ensemble member `index`'s settings, folder and the folder it resumes from (`resume_dir`'s member folder on
+    a worker other than the chief): its seed is `config.seed + index` and its time budget an equal share of what
+    `seconds_spent` left of `config.time_budget_minutes` for the members still to train."""
+    member = f"member_{index + 1}"
+    member_dir = Path(config.run_dir) / member
+    chief_dir = Path(resume_dir or config.run_dir) / member
+    budget = config.time_budget_minutes and max(
+        1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
+    )
+    member_config = dataclasses.replace(
+        config, ensemble=1, seed=config.seed + index, time_budget_minutes=budget, run_dir=str(member_dir)
+    )
+    return member_config, member_dir, chief_dir
 
 
 def split_windows(series, config):
