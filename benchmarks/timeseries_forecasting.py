@@ -162,7 +162,7 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
         "date": reporting.today(),
         "cpu": reporting.machine_description(),
         "config": recorded_config(config),
-        "metrics": rounded_lists(result.metrics),
+        "metrics": compact_metrics(result.metrics),
         "best_baseline": result.best_baseline,
         "improvement_percent": result.improvement_percent,
         "epochs": result.epochs_trained,
@@ -177,6 +177,26 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
             result.metrics["test"], published_file_scale(dataset, target_names)
         )
     return record
+
+
+def compact_record(record):
+    """A results row as the file keeps it: `rounded_lists`, its metrics through `compact_metrics`."""
+    record = rounded_lists(record)
+    return {**record, "metrics": compact_metrics(record["metrics"])} if "metrics" in record else record
+
+
+def compact_metrics(metrics):
+    """The metrics as the results file keeps them: `rounded_lists`, and the validation split without its
+    per-step lists (the tables read its averages; the test split keeps everything)."""
+
+    def without_steps(value):
+        if isinstance(value, dict):
+            return {key: without_steps(item) for key, item in value.items() if not key.endswith("_per_step")}
+        return value
+
+    return rounded_lists(
+        {split: without_steps(item) if split == "validation" else item for split, item in metrics.items()}
+    )
 
 
 def rounded_lists(value, digits=LIST_DIGITS):
@@ -403,8 +423,8 @@ def main(argv=None):
 
     results = reporting.previous_results(NAME)
     results["command"] = command.strip()
-    # Rows of earlier invocations are rounded as new ones are: the file stays small enough to commit.
-    runs = {key: rounded_lists(record) for key, record in results.get("runs", {}).items()}
+    # Rows of earlier invocations are compacted as new ones are: the file stays small enough to commit.
+    runs = {key: compact_record(record) for key, record in results.get("runs", {}).items()}
     results["runs"] = runs
     settings = dict(arguments.set)
     variant = reporting.variant_flags(settings)

@@ -9,6 +9,7 @@ folder, synced to disk and renamed into place, so a kill at any moment leaves
 the previous checkpoint whole.
 """
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -123,6 +124,46 @@ def finished_member(config_class, member_config, run_dir, fingerprint, ignored=(
         for name in ignored:
             plain.pop(name, None)
     return record if settings[0] == settings[1] and record.get("fingerprint") == fingerprint else None
+
+
+def start_member(config_class, config, index, seconds_spent, fingerprint, resume_root=None, ignored=()):
+    """Sets up ensemble member `index` of `config` (a settings dataclass with `ensemble`, `seed`, `run_dir`,
+    `restart` and `time_budget_minutes`), or finds it finished.
+
+    The member is a one-model run in `run_dir/member_<index + 1>` with the
+    seed `config.seed + index` and an equal share of what `seconds_spent` left
+    of the time budget for the members still to train. A worker other than the
+    chief (`resume_root`: the chief's run folder) resumes from, and reuses the
+    finished members of, the chief's folders.
+
+    Returns:
+        `(member_config, run_dir, chief_dir, record)`: `record` is the finished
+        member's (`finished_member`: reuse `chief_dir/model.keras`), or None
+        when the member is to be trained; `run_dir` was then started
+        (`start_run`) and the member announced.
+    """
+    member = f"member_{index + 1}"
+    run_dir = Path(config.run_dir) / member
+    chief_dir = Path(resume_root or config.run_dir) / member
+    budget = config.time_budget_minutes and max(
+        1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
+    )
+    member_config = dataclasses.replace(
+        config, ensemble=1, seed=config.seed + index, time_budget_minutes=budget, run_dir=str(run_dir)
+    )
+    chief_config = dataclasses.replace(member_config, run_dir=str(chief_dir))
+    record = finished_member(config_class, chief_config, chief_dir, fingerprint, ignored=ignored)
+    if record is not None:
+        logger.info(f"Member {index + 1}: reusing the finished model in {chief_dir}.")
+        return member_config, run_dir, chief_dir, record
+    (run_dir / MEMBER_RECORD).unlink(missing_ok=True)
+    start_run(run_dir, config.restart, member_config.seed, config=member_config)
+    logger.info(
+        f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
+        + (f", {budget:.1f} minutes" if budget else "")
+        + ") ---"
+    )
+    return member_config, run_dir, chief_dir, None
 
 
 def write_finished_member(run_dir, fingerprint, epochs, epoch_seconds):

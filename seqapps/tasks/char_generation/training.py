@@ -86,35 +86,14 @@ def _train_member(config, index, ids, vocabulary, prompt, seconds_spent, strateg
     if config.ensemble == 1:
         run_dir, member_config, resume_dir = Path(config.run_dir), config, resume_root
     else:
-        member = f"member_{index + 1}"
-        run_dir = Path(config.run_dir) / member
-        chief_dir = Path(resume_root or config.run_dir) / member
-        resume_dir = resume_root and chief_dir
-        budget = config.time_budget_minutes and max(
-            1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
-        )
-        member_config = dataclasses.replace(
-            config, ensemble=1, seed=config.seed + index, time_budget_minutes=budget, run_dir=str(run_dir)
-        )
         # The text itself, so that a changed file at the same path is trained on again.
         training_text = training.data_fingerprint(np.asarray(ids["train"]))
-        record = training.finished_member(
-            CharGenerationConfig,
-            dataclasses.replace(member_config, run_dir=str(chief_dir)),
-            chief_dir,
-            training_text,
-            ignored=_OUTPUT_SETTINGS,
+        member_config, run_dir, chief_dir, record = training.start_member(
+            CharGenerationConfig, config, index, seconds_spent, training_text, resume_root, ignored=_OUTPUT_SETTINGS
         )
         if record is not None:
-            logger.info(f"Member {index + 1}: reusing the finished model in {chief_dir}.")
             return keras.saving.load_model(chief_dir / "model.keras"), record["epochs"], record["epoch_seconds"]
-        (run_dir / training.MEMBER_RECORD).unlink(missing_ok=True)
-        training.start_run(run_dir, config.restart, member_config.seed, config=member_config)
-        logger.info(
-            f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
-            + (f", {budget:.1f} minutes" if budget else "")
-            + ") ---"
-        )
+        resume_dir = resume_root and chief_dir
     model, epochs, epoch_seconds = _fit(member_config, ids, vocabulary, prompt, run_dir, strategy, resume_dir)
     model.save(run_dir / "model.keras")
     if config.ensemble > 1:

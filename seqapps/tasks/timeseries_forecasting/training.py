@@ -28,6 +28,9 @@ from seqapps.tasks.timeseries_forecasting.config import (
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
 
 logger = logging.getLogger(__name__)
+# Config fields that do not change what an ensemble member learns: a member trained with other values of them
+# is reused by a later run.
+_OUTPUT_SETTINGS = ("export_root", "restart", "verbose")
 
 
 def _describe_series(series, config, starts):
@@ -193,27 +196,19 @@ def _train(config, strategy, resume_dir):
         members, epochs_trained, epoch_seconds = [], 0, []
         fingerprint = training.data_fingerprint(series.values, series.borders, series.target_indices)
         for index in range(config.ensemble):
-            member_config, member_dir, chief_dir = _member_settings(config, index, sum(epoch_seconds), resume_dir)
-            record = training.finished_member(
+            member_config, member_dir, chief_dir, record = training.start_member(
                 TimeseriesForecastingConfig,
-                dataclasses.replace(member_config, run_dir=str(chief_dir)),
-                chief_dir,
+                config,
+                index,
+                sum(epoch_seconds),
                 fingerprint,
+                resume_dir,
                 ignored=_OUTPUT_SETTINGS,
             )
             if record is not None:
-                logger.info(f"Member {index + 1}: reusing the finished model in {chief_dir}.")
                 members.append(keras.saving.load_model(chief_dir / "model.keras"))
                 member_epochs, member_seconds = record["epochs"], record["epoch_seconds"]
             else:
-                (member_dir / training.MEMBER_RECORD).unlink(missing_ok=True)
-                training.start_run(member_dir, config.restart, member_config.seed, config=member_config)
-                budget = member_config.time_budget_minutes
-                logger.info(
-                    f"--- member {index + 1} of {config.ensemble} (seed {member_config.seed}"
-                    + (f", {budget:.1f} minutes" if budget else "")
-                    + ") ---"
-                )
                 member, member_epochs, member_seconds = fit_member(member_config, member_dir, resume_dir and chief_dir)
                 member.save(member_dir / "model.keras")
                 training.write_finished_member(member_dir, fingerprint, member_epochs, member_seconds)
@@ -335,27 +330,6 @@ def _train(config, strategy, resume_dir):
         run_dir=run_dir,
         notes=series.notes,
     )
-
-
-# Config fields that do not change what an ensemble member learns: a member trained with other values of them
-# is reused by a later run.
-_OUTPUT_SETTINGS = ("export_root", "restart", "verbose")
-
-
-def _member_settings(config, index, seconds_spent, resume_dir):
-    """Ensemble member `index`'s settings, folder and the folder it resumes from (`resume_dir`'s member folder on
-    a worker other than the chief): its seed is `config.seed + index` and its time budget an equal share of what
-    `seconds_spent` left of `config.time_budget_minutes` for the members still to train."""
-    member = f"member_{index + 1}"
-    member_dir = Path(config.run_dir) / member
-    chief_dir = Path(resume_dir or config.run_dir) / member
-    budget = config.time_budget_minutes and max(
-        1 / 60, (config.time_budget_minutes - seconds_spent / 60) / (config.ensemble - index)
-    )
-    member_config = dataclasses.replace(
-        config, ensemble=1, seed=config.seed + index, time_budget_minutes=budget, run_dir=str(member_dir)
-    )
-    return member_config, member_dir, chief_dir
 
 
 def split_windows(series, config):
