@@ -157,12 +157,12 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
         result = train(config)
     except export.ExportError as error:
         # The metrics are written before the export; keep them and say why nothing was exported.
-        return failed_export_record(config, error, (time.perf_counter() - start) / 60)
+        return compact_record(failed_export_record(config, error, (time.perf_counter() - start) / 60))
     record = {
         "date": reporting.today(),
         "cpu": reporting.machine_description(),
         "config": recorded_config(config),
-        "metrics": compact_metrics(result.metrics),
+        "metrics": result.metrics,
         "best_baseline": result.best_baseline,
         "improvement_percent": result.improvement_percent,
         "epochs": result.epochs_trained,
@@ -176,27 +176,27 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
         record["test_scaled_as_published"] = scaled_as_published(
             result.metrics["test"], published_file_scale(dataset, target_names)
         )
-    return record
+    return compact_record(record)
 
 
 def compact_record(record):
-    """A results row as the file keeps it: `rounded_lists`, its metrics through `compact_metrics`."""
-    record = rounded_lists(record)
-    return {**record, "metrics": compact_metrics(record["metrics"])} if "metrics" in record else record
+    """A results row as the file keeps it: its lists rounded (`rounded_lists`) and its metrics through
+    `compact_metrics`."""
+    if "metrics" in record:
+        record = {**record, "metrics": compact_metrics(record["metrics"])}
+    return rounded_lists(record)
 
 
 def compact_metrics(metrics):
-    """The metrics as the results file keeps them: `rounded_lists`, and the validation split without its
-    per-step lists (the tables read its averages; the test split keeps everything)."""
+    """The metrics without the validation split's per-step lists (the tables read its averages; the test split
+    keeps everything)."""
 
     def without_steps(value):
         if isinstance(value, dict):
             return {key: without_steps(item) for key, item in value.items() if not key.endswith("_per_step")}
         return value
 
-    return rounded_lists(
-        {split: without_steps(item) if split == "validation" else item for split, item in metrics.items()}
-    )
+    return {split: without_steps(item) if split == "validation" else item for split, item in metrics.items()}
 
 
 def rounded_lists(value, digits=LIST_DIGITS):

@@ -1,11 +1,13 @@
 """benchmarks/inference.py on a tiny export: it finds the newest version and times it in a fresh process."""
 
+import pytest
 import tensorflow as tf
 
 from benchmarks import inference
 from seqapps.export import export_for_serving
 
 
+@pytest.mark.large  # exports twice, each checked in a fresh process: about 27 s on 2 cores
 def test_newest_version_is_measured(tmp_path):
     module = tf.Module()
     module.scale = tf.Variable([1.0, 2.0])

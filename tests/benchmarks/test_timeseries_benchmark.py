@@ -129,13 +129,17 @@ def test_rounded_lists_round_per_step_numbers_and_keep_the_averages_exact():
     assert metrics["test"]["model"]["mae_per_step"][0] == 0.123456789
 
 
-def test_compact_metrics_keep_the_validation_averages_and_every_test_number():
+def test_compact_records_keep_the_validation_averages_and_every_test_number():
     steps = [0.123456789, 0.2]
     split = {"model": {"normalized_mae": 0.123456789, "mae_per_step": steps, "interval": {"coverage_per_step": steps}}}
-    compact = benchmark.compact_metrics({"validation": split, "test": split})
-    assert compact["validation"] == {"model": {"normalized_mae": 0.123456789, "interval": {}}}
-    assert compact["test"]["model"]["mae_per_step"] == [0.1235, 0.2]
-    assert compact["test"]["model"]["interval"]["coverage_per_step"] == [0.1235, 0.2]
+    record = {"epoch_seconds": [61.23456], "metrics": {"validation": split, "test": split}}
+    compact = benchmark.compact_record(record)
+    assert compact["metrics"]["validation"] == {"model": {"normalized_mae": 0.123456789, "interval": {}}}
+    assert compact["metrics"]["test"]["model"]["mae_per_step"] == [0.1235, 0.2]
+    assert compact["metrics"]["test"]["model"]["interval"]["coverage_per_step"] == [0.1235, 0.2]
+    assert compact["epoch_seconds"] == [61.23]
+    assert benchmark.compact_record(compact) == compact
+    assert record["metrics"]["validation"]["model"]["mae_per_step"] == steps
 
 
 def test_the_random_walk_file_is_a_geometric_walk_of_small_daily_returns(tmp_path):

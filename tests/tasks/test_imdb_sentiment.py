@@ -144,6 +144,7 @@ def check_served(served, expected):
         assert "missing a required argument: 'text'" in refused[name], refused[name]
 
 
+@pytest.mark.large  # trains, exports and serves: about 27 s on 2 cores
 def test_train_evaluate_export_and_serve_raw_strings(tmp_path, caplog):
     caplog.set_level("INFO", logger="seqapps")
     config = _config(tmp_path)

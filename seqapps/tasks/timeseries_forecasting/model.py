@@ -242,7 +242,8 @@ def build_model(config, n_features, n_targets, mean, std, target_indices, linear
 def average_forecasters(forecasters):
     """An ensemble: one forecaster taking the inputs of `forecasters` (built by `build_model` with the same
     settings but the seed) and returning the mean of their outputs (the forecast, and the bounds with quantile
-    outputs)."""
+    outputs). The members are renamed `member_1`, `member_2`, ... in place, so that their names are unique inside
+    the ensemble."""
     first = forecasters[0]
     inputs = keras.tree.map_structure(
         lambda tensor: keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor.name), first.input

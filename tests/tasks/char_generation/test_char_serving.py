@@ -62,6 +62,7 @@ print(json.dumps(results))
 """
 
 
+@pytest.mark.large  # trains, exports and serves: about 20 s on 2 cores
 def test_train_evaluate_export_and_serve(tmp_path, caplog):
     config = small_config(
         tmp_path,

@@ -91,6 +91,7 @@ def test_an_ensemble_trains_its_members_and_a_rerun_reuses_the_finished_ones(tmp
     assert sum("--- member" in line for line in caplog.messages) == 2
 
 
+@pytest.mark.large  # trains two members twice: about 25 s on 2 cores
 def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other(tmp_path, monkeypatch, caplog):
     config = small_config(tmp_path, ensemble=2, epochs=2, max_characters=1000)
     uninterrupted = task.train(dataclasses.replace(config, run_dir=str(tmp_path / "uninterrupted")))
@@ -113,6 +114,7 @@ def test_an_interrupted_ensemble_keeps_its_finished_member_and_resumes_the_other
     assert resumed.metrics == uninterrupted.metrics
 
 
+@pytest.mark.large  # trains twice and runs the recipe: about 23 s on 2 cores
 def test_windows_mode_and_the_recipe_script(tmp_path):
     config = small_config(tmp_path)
     completed = subprocess.run(

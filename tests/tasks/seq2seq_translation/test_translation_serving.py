@@ -57,6 +57,7 @@ print(json.dumps(results))
 """
 
 
+@pytest.mark.large  # trains, exports and serves: about 50 s on 2 cores
 def test_recipe_trains_evaluates_exports_and_serves(tmp_path, capsys):
     from seqapps.recipes import seq2seq_translation as recipe
 
