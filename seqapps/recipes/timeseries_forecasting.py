@@ -116,6 +116,7 @@ GROUPS = {
         "loss",
         "patience",
         "linear_component",
+        "linear_blend",
         "max_train_windows",
         "windows_per_epoch",
         "verbose",

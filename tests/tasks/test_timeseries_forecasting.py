@@ -644,6 +644,73 @@ def test_an_ensemble_forecasts_the_mean_of_its_members_and_saves_and_reloads(tmp
             np.testing.assert_allclose(output, (expected[0][index] + expected[1][index]) / 2, rtol=1e-5, atol=1e-5)
 
 
+def test_the_linear_weight_is_chosen_on_validation_mae():
+    truth = np.zeros((2, 3, 1), np.float32)
+    target_std = np.array([2.0], np.float32)
+    weight, errors = task.choose_linear_weight(truth + 1.0, truth + 3.0, truth, target_std)
+    assert weight == 0.0 and errors[0.0] == pytest.approx(0.5) and errors[1.0] == pytest.approx(1.5)
+    weight, _ = task.choose_linear_weight(truth + 1.0, truth - 1.5, truth, target_std)  # errors that cancel
+    assert weight == 0.4
+    assert task.choose_linear_weight(truth + 1.0, truth, truth, target_std)[0] == 1.0
+    assert sorted(errors) == list(task.LINEAR_WEIGHTS)
+
+
+@pytest.mark.parametrize("every_column", [True, False])
+def test_the_linear_forecast_as_keras_layers_equals_the_ridge(every_column):
+    rng = np.random.default_rng(0)
+    rows = np.arange(600, dtype=np.float32)
+    values = np.stack([np.sin(rows / 4) * 3 + 10, np.cos(rows / 7) - 5, rng.normal(size=600)], axis=1)
+    series = series_of(values)
+    if every_column:
+        series = dataclasses.replace(series, target_names=("f0", "f1", "f2"))
+    mean, std = series.statistics()
+    starts = {split: timeseries.window_starts(series, split, 8, 4) for split in timeseries.SPLITS}
+    kind = task.ChannelRidgeForecaster if every_column else task.RidgeForecaster
+    ridge = kind(series, 8, 4, mean, std).fit(starts["train"], starts["validation"])
+    window = keras.Input((8, 3), name="window")
+    layers = keras.Model(window, task.linear_forecast(ridge, window, mean, std))
+    windows, _ = timeseries.gather_windows(series, starts["test"], 8, 4)
+    np.testing.assert_allclose(np.asarray(layers(windows)), ridge.predict(starts["test"]), rtol=1e-4, atol=1e-4)
+    assert not layers.trainable_weights
+
+
+@pytest.mark.parametrize("interval", ["conformal", "pinball"])
+def test_a_blend_moves_the_forecast_and_its_bounds_toward_the_linear_one_and_reloads(tmp_path, interval):
+    values = np.random.default_rng(1).normal(size=(400, 2)).cumsum(axis=0)
+    series = dataclasses.replace(series_of(values), target_names=("f0", "f1"))
+    mean, std = series.statistics()
+    starts = {split: timeseries.window_starts(series, split, 8, 4) for split in timeseries.SPLITS}
+    ridge = task.ChannelRidgeForecaster(series, 8, 4, mean, std).fit(starts["train"], starts["validation"])
+    settings = TimeseriesForecastingConfig(input_steps=8, horizon=4, segment_length=4, units=4, interval=interval)
+    forecaster, trained = task.build_model(settings, 2, 2, mean, std, [0, 1])
+    output = trained.get_layer("segment_forecaster").segment_output
+    output.set_weights([np.full_like(weight, 0.1) for weight in output.get_weights()])
+    windows, _ = timeseries.gather_windows(series, starts["test"], 8, 4)
+    network = task.predict_outputs(forecaster, windows)
+    linear = ridge.predict(starts["test"])
+    blend = task.blend_with_linear(forecaster, ridge, 0.3, mean, std)
+    blend.save(tmp_path / "blend.keras")
+    for model in (blend, keras.saving.load_model(tmp_path / "blend.keras", safe_mode=True)):
+        outputs = task.predict_outputs(model, windows)
+        expected = 0.7 * network[0] + 0.3 * linear
+        np.testing.assert_allclose(outputs[0], expected, rtol=1e-4, atol=1e-4)
+        assert len(outputs) == len(network)
+        for bound, network_bound in zip(outputs[1:], network[1:]):
+            np.testing.assert_allclose(bound - outputs[0], network_bound - network[0], rtol=1e-4, atol=1e-4)
+
+
+def test_a_run_blended_with_the_linear_baseline_exports_the_blend(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    result = task.train(config(tmp_path, linear_blend=True, epochs=1, units=4, max_train_windows=64))
+    assert "Blend with the linear baseline, chosen on validation MAE" in caplog.text
+    weight = json.loads((result.run_dir / "metrics.json").read_text())["linear_weight"]
+    assert weight in task.LINEAR_WEIGHTS and weight > 0  # one short epoch: the ridge helps
+    validation = result.metrics["validation"]
+    assert validation["model"]["normalized_mae"] <= validation["linear"]["normalized_mae"] + 1e-6
+    saved = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
+    assert saved.get_layer("linear_share").scale == pytest.approx(weight)
+
+
 @pytest.mark.large  # 30-50 s: two members, then a rerun, and the export served in a fresh process
 def test_an_ensemble_trains_its_members_and_a_rerun_reuses_them(tmp_path, caplog, run_in_fresh_process):
     caplog.set_level("INFO", logger="seqapps")

@@ -51,7 +51,8 @@ Where each role lives:
 - `config.py`: `TimeseriesForecastingConfig` (the recipe's settings,
   `MODEL_DEFAULTS`), `TimeseriesForecastingResult`, `load_series`.
 - `model.py`: `build_model` (`build_segment_model`, `build_window_model`),
-  `average_forecasters` (an ensemble's mean), `learning_rate_schedule`, the guards `keep_persistence_if_better` and
+  `average_forecasters` (an ensemble's mean), the blend with the linear baseline (`choose_linear_weight`,
+  `blend_with_linear`, `linear_forecast`), `learning_rate_schedule`, the guards `keep_persistence_if_better` and
   `keep_linear_if_better`; with quantile outputs `PointAndPinballLoss` and
   `predict_outputs`.
 - `baselines.py`: `persistence_forecast`, `seasonal_naive_forecast`,
@@ -96,14 +97,18 @@ from seqapps.tasks.timeseries_forecasting.evaluation import (
     plot_forecasts,
 )
 from seqapps.tasks.timeseries_forecasting.model import (
+    LINEAR_WEIGHTS,
     PointAndPinballLoss,
     average_forecasters,
+    blend_with_linear,
     build_model,
     build_segment_model,
     build_window_model,
+    choose_linear_weight,
     keep_linear_if_better,
     keep_persistence_if_better,
     learning_rate_schedule,
+    linear_forecast,
     predict_outputs,
 )
 from seqapps.tasks.timeseries_forecasting.serving import serving_function
@@ -121,6 +126,7 @@ from seqapps.tasks.timeseries_forecasting.training import (
 
 __all__ = [
     "ALL",
+    "LINEAR_WEIGHTS",
     "LOSSES",
     "MAX_MULTIVARIATE_INPUTS",
     "MODELS",
@@ -134,9 +140,11 @@ __all__ = [
     "TimeseriesForecastingConfig",
     "TimeseriesForecastingResult",
     "average_forecasters",
+    "blend_with_linear",
     "build_model",
     "build_segment_model",
     "build_window_model",
+    "choose_linear_weight",
     "compile_forecaster",
     "error_metrics",
     "fit_linear_baseline",
@@ -146,6 +154,7 @@ __all__ = [
     "keep_persistence_if_better",
     "learning_rate_callbacks",
     "learning_rate_schedule",
+    "linear_forecast",
     "load_series",
     "metrics_table",
     "model_inputs",

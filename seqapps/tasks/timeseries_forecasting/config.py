@@ -136,6 +136,11 @@ class TimeseriesForecastingConfig:
             the same run, then frozen) to the head's output, so the recurrent
             part learns the residual of the linear forecast; `False` (default):
             the head forecasts the change from the last value.
+        linear_blend: after training, blend the forecast with the linear
+            baseline's (`(1 - w) * network + w * linear`, both fitted in the
+            same run), the weight `w` of 0, 0.1, ..., 1 with the lowest
+            validation MAE (0 keeps the network alone); the export holds the
+            ridge as frozen layers. Training is unchanged.
         max_train_windows: train on at most this many windows, evenly spaced
             over the training split (`None`: all).
         windows_per_epoch: train each epoch on this many training windows
@@ -206,6 +211,7 @@ class TimeseriesForecastingConfig:
     ema_momentum: float = None
     patience: int = None
     linear_component: bool = False
+    linear_blend: bool = False
     max_train_windows: int = None
     windows_per_epoch: int = None
     time_budget_minutes: float = None
@@ -219,7 +225,11 @@ class TimeseriesForecastingConfig:
     verbose: int = 2
 
     PRESETS: typing.ClassVar[dict] = {"quick": {"epochs": 1, "units": 16, "max_train_windows": 2000}}
-    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + ("time_budget_minutes", "quantiles")
+    RESUMABLE_CHANGES: typing.ClassVar[tuple] = configs.DEFAULT_RESUMABLE_CHANGES + (
+        "time_budget_minutes",
+        "quantiles",
+        "linear_blend",
+    )
 
     def __post_init__(self):
         if self.csv is None and self.dataset not in timeseries.PRESETS:

@@ -1,6 +1,7 @@
 """The two forecasters (`build_segment_model`, `build_window_model`), their ensemble (`average_forecasters`),
-their learning-rate schedule, and the validation guards that set an output layer back to zero
-(`keep_persistence_if_better`, `keep_linear_if_better`).
+their blend with the linear baseline (`choose_linear_weight`, `blend_with_linear`), their learning-rate schedule,
+and the validation guards that set an output layer back to zero (`keep_persistence_if_better`,
+`keep_linear_if_better`).
 
 Both models map the raw window `(batch, input_steps, n_features)` to the raw
 forecast `(batch, horizon, n_targets)`, standardizing inside the graph (the
@@ -24,7 +25,7 @@ import numpy as np
 
 from seqapps import layers
 from seqapps.data import timeseries
-from seqapps.tasks.timeseries_forecasting import intervals
+from seqapps.tasks.timeseries_forecasting import baselines, intervals
 from seqapps.tasks.timeseries_forecasting.config import LOSSES, MODEL_NAME
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 CONSTANT_EPOCHS = 2
 # The forecaster's outputs with quantile outputs (in this order on the trained model's last axis).
 OUTPUTS = ("forecast", "lower", "upper")
+# The weights of the linear baseline in the blend that `choose_linear_weight` tries.
+LINEAR_WEIGHTS = tuple(step / 10 for step in range(11))
 
 
 def _standardize(config, n_features, mean, std):
@@ -253,6 +256,73 @@ def average_forecasters(forecasters):
     outputs = [member(inputs) for member in forecasters]
     averaged = keras.tree.map_structure(lambda *values: keras.layers.Average()(list(values)), *outputs)
     return keras.Model(inputs, averaged, name=MODEL_NAME)
+
+
+def choose_linear_weight(forecast, linear, truth, target_std):
+    """The weight `w` of `LINEAR_WEIGHTS` whose blend `(1 - w) * forecast + w * linear` has the lowest
+    standardized MAE against `truth` (arrays `(windows, horizon, targets)` in file units, of the validation
+    split) -> `(w, {w: MAE})`. Ties go to the smaller weight, so 0 (the forecaster alone) wins unless the
+    linear forecast helps."""
+    forecast, linear, truth, target_std = (
+        np.asarray(values, np.float64) for values in (forecast, linear, truth, target_std)
+    )
+    errors = {
+        weight: float(np.mean(np.abs((1 - weight) * forecast + weight * linear - truth) / target_std))
+        for weight in LINEAR_WEIGHTS
+    }
+    return min(errors, key=lambda weight: (errors[weight], weight)), errors
+
+
+def linear_forecast(linear, window, mean, std):
+    """A fitted ridge baseline (`baselines.ChannelRidgeForecaster` or `baselines.RidgeForecaster`) as frozen
+    Keras layers: raw `window` `(batch, input_steps, n_features)` -> its forecast in file units, equal to
+    `linear.predict`."""
+    scaled = keras.layers.Normalization(mean=mean, variance=np.square(std), name="linear_standardize")(window)
+    weights = np.asarray(linear.weights, np.float32)
+    if isinstance(linear, baselines.ChannelRidgeForecaster):
+        # Each target column through the same weights, relative to its last value.
+        history = keras.ops.take(scaled, linear.target_indices, axis=-1)
+        last = history[:, -1:, :]
+        relative = keras.layers.Subtract(name="linear_relative_to_last")([history[:, :-1, :], last])
+        per_channel = keras.layers.Permute((2, 1), name="linear_per_channel")(relative)
+        dense = keras.layers.Dense(linear.horizon, trainable=False, name="linear_weights")
+        change = keras.layers.Permute((2, 1), name="linear_per_step")(dense(per_channel))
+        standardized = keras.layers.Add(name="linear_standardized")([change, last])
+    else:
+        history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
+        dense = keras.layers.Dense(weights.shape[1], trainable=False, name="linear_weights")
+        standardized = keras.layers.Reshape((linear.horizon, len(linear.target_std)), name="linear_standardized")(
+            dense(history)
+        )
+    dense.set_weights([weights[:-1], weights[-1]])
+    return keras.layers.Normalization(
+        mean=linear.target_mean, variance=np.square(linear.target_std), invert=True, name="linear_forecast"
+    )(standardized)
+
+
+def blend_with_linear(forecaster, linear, weight, mean, std):
+    """One forecaster taking the inputs of `forecaster` and returning `(1 - weight) * its forecast + weight *`
+    the forecast of the fitted ridge baseline `linear` (`linear_forecast`, on the window's `mean` and `std`);
+    with quantile outputs, the bounds move with the forecast. `forecaster` is renamed `network` in place (a layer
+    of the blend)."""
+    inputs = keras.tree.map_structure(
+        lambda tensor: keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor.name), forecaster.input
+    )
+    window = inputs["window"] if isinstance(inputs, dict) else inputs
+    forecaster.name = "network"
+    outputs = forecaster(inputs)
+    network = outputs["forecast"] if isinstance(outputs, dict) else outputs
+    blended = keras.layers.Add(name="blend")(
+        [
+            keras.layers.Rescaling(1 - weight, name="network_share")(network),
+            keras.layers.Rescaling(weight, name="linear_share")(linear_forecast(linear, window, mean, std)),
+        ]
+    )
+    if not isinstance(outputs, dict):
+        return keras.Model(inputs, blended, name=MODEL_NAME)
+    shift = keras.layers.Subtract(name="blend_shift")([blended, network])
+    bounds = {name: keras.layers.Add(name=f"blended_{name}")([outputs[name], shift]) for name in OUTPUTS[1:]}
+    return keras.Model(inputs, {"forecast": blended, **bounds}, name=MODEL_NAME)
 
 
 def output_layer(trained):

@@ -30,7 +30,7 @@ from seqapps.tasks.timeseries_forecasting.serving import serving_function
 logger = logging.getLogger(__name__)
 # Config fields that do not change what an ensemble member learns: a member trained with other values of them
 # is reused by a later run.
-_OUTPUT_SETTINGS = ("export_root", "restart", "verbose")
+_OUTPUT_SETTINGS = ("linear_blend", "export_root", "restart", "verbose")
 
 
 def _describe_series(series, config, starts):
@@ -219,6 +219,20 @@ def _train(config, strategy, resume_dir):
         _, validation = model_metrics(forecaster, "validation")
         logger.info(f"Ensemble of {config.ensemble}: validation MAE (standardized) {validation['normalized_mae']:.4f}.")
 
+    linear_weight = 0.0
+    if config.linear_blend:
+        network_outputs, _ = model_metrics(forecaster, "validation")
+        linear_weight, errors = model.choose_linear_weight(
+            network_outputs[0], forecasts["validation"]["linear"], truths["validation"][1], target_std
+        )
+        logger.info(
+            f"Blend with the linear baseline, chosen on validation MAE (standardized): weight {linear_weight:g} on "
+            f"the linear forecast ({errors[linear_weight]:.4f}; the network alone {errors[0.0]:.4f}, the linear "
+            f"baseline alone {errors[1.0]:.4f})."
+        )
+        if linear_weight:
+            forecaster = model.blend_with_linear(forecaster, linear, linear_weight, mean, std)
+
     metrics, outputs = {}, {}
     for split in forecasts:
         outputs[split], _ = model_metrics(forecaster, split)
@@ -267,6 +281,7 @@ def _train(config, strategy, resume_dir):
                 "linear": linear.describe(),
                 "linear_inputs": linear.inputs,
                 "linear_penalty": linear.penalty,
+                "linear_weight": linear_weight,
                 "interval": interval.to_json(),
                 "metrics": metrics,
             },
