@@ -206,12 +206,7 @@ def build_window_model(config, n_features, n_targets, mean, std, target_indices,
     )
     change = keras.layers.Reshape((config.horizon, n_targets), name="per_step")(head(hidden))
     if linear:
-        history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
-        weights = np.asarray(linear.weights, np.float32)
-        linear_layer = keras.layers.Dense(config.horizon * n_targets, trainable=False, name="linear_forecast")
-        base = linear_layer(history)
-        linear_layer.set_weights([weights[:-1], weights[-1]])
-        base = keras.layers.Reshape((config.horizon, n_targets), name="linear_per_step")(base)
+        base = _frozen_ridge(linear, scaled, dense_name="linear_forecast", output_name="linear_per_step")
     else:
         base = keras.ops.take(last_values, list(target_indices), axis=-1)
     standardized = keras.layers.Add(name="standardized_forecast")([base, change])
@@ -247,10 +242,7 @@ def average_forecasters(forecasters):
     settings but the seed) and returning the mean of their outputs (the forecast, and the bounds with quantile
     outputs). The members are renamed `member_1`, `member_2`, ... in place, so that their names are unique inside
     the ensemble."""
-    first = forecasters[0]
-    inputs = keras.tree.map_structure(
-        lambda tensor: keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor.name), first.input
-    )
+    inputs = _inputs_like(forecasters[0])
     for index, member in enumerate(forecasters):
         member.name = f"member_{index + 1}"
     outputs = [member(inputs) for member in forecasters]
@@ -278,7 +270,6 @@ def linear_forecast(linear, window, mean, std):
     Keras layers: raw `window` `(batch, input_steps, n_features)` -> its forecast in file units, equal to
     `linear.predict`."""
     scaled = keras.layers.Normalization(mean=mean, variance=np.square(std), name="linear_standardize")(window)
-    weights = np.asarray(linear.weights, np.float32)
     if isinstance(linear, baselines.ChannelRidgeForecaster):
         # Each target column through the same weights, relative to its last value.
         history = keras.ops.take(scaled, linear.target_indices, axis=-1)
@@ -287,14 +278,11 @@ def linear_forecast(linear, window, mean, std):
         per_channel = keras.layers.Permute((2, 1), name="linear_per_channel")(relative)
         dense = keras.layers.Dense(linear.horizon, trainable=False, name="linear_weights")
         change = keras.layers.Permute((2, 1), name="linear_per_step")(dense(per_channel))
+        weights = np.asarray(linear.weights, np.float32)
+        dense.set_weights([weights[:-1], weights[-1]])
         standardized = keras.layers.Add(name="linear_standardized")([change, last])
     else:
-        history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
-        dense = keras.layers.Dense(weights.shape[1], trainable=False, name="linear_weights")
-        standardized = keras.layers.Reshape((linear.horizon, len(linear.target_std)), name="linear_standardized")(
-            dense(history)
-        )
-    dense.set_weights([weights[:-1], weights[-1]])
+        standardized = _frozen_ridge(linear, scaled, dense_name="linear_weights", output_name="linear_standardized")
     return keras.layers.Normalization(
         mean=linear.target_mean, variance=np.square(linear.target_std), invert=True, name="linear_forecast"
     )(standardized)
@@ -305,9 +293,7 @@ def blend_with_linear(forecaster, linear, weight, mean, std):
     the forecast of the fitted ridge baseline `linear` (`linear_forecast`, on the window's `mean` and `std`);
     with quantile outputs, the bounds move with the forecast. `forecaster` is renamed `network` in place (a layer
     of the blend)."""
-    inputs = keras.tree.map_structure(
-        lambda tensor: keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor.name), forecaster.input
-    )
+    inputs = _inputs_like(forecaster)
     window = inputs["window"] if isinstance(inputs, dict) else inputs
     forecaster.name = "network"
     outputs = forecaster(inputs)
@@ -323,6 +309,25 @@ def blend_with_linear(forecaster, linear, weight, mean, std):
     shift = keras.layers.Subtract(name="blend_shift")([blended, network])
     bounds = {name: keras.layers.Add(name=f"blended_{name}")([outputs[name], shift]) for name in OUTPUTS[1:]}
     return keras.Model(inputs, {"forecast": blended, **bounds}, name=MODEL_NAME)
+
+
+def _inputs_like(model):
+    """New `keras.Input`s with the structure, shapes, dtypes and names of `model`'s inputs, for a model that
+    wraps it."""
+    return keras.tree.map_structure(
+        lambda tensor: keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor.name), model.input
+    )
+
+
+def _frozen_ridge(linear, scaled, dense_name, output_name):
+    """The multivariate ridge (`baselines.RidgeForecaster`) on the standardized window `scaled` as a frozen Dense
+    layer `dense_name` -> its standardized forecast `(batch, horizon, targets)`, the layer `output_name`."""
+    history = keras.layers.Flatten(name="linear_inputs")(keras.ops.take(scaled, list(linear.columns), axis=-1))
+    weights = np.asarray(linear.weights, np.float32)
+    dense = keras.layers.Dense(weights.shape[1], trainable=False, name=dense_name)
+    forecast = dense(history)
+    dense.set_weights([weights[:-1], weights[-1]])
+    return keras.layers.Reshape((linear.horizon, len(linear.target_std)), name=output_name)(forecast)
 
 
 def output_layer(trained):
