@@ -170,6 +170,7 @@ def run(dataset, key, literature=False, settings=None, horizon=LITERATURE_HORIZO
         "training_minutes": sum(result.epoch_seconds) / 60,
         "total_minutes": (time.perf_counter() - start) / 60,
         "notes": list(result.notes),
+        "linear_weight": result.linear_weight,
     }
     if literature and csv_path is None and timeseries.PRESETS[dataset].missing_values:
         target_names = json.loads((result.run_dir / "series.json").read_text())["target_names"]
@@ -262,6 +263,7 @@ def failed_export_record(config, error, total_minutes):
         "metrics": measured["metrics"],
         "best_baseline": measured["best_baseline"],
         "improvement_percent": measured["improvement_percent"],
+        "linear_weight": measured["linear_weight"],
         "epochs": len(history["loss"]),
         "epoch_seconds": [],
         "training_minutes": None,
@@ -277,11 +279,17 @@ def _minutes(record):
     return f"{record['training_minutes']:.1f} min training"
 
 
-def _model_name(config):
+def _model_name(record):
+    """The model a row measured, e.g. `segment gru 512 (720 in)`, and with `--linear-blend` the weight it chose:
+    `segment gru 512 (720 in), linear blend 0.2`."""
+    config = record["config"]
     linear = " + linear component" if config.get("linear_component") else ""
     model = "segment " if config.get("model") == "segment" else ""
     steps = f" ({config['input_steps']} in)" if config.get("input_steps") else ""
-    return f"{model}{config['cell']} {config['units']}{linear}{steps}"
+    blend = ""
+    if config.get("linear_blend"):
+        blend = f", linear blend {record['linear_weight']:g}" if "linear_weight" in record else ", linear blend"
+    return f"{model}{config['cell']} {config['units']}{linear}{steps}{blend}"
 
 
 def default_rows(runs):
@@ -290,11 +298,10 @@ def default_rows(runs):
         if record.get("literature") or record.get("random_walk"):
             continue
         test = record["metrics"]["test"]
-        config = record["config"]
         verdict = "yes" if record["improvement_percent"] >= TARGET_PERCENT else "**no**"
         for name, metrics in test.items():
             if name == "model":
-                label = f"**{_model_name(config)}**"
+                label = f"**{_model_name(record)}**"
                 notes = (
                     f"best baseline: {record['best_baseline']}; {record['improvement_percent']:+.1f}%, target met: "
                     f"{verdict}; {record['epochs']} epochs, {_minutes(record)}, {record['date']}"
@@ -322,7 +329,7 @@ def literature_rows(runs):
         variants = {key.partition(" ")[2] for key, _ in members}
         for key, record in sorted(members):
             variant = key.partition(" ")[2]
-            label = f"ours: {_model_name(record['config'])}" + (f" [{variant}]" if variant else "")
+            label = f"ours: {_model_name(record)}" + (f" [{variant}]" if variant else "")
             test = record["metrics"]["test"]
             source = f"measured {record['date']}, {record['epochs']} epochs, {_minutes(record)}"
             as_published = record.get("test_scaled_as_published", {})
@@ -358,7 +365,7 @@ def random_walk_rows(runs):
         persistence = test["persistence"]["normalized_mae"]
         for name, metrics in test.items():
             worse = 100 * (metrics["normalized_mae"] / persistence - 1)
-            label = f"**{_model_name(record['config'])}**" if name == "model" else name
+            label = f"**{_model_name(record)}**" if name == "model" else name
             notes = f"{worse:+.2f}% vs persistence"
             if name == "model":
                 verdict = "yes" if worse <= RANDOM_WALK_TOLERANCE_PERCENT else "**no**"
@@ -477,7 +484,8 @@ def body(runs):
         "temperature; weather OT: CO2 ppm; Beijing: ug/m3) and standardized (divided by the training standard "
         "deviation). Improvement = 1 - model MAE / best baseline MAE, best baseline = lowest test MAE. Target: "
         f">= {TARGET_PERCENT:.0f}% on each dataset. Timings are wall-clock on a shared 2-core machine that was "
-        "running other jobs: approximate.\n\n"
+        "running other jobs: approximate. `--linear-blend` rows name the weight the blend chose on validation "
+        "(*linear blend w*).\n\n"
         "| dataset | forecaster | test MAE | test MSE | test MAE (std.) | test MSE (std.) | val MAE (std.) | notes |\n"
         "|---|---|---:|---:|---:|---:|---:|---|\n" + "\n".join(default_rows(runs))
     )

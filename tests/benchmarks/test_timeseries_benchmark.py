@@ -28,6 +28,20 @@ def test_variant_rows_name_their_flags_and_the_model():
     assert "-20.0%, target met: **no**" in rows[2]
 
 
+def test_a_blended_rows_model_names_the_weight_the_blend_chose():
+    config = {"model": "segment", "cell": "gru", "units": 512, "input_steps": 720}
+    assert benchmark._model_name({"config": config}) == "segment gru 512 (720 in)"
+    assert benchmark._model_name({"config": {**config, "linear_blend": False}, "linear_weight": 0.0}) == (
+        "segment gru 512 (720 in)"
+    )
+    blended = {"config": {**config, "linear_blend": True}, "linear_weight": 0.2}
+    assert benchmark._model_name(blended) == "segment gru 512 (720 in), linear blend 0.2"
+    # Rows measured before the record kept the weight.
+    assert (
+        benchmark._model_name({"config": {**config, "linear_blend": True}}) == "segment gru 512 (720 in), linear blend"
+    )
+
+
 def test_published_setting_covers_every_dataset_at_96_and_long_horizons_on_two():
     pairs = benchmark.literature_settings(benchmark.LITERATURE)
     assert len(pairs) == 5 + 2 * 3 and ("ettm2", 96) in pairs and ("weather", 720) in pairs

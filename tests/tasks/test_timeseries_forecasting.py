@@ -705,10 +705,21 @@ def test_a_run_blended_with_the_linear_baseline_exports_the_blend(tmp_path, capl
     assert "Blend with the linear baseline, chosen on validation MAE" in caplog.text
     weight = json.loads((result.run_dir / "metrics.json").read_text())["linear_weight"]
     assert weight in task.LINEAR_WEIGHTS and weight > 0  # one short epoch: the ridge helps
+    assert result.linear_weight == weight
     validation = result.metrics["validation"]
     assert validation["model"]["normalized_mae"] <= validation["linear"]["normalized_mae"] + 1e-6
     saved = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
     assert saved.get_layer("linear_share").scale == pytest.approx(weight)
+
+
+def test_by_default_a_run_keeps_the_network_alone(tmp_path, caplog):
+    caplog.set_level("INFO", logger="seqapps")
+    result = task.train(config(tmp_path, epochs=1, units=4, max_train_windows=64))
+    assert "Blend with the linear baseline" not in caplog.text
+    assert result.linear_weight == 0
+    assert json.loads((result.run_dir / "metrics.json").read_text())["linear_weight"] == 0
+    saved = keras.saving.load_model(result.run_dir / "model.keras", safe_mode=True)
+    assert "linear_share" not in [layer.name for layer in saved.layers]
 
 
 @pytest.mark.large  # 30-50 s: two members, then a rerun, and the export served in a fresh process

@@ -140,7 +140,9 @@ class TimeseriesForecastingConfig:
             baseline's (`(1 - w) * network + w * linear`, both fitted in the
             same run), the weight `w` of 0, 0.1, ..., 1 with the lowest
             validation MAE (0 keeps the network alone); the export holds the
-            ridge as frozen layers. Training is unchanged.
+            ridge as frozen layers. Training is unchanged. Off by default: on
+            a short random walk, validation chose a large weight and the test
+            MAE rose above persistence's (README, "Time-series forecasting").
         max_train_windows: train on at most this many windows, evenly spaced
             over the training split (`None`: all).
         windows_per_epoch: train each epoch on this many training windows
@@ -323,7 +325,8 @@ class TimeseriesForecastingResult:
     baseline) holds `mae`, `mse` (file units), `normalized_mae`,
     `normalized_mse` (averaged), the same per horizon step (`*_per_step`),
     and `mae_per_target` / `mse_per_target` (file units, in the order of the
-    run's target columns).
+    run's target columns). `linear_weight`: the linear baseline's weight in
+    the blend (`linear_blend`; 0 without it).
     """
 
     metrics: dict
@@ -334,6 +337,7 @@ class TimeseriesForecastingResult:
     export_path: Path
     run_dir: Path
     notes: tuple
+    linear_weight: float = 0.0
 
 
 def _csv_columns(path):

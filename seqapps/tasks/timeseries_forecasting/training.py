@@ -344,6 +344,7 @@ def _train(config, strategy, resume_dir):
         export_path=Path(export_path),
         run_dir=run_dir,
         notes=series.notes,
+        linear_weight=linear_weight,
     )
 
 
